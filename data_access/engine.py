@@ -1,0 +1,53 @@
+"""Where the reporting database is, and how to connect to it.
+
+Order of precedence (explicit settings, as in datasette):
+1. the environment variable PCD_DATABASE_URL;
+2. `[connections.reporting] url = ...` in .streamlit/secrets.toml (st.connection);
+3. the embedded default: a DuckDB file of regional demo data, built on first run.
+"""
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ENV_VAR = "PCD_DATABASE_URL"
+CONNECTION_NAME = "reporting"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DEMO_PATH = PROJECT_ROOT / "data" / "demo_region.duckdb"
+DEMO_SOURCE_PREFIX = "demo:"
+
+
+def default_demo_url() -> str:
+    return f"duckdb:///{DEFAULT_DEMO_PATH}"
+
+
+def resolve_url(secrets: dict | None = None) -> str:
+    """The database URL to use, from the environment, the secrets, or the default."""
+    url = os.environ.get(ENV_VAR, "").strip()
+    if url:
+        return url
+    try:
+        url = (secrets or {}).get("connections", {}).get(CONNECTION_NAME, {}).get("url", "")
+    except AttributeError:
+        url = ""
+    return str(url).strip() or default_demo_url()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for `url`; DuckDB files are created on demand, PostgreSQL pings first."""
+    if url.startswith("duckdb"):
+        return sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def display_url(url: str) -> str:
+    """The URL with any password hidden, for messages on screen."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL we cannot parse is shown as "unparseable"
+        return "(unparseable database URL)"
+
+
+def is_default_demo(url: str) -> bool:
+    return url == default_demo_url()
