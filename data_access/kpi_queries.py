@@ -1,0 +1,484 @@
+"""Aggregated numerators and denominators for the KPI catalogue, computed in SQL.
+
+Each function takes a connection, a scope (level, code) and a period and returns a
+dict of raw aggregates (never patient rows). metrics/kpis.py turns them into KPIs.
+The precise definitions are in docs/kpi-definitions.md.
+"""
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from data_access import dialect
+from data_access.schema import (
+    INPATIENT_CATEGORIES,
+    bed_state,
+    calendar,
+    collaborative,
+    finance_ledger,
+    hospital_spell,
+    incident,
+    leave_episode,
+    locality,
+    locality_collaborative,
+    patient,
+    referral,
+    restrictive_intervention,
+    staffing,
+    unit,
+    ward,
+    ward_stay,
+)
+from data_access.scope import HOME_LEVELS, ward_filter
+
+ASSESSMENT_TARGET_DAYS = {"emergency": 2, "urgent": 7, "routine": 14}
+PRISON_TRANSFER_DAYS = 28
+OVER_3_YEARS_DAYS = 1095
+
+
+def _date(value: dt.date):
+    return sa.literal(value, sa.Date)
+
+
+def stay_facts() -> sa.Subquery:
+    """One row per ward stay with its ward, spell, patient, home and out-of-area flag."""
+    home_lc = locality_collaborative.alias("home_lc")
+    home_loc = locality.alias("home_loc")
+    ward_collab = collaborative.alias("ward_collab")
+    out_of_area = sa.case(
+        (home_lc.c.collaborative_id.is_(None), 1),
+        (home_lc.c.collaborative_id != ward.c.collaborative_id, 1),
+        else_=0,
+    )
+    distance = dialect.haversine_km(home_loc.c.latitude, home_loc.c.longitude, unit.c.latitude, unit.c.longitude)
+    joins = (
+        ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id)
+        .join(patient, patient.c.patient_id == hospital_spell.c.patient_id)
+        .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
+        .join(unit, unit.c.unit_code == ward.c.unit_code)
+        .join(ward_collab, ward_collab.c.collaborative_id == ward.c.collaborative_id)
+        .join(home_loc, home_loc.c.locality_code == patient.c.home_locality_code)
+        .outerjoin(home_lc, sa.and_(home_lc.c.locality_code == patient.c.home_locality_code,
+                                    home_lc.c.service_line == ward.c.service_line))
+    )
+    return sa.select(
+        ward_stay.c.ward_stay_id, ward_stay.c.spell_id, ward_stay.c.ward_code,
+        ward_stay.c.start_date, ward_stay.c.end_date,
+        hospital_spell.c.patient_id, hospital_spell.c.admission_date, hospital_spell.c.discharge_date,
+        hospital_spell.c.ready_for_discharge_date, hospital_spell.c.provider_code.label("spell_provider"),
+        ward.c.unit_code, unit.c.provider_code, ward.c.collaborative_id.label("ward_collab"),
+        ward_collab.c.region_code.label("ward_region"), ward.c.service_line, ward.c.security_level,
+        patient.c.sex, home_loc.c.region_code.label("home_region"),
+        home_lc.c.collaborative_id.label("home_collab"), out_of_area.label("out_of_area"),
+        distance.label("distance_km"),
+    ).select_from(joins).subquery("facts")
+
+
+def facts_filter(facts, level: str, code: str | None, follow: str = "ward"):
+    """Restrict stay facts to a node: by its wards, or (follow='home') by its home patients."""
+    if level == "national":
+        return sa.true()
+    if follow == "home" and level in HOME_LEVELS:
+        return facts.c.home_region == code if level == "region" else facts.c.home_collab == code
+    column = {
+        "region": facts.c.ward_region, "collaborative": facts.c.ward_collab,
+        "provider": facts.c.provider_code, "unit": facts.c.unit_code, "ward": facts.c.ward_code,
+    }[level]
+    return column == code
+
+
+def _overlap_days(lo_dates, hi_dates):
+    """Days in [max(lo_dates), min(hi_dates)), never negative."""
+    lo = dialect.greatest(*lo_dates) if len(lo_dates) > 1 else lo_dates[0]
+    hi = dialect.least(*hi_dates) if len(hi_dates) > 1 else hi_dates[0]
+    return dialect.greatest(sa.literal(0), dialect.days_between(lo, hi))
+
+
+def _stay_days(facts, start, end1):
+    return _overlap_days([facts.c.start_date, _date(start)], [sa.func.coalesce(facts.c.end_date, _date(end1)),
+                                                              _date(end1)])
+
+
+def _in_period(facts, start, end1):
+    return sa.and_(facts.c.start_date < _date(end1), sa.func.coalesce(facts.c.end_date, _date(end1)) > _date(start))
+
+
+def _in_bed_on(facts, day: dt.date):
+    return sa.and_(facts.c.start_date <= _date(day),
+                   sa.func.coalesce(facts.c.end_date, _date(day + dt.timedelta(days=1))) > _date(day))
+
+
+def bed_days(conn, level, code, start, end, detail: bool = True) -> dict:
+    """Occupied and clinically-ready bed days (with `detail`: leave and available bed days) under the node."""
+    end1 = end + dt.timedelta(days=1)
+    facts = stay_facts()
+    days = _stay_days(facts, start, end1)
+    ready = facts.c.ready_for_discharge_date
+    delayed = sa.case((ready.is_(None), 0), else_=_overlap_days(
+        [facts.c.start_date, _date(start), ready], [sa.func.coalesce(facts.c.end_date, _date(end1)), _date(end1)]))
+    row = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(days), 0), sa.func.coalesce(sa.func.sum(delayed), 0))
+        .where(_in_period(facts, start, end1), facts_filter(facts, level, code))
+    ).one()
+    out = {"obd": int(row[0]), "delayed_days": int(row[1])}
+    if not detail:
+        return out
+    return out | {"leave_days": _leave_days(conn, level, code, start, end1),
+            "available_days": _available_days(conn, level, code, start, end1)}
+
+
+def _leave_days(conn, level, code, start, end1) -> int:
+    facts = stay_facts()
+    days = _overlap_days(
+        [leave_episode.c.start_date, facts.c.start_date, _date(start)],
+        [sa.func.coalesce(leave_episode.c.end_date, _date(end1)),
+         sa.func.coalesce(facts.c.end_date, _date(end1)), _date(end1)])
+    query = (
+        sa.select(sa.func.coalesce(sa.func.sum(days), 0))
+        .select_from(leave_episode.join(facts, facts.c.ward_stay_id == leave_episode.c.ward_stay_id))
+        .where(_in_period(facts, start, end1), facts_filter(facts, level, code))
+    )
+    return int(conn.execute(query).scalar())
+
+
+def _scoped_wards(level, code):
+    return (ward.join(unit, unit.c.unit_code == ward.c.unit_code)
+            .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)), ward_filter(level, code)
+
+
+def _available_days(conn, level, code, start, end1) -> int:
+    joins, where = _scoped_wards(level, code)
+    open_days = _overlap_days([ward.c.opened_date, _date(start)],
+                              [sa.func.coalesce(ward.c.closed_date, _date(end1)), _date(end1)])
+    beds = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(ward.c.commissioned_beds * open_days), 0)).select_from(joins)
+        .where(where)).scalar()
+    day = dialect.to_date(bed_state.c.reported_at)
+    ranked = (
+        sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed,
+                  sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
+                                            order_by=bed_state.c.reported_at.desc()).label("rn"))
+        .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end1))
+        .subquery("ranked")
+    )
+    closed = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(ranked.c.closed), 0))
+        .select_from(ranked.join(ward, ward.c.ward_code == ranked.c.ward_code)
+                     .join(unit, unit.c.unit_code == ward.c.unit_code)
+                     .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+        .where(ranked.c.rn == 1, where, ward.c.opened_date <= ranked.c.day,
+               sa.or_(ward.c.closed_date.is_(None), ranked.c.day < ward.c.closed_date))
+    ).scalar()
+    return int(beds) - int(closed)
+
+
+def beds_now(conn, level, code, end) -> dict:
+    """Σ available beds from the latest bed_state of each open ward, as of the end of `end`."""
+    end1 = end + dt.timedelta(days=1)
+    joins, where = _scoped_wards(level, code)
+    ranked = (
+        sa.select(bed_state.c.ward_code, bed_state.c.commissioned_beds, bed_state.c.occupied, bed_state.c.closed,
+                  sa.func.row_number().over(partition_by=bed_state.c.ward_code,
+                                            order_by=bed_state.c.reported_at.desc()).label("rn"))
+        .where(bed_state.c.reported_at < _date(end1)).subquery("latest")
+    )
+    free = dialect.greatest(sa.literal(0), ranked.c.commissioned_beds - ranked.c.occupied - ranked.c.closed)
+    value = conn.execute(
+        sa.select(sa.func.sum(free)).select_from(joins.join(ranked, ranked.c.ward_code == ward.c.ward_code))
+        .where(where, ranked.c.rn == 1, ward.c.opened_date <= _date(end),
+               sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(end)))
+    ).scalar()
+    return {"beds_available_now": None if value is None else int(value)}
+
+
+def home_bed_days(conn, level, code, start, end) -> dict:
+    """Bed days of the scope's patients in the period, all and out of area."""
+    end1 = end + dt.timedelta(days=1)
+    facts = stay_facts()
+    days = _stay_days(facts, start, end1)
+    row = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(days), 0),
+                  sa.func.coalesce(sa.func.sum(days * facts.c.out_of_area), 0))
+        .where(_in_period(facts, start, end1), facts_filter(facts, level, code, follow="home"))
+    ).one()
+    return {"home_days": int(row[0]), "out_of_area_days": int(row[1])}
+
+
+def census_home(conn, level, code, end) -> dict:
+    """The scope's patients in a bed on the as-of date: out-of-area count and distances."""
+    facts = stay_facts()
+    female_secure = sa.and_(facts.c.sex == "female", facts.c.service_line == "adult_secure")
+    row = conn.execute(
+        sa.select(
+            sa.func.count(sa.distinct(sa.case((facts.c.out_of_area == 1, facts.c.patient_id)))),
+            dialect.median(facts.c.distance_km),
+            sa.func.count(facts.c.distance_km),
+            dialect.median(sa.case((female_secure, facts.c.distance_km))),
+            sa.func.count(sa.case((female_secure, facts.c.distance_km))),
+        ).where(_in_bed_on(facts, end), facts_filter(facts, level, code, follow="home"))
+    ).one()
+    return {"out_of_area_patients": int(row[0]), "median_distance_km": row[1], "distance_n": int(row[2]),
+            "women_median_distance_km": row[3], "women_distance_n": int(row[4])}
+
+
+def census_wards(conn, level, code, end) -> dict:
+    """Patients in a bed under the node on the as-of date: current length of stay, women's share and stay."""
+    facts = stay_facts()
+    los = dialect.days_between(facts.c.admission_date, _date(end))
+    secure = facts.c.service_line == "adult_secure"
+    female_secure = sa.and_(facts.c.sex == "female", secure)
+    row = conn.execute(
+        sa.select(
+            dialect.median(los), sa.func.count(facts.c.patient_id),
+            sa.func.count(sa.distinct(sa.case((female_secure, facts.c.patient_id)))),
+            sa.func.count(sa.distinct(sa.case((secure, facts.c.patient_id)))),
+            dialect.median(sa.case((female_secure, los))),
+        ).where(_in_bed_on(facts, end), facts_filter(facts, level, code))
+    ).one()
+    return {"current_los_days": row[0], "current_n": int(row[1]), "women_in_bed": int(row[2]),
+            "secure_in_bed": int(row[3]), "women_median_los_days": row[4], "women_los_n": int(row[2])}
+
+
+def spells(conn, level, code, start, end) -> dict:
+    """Admissions, discharges and length of stay of spells with a stay under the node."""
+    facts = stay_facts()
+    under = sa.select(facts.c.spell_id).where(facts_filter(facts, level, code))
+    s = hospital_spell
+    admitted = s.c.admission_date.between(_date(start), _date(end))
+    discharged = s.c.discharge_date.between(_date(start), _date(end))
+    los = sa.case((discharged, dialect.days_between(s.c.admission_date, s.c.discharge_date)))
+    row = conn.execute(
+        sa.select(sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))),
+                  dialect.median(los), sa.func.avg(los))
+        .where(s.c.spell_id.in_(under), sa.or_(admitted, discharged))
+    ).one()
+    return {"admissions": int(row[0]), "discharges": int(row[1]),
+            "median_los_days": row[2], "mean_los_days": None if row[3] is None else float(row[3])}
+
+
+def readmissions(conn, level, code, start, end) -> dict:
+    """Discharges in the period (not transfers or deaths) and how many were followed by a readmission."""
+    facts = stay_facts()
+    under = sa.select(facts.c.spell_id).where(facts_filter(facts, level, code, follow="home"))
+    s = hospital_spell
+    later = hospital_spell.alias("later")
+    readmitted = sa.exists().where(
+        later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
+        later.c.admission_date <= s.c.discharge_date + 365)
+    row = conn.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.case((readmitted, 1))))
+        .where(s.c.spell_id.in_(under), s.c.discharge_date.between(_date(start), _date(end)),
+               s.c.discharge_destination.not_in(["other_hospital", "died"]))
+    ).one()
+    return {"readmission_denominator": int(row[0]), "readmitted": int(row[1])}
+
+
+def repatriations(conn, level, code, start, end) -> dict:
+    """Patients moved in the period from an out-of-area ward to a ward in their home collaborative."""
+    facts = stay_facts()
+    ordered = sa.select(
+        facts, sa.func.lag(facts.c.out_of_area).over(
+            partition_by=facts.c.patient_id, order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("prev_ooa")
+    ).subquery("ordered")
+    value = conn.execute(
+        sa.select(sa.func.count(sa.distinct(ordered.c.patient_id)))
+        .where(ordered.c.start_date.between(_date(start), _date(end)), ordered.c.out_of_area == 0,
+               ordered.c.prev_ooa == 1, facts_filter(ordered, level, code, follow="home"))
+    ).scalar()
+    return {"repatriations": int(value)}
+
+
+def referral_filter(level, code):
+    """WHERE clause on referral (joined to collaborative and, outer, to the admitted ward and unit)."""
+    if level == "national":
+        return sa.true()
+    if level == "region":
+        return collaborative.c.region_code == code
+    if level == "collaborative":
+        return referral.c.collaborative_id == code
+    return ward_filter(level, code)
+
+
+def referral_joins():
+    return (referral.join(collaborative, collaborative.c.collaborative_id == referral.c.collaborative_id)
+            .outerjoin(ward, ward.c.ward_code == referral.c.admitted_ward_code)
+            .outerjoin(unit, unit.c.unit_code == ward.c.unit_code))
+
+
+def referrals(conn, level, code, start, end, targets=None) -> dict:
+    """Referral counts, stage medians, within-target shares and the waiting list size."""
+    targets = targets or ASSESSMENT_TARGET_DAYS
+    r = referral
+    period = lambda col: sa.and_(col >= _date(start), col <= _date(end))  # noqa: E731
+    to_assess = dialect.days_between(r.c.received_date, r.c.assessment_date)
+    to_decide = dialect.days_between(r.c.assessment_date, r.c.decision_date)
+    to_admit = dialect.days_between(r.c.received_date, r.c.admission_date)
+    target = sa.case(*[(r.c.urgency == k, v) for k, v in targets.items()], else_=None)
+    assessed = period(r.c.assessment_date)
+    decided = sa.and_(period(r.c.decision_date), r.c.assessment_date.is_not(None))
+    admitted = period(r.c.admission_date)
+    prison = sa.and_(admitted, r.c.source == "prison")
+    waiting = _waiting(end)
+    row = conn.execute(
+        sa.select(
+            sa.func.count(sa.case((period(r.c.received_date), 1))),
+            dialect.median(sa.case((assessed, to_assess))), sa.func.count(sa.case((assessed, 1))),
+            dialect.median(sa.case((decided, to_decide))), sa.func.count(sa.case((decided, 1))),
+            dialect.median(sa.case((admitted, to_admit))), sa.func.count(sa.case((admitted, 1))),
+            sa.func.count(sa.case((sa.and_(assessed, to_assess <= target), 1))),
+            sa.func.count(sa.case((prison, 1))),
+            sa.func.count(sa.case((sa.and_(prison, to_admit <= PRISON_TRANSFER_DAYS), 1))),
+            sa.func.count(sa.case((waiting, 1))),
+            dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, _date(end))))),
+        ).select_from(referral_joins()).where(referral_filter(level, code))
+    ).one()
+    keys = ["referrals_received", "median_referral_to_assessment_days", "assessed",
+            "median_assessment_to_decision_days", "decided", "median_referral_to_admission_days", "admitted",
+            "assessed_within_target", "prison_admitted", "prison_within_28", "open_referrals", "open_median_age"]
+    return dict(zip(keys, row))
+
+
+def _waiting(end):
+    r = referral
+    as_of = _date(end)
+    undecided = sa.or_(r.c.decision_date.is_(None), r.c.decision_date > as_of)
+    awaiting = sa.and_(r.c.decision == "accepted", r.c.decision_date <= as_of,
+                       sa.or_(r.c.admission_date.is_(None), r.c.admission_date > as_of))
+    return sa.and_(r.c.received_date <= as_of, sa.or_(undecided, awaiting))
+
+
+def quality_events(conn, level, code, start, end) -> dict:
+    """Restrictive interventions (all, prone) and incidents on wards under the node in the period."""
+    joins, where = _scoped_wards(level, code)
+    lo, hi = _date(start), _date(end + dt.timedelta(days=1))
+    ri = restrictive_intervention
+    row = conn.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.case((ri.c.kind == "prone_restraint", 1))))
+        .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
+        .where(where, ri.c.started_at >= lo, ri.c.started_at < hi)).one()
+    incidents = conn.execute(
+        sa.select(sa.func.count()).select_from(joins.join(incident, incident.c.ward_code == ward.c.ward_code))
+        .where(where, incident.c.occurred_at >= lo, incident.c.occurred_at < hi)).scalar()
+    return {"interventions": int(row[0]), "prone": int(row[1]), "incidents": int(incidents)}
+
+
+def staffing_hours(conn, level, code, start, end) -> dict:
+    joins, where = _scoped_wards(level, code)
+    month = dt.date(start.year, start.month, 1)
+    row = conn.execute(
+        sa.select(sa.func.sum(staffing.c.actual_hours), sa.func.sum(staffing.c.planned_hours))
+        .select_from(joins.join(staffing, staffing.c.ward_code == ward.c.ward_code))
+        .where(where, staffing.c.month_start >= _date(month), staffing.c.month_start <= _date(end))).one()
+    return {"actual_hours": row[0], "planned_hours": row[1]}
+
+
+def financial_year(day: dt.date) -> tuple[str, dt.date, dt.date]:
+    """('2024/25', 1 April 2024, 31 March 2025) for a date in that financial year."""
+    first = day.year if day.month >= 4 else day.year - 1
+    return f"{first}/{str(first + 1)[-2:]}", dt.date(first, 4, 1), dt.date(first + 1, 3, 31)
+
+
+def finance_filter(level, code):
+    if level == "national":
+        return sa.true()
+    if level == "region":
+        return collaborative.c.region_code == code
+    if level == "collaborative":
+        return finance_ledger.c.collaborative_id == code
+    if level == "provider":
+        return finance_ledger.c.provider_code == code
+    return None
+
+
+def finance(conn, level, code, end) -> dict:
+    """Ledger sums for the financial year of `end`; None at unit and ward level (no finance there)."""
+    where = finance_filter(level, code)
+    if where is None:
+        return {"finance_applicable": False}
+    _, fy_start, fy_end = financial_year(end)
+    f = finance_ledger
+    inpatient = f.c.category.in_(INPATIENT_CATEGORIES)
+    row = conn.execute(
+        sa.select(
+            sa.func.sum(f.c.budget_gbp), sa.func.sum(f.c.actual_gbp),
+            sa.func.sum(sa.func.coalesce(f.c.actual_gbp, f.c.forecast_gbp)),
+            sa.func.sum(sa.case((inpatient, f.c.actual_gbp))),
+            sa.func.sum(sa.case((f.c.category == "out_of_area", f.c.actual_gbp))),
+            sa.func.sum(sa.case((f.c.category == "reinvestment", f.c.actual_gbp))),
+            sa.func.min(sa.case((sa.and_(inpatient, f.c.actual_gbp.is_not(None)), f.c.month_start))),
+            sa.func.max(sa.case((sa.and_(inpatient, f.c.actual_gbp.is_not(None)), f.c.month_start))),
+        ).select_from(f.join(collaborative, collaborative.c.collaborative_id == f.c.collaborative_id))
+        .where(where, f.c.month_start.between(_date(fy_start), _date(fy_end)))
+    ).one()
+    keys = ["budget", "actual", "outturn", "inpatient_actual", "out_of_area_actual", "reinvestment",
+            "first_closed", "last_closed"]
+    out = {k: (float(v) if v is not None and k not in ("first_closed", "last_closed") else v)
+           for k, v in zip(keys, row)}
+    out["finance_applicable"] = True
+    return out
+
+
+def women_history(conn, level, code, end) -> dict:
+    """Current female adult-secure inpatients: distinct hospitals (home rule) and continuous stay > 3 years."""
+    facts = stay_facts()
+    female_secure = sa.and_(facts.c.sex == "female", facts.c.service_line == "adult_secure", _in_bed_on(facts, end))
+    home_women = sa.select(facts.c.patient_id).where(
+        female_secure, facts_filter(facts, level, code, follow="home")).distinct().subquery("home_women")
+    all_stays = stay_facts()
+    per_woman = (
+        sa.select(home_women.c.patient_id, sa.func.count(sa.distinct(all_stays.c.unit_code)).label("units"))
+        .select_from(home_women.join(all_stays, all_stays.c.patient_id == home_women.c.patient_id))
+        .where(all_stays.c.start_date <= _date(end)).group_by(home_women.c.patient_id).subquery("per_woman")
+    )
+    hospitals = conn.execute(sa.select(sa.func.sum(per_woman.c.units), sa.func.count())).one()
+    ward_women = sa.select(facts.c.patient_id).where(female_secure, facts_filter(facts, level, code)).distinct()
+    islands = _continuous_starts(end).subquery("islands")
+    over = conn.execute(
+        sa.select(sa.func.count(),
+                  sa.func.count(sa.case((dialect.days_between(islands.c.stay_start, _date(end)) > OVER_3_YEARS_DAYS,
+                                         1))))
+        .where(islands.c.patient_id.in_(ward_women), islands.c.is_current == 1)
+    ).one()
+    return {"hospitals_sum": int(hospitals[0] or 0), "hospitals_n": int(hospitals[1]),
+            "women_current_n": int(over[0]), "women_over_3y": int(over[1])}
+
+
+def _continuous_starts(end):
+    """Per patient's spell admitted by `end`: the start of its continuous stay, and whether it is current."""
+    s = hospital_spell
+    as_of = _date(end)
+    prev_discharge = sa.func.lag(s.c.discharge_date).over(
+        partition_by=s.c.patient_id, order_by=[s.c.admission_date, s.c.spell_id])
+    marked = sa.select(
+        s.c.patient_id, s.c.spell_id, s.c.admission_date, s.c.discharge_date,
+        sa.case((prev_discharge.is_(None), 1), (s.c.admission_date > prev_discharge + 1, 1), else_=0).label("new"),
+    ).where(s.c.admission_date <= as_of).subquery("marked")
+    numbered = sa.select(
+        marked, sa.func.sum(marked.c.new).over(
+            partition_by=marked.c.patient_id, order_by=[marked.c.admission_date, marked.c.spell_id]).label("island"),
+    ).subquery("numbered")
+    current = sa.or_(numbered.c.discharge_date.is_(None), numbered.c.discharge_date > as_of)
+    return sa.select(
+        numbered.c.patient_id,
+        sa.func.min(numbered.c.admission_date).over(
+            partition_by=[numbered.c.patient_id, numbered.c.island]).label("stay_start"),
+        sa.case((current, 1), else_=0).label("is_current"),
+    )
+
+
+def closed_months_bed_days(conn, level, code, first: dt.date, last: dt.date) -> int:
+    """OBD of the wards under the node from the first day of `first` month to the end of `last` month."""
+    next_month = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    return bed_days(conn, level, code, first, next_month - dt.timedelta(days=1), detail=False)["obd"]
+
+
+def data_as_of(conn) -> dict:
+    """When each feed last loaded (load_log), and whether the data is the synthetic demo."""
+    from data_access.schema import load_log
+
+    rows = conn.execute(
+        sa.select(load_log.c.feed, sa.func.max(load_log.c.loaded_at))
+        .where(load_log.c.status == "ok").group_by(load_log.c.feed).order_by(load_log.c.feed)).all()
+    demo = conn.execute(sa.select(sa.func.count()).where(load_log.c.source.like("demo:%"))).scalar()
+    last_day = conn.execute(sa.select(sa.func.max(calendar.c.date))).scalar()
+    return {"feeds": {feed: at for feed, at in rows}, "is_demo": bool(demo), "calendar_end": last_day}

@@ -1,0 +1,162 @@
+"""KPIs of the catalogue for any node and period: `kpi_table(engine, ...)` is the public entry.
+
+data_access returns aggregated numerators and denominators; this module only does
+arithmetic on them. Values are raw (unrounded, unsuppressed): metrics/disclosure.py
+is the one place that makes them safe to show.
+"""
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access import kpi_queries as q
+from data_access.scope import resolve
+from metrics.catalogue import KPI_IDS, KPIS
+
+COLUMNS = ["kpi_id", "label", "value", "numerator", "denominator"]
+
+
+def ratio(numerator, denominator, scale: float = 100.0):
+    """numerator ÷ denominator × scale, or None when the denominator is missing or zero."""
+    if numerator is None or not denominator:
+        return None
+    return float(numerator) / float(denominator) * scale
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def kpi_values(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
+               targets: dict | None = None) -> dict[str, tuple]:
+    """{kpi_id: (value, numerator, denominator)} for every KPI of the catalogue."""
+    beds = q.bed_days(conn, level, code, start, end)
+    home, wards = q.census_home(conn, level, code, end), q.census_wards(conn, level, code, end)
+    out: dict[str, tuple] = {}
+    out |= _bed_kpis(beds, q.beds_now(conn, level, code, end))
+    out |= _home_kpis(q.home_bed_days(conn, level, code, start, end), home)
+    out |= _spell_kpis(q.spells(conn, level, code, start, end), wards, q.repatriations(conn, level, code, start, end))
+    out |= _referral_kpis(q.referrals(conn, level, code, start, end, targets))
+    out |= _quality_kpis(beds, q.quality_events(conn, level, code, start, end),
+                         q.staffing_hours(conn, level, code, start, end), q.readmissions(conn, level, code, start, end))
+    out |= _money_kpis(conn, level, code, q.finance(conn, level, code, end))
+    out |= _women_kpis(wards, home, q.women_history(conn, level, code, end))
+    return out
+
+
+def _bed_kpis(beds, now) -> dict:
+    obd, avail = beds["obd"], beds["available_days"]
+    excl = obd - beds["leave_days"]
+    count = now["beds_available_now"]
+    return {
+        "bed_occupancy_pct": (ratio(obd, avail), obd, avail),
+        "bed_occupancy_excl_leave_pct": (ratio(excl, avail), excl, avail),
+        "beds_available_now": (count, count, None),
+        "occupied_bed_days": (obd, obd, None),
+    }
+
+
+def _home_kpis(home, census) -> dict:
+    ooa = census["out_of_area_patients"]
+    return {
+        "out_of_area_pct": (ratio(home["out_of_area_days"], home["home_days"]), home["out_of_area_days"],
+                            home["home_days"]),
+        "out_of_area_patients": (ooa, ooa, None),
+        "median_distance_km": (_float(census["median_distance_km"]), None, census["distance_n"]),
+    }
+
+
+def _spell_kpis(spells, census, repat) -> dict:
+    n_discharges = spells["discharges"]
+    return {
+        "median_los_days": (_float(spells["median_los_days"]), None, n_discharges),
+        "mean_los_days": (_float(spells["mean_los_days"]), None, n_discharges),
+        "current_los_days": (_float(census["current_los_days"]), None, census["current_n"]),
+        "admissions": (spells["admissions"], spells["admissions"], None),
+        "discharges": (n_discharges, n_discharges, None),
+        "repatriations": (repat["repatriations"], repat["repatriations"], None),
+    }
+
+
+def _referral_kpis(r) -> dict:
+    def median(key, n_key):
+        return (_float(r[key]), None, r[n_key])
+
+    return {
+        "referrals_received": (r["referrals_received"], r["referrals_received"], None),
+        "median_referral_to_assessment_days": median("median_referral_to_assessment_days", "assessed"),
+        "median_assessment_to_decision_days": median("median_assessment_to_decision_days", "decided"),
+        "median_referral_to_admission_days": median("median_referral_to_admission_days", "admitted"),
+        "assessment_within_target_pct": (ratio(r["assessed_within_target"], r["assessed"]),
+                                         r["assessed_within_target"], r["assessed"]),
+        "prison_transfer_within_28_days_pct": (ratio(r["prison_within_28"], r["prison_admitted"]),
+                                               r["prison_within_28"], r["prison_admitted"]),
+        "open_referrals": (r["open_referrals"], r["open_referrals"], None),
+    }
+
+
+def _quality_kpis(beds, events, staff, readm) -> dict:
+    obd = beds["obd"]
+    return {
+        "delayed_discharge_days_pct": (ratio(beds["delayed_days"], obd), beds["delayed_days"], obd),
+        "readmission_12m_pct": (ratio(readm["readmitted"], readm["readmission_denominator"]), readm["readmitted"],
+                                readm["readmission_denominator"]),
+        "restrictive_interventions_per_1000_obd": (ratio(events["interventions"], obd, 1000), events["interventions"],
+                                                   obd),
+        "prone_restraint_per_1000_obd": (ratio(events["prone"], obd, 1000), events["prone"], obd),
+        "incidents_per_1000_obd": (ratio(events["incidents"], obd, 1000), events["incidents"], obd),
+        "staffing_fill_rate_pct": (ratio(staff["actual_hours"], staff["planned_hours"]),
+                                   _float(staff["actual_hours"]), _float(staff["planned_hours"])),
+    }
+
+
+def _money_kpis(conn, level, code, f) -> dict:
+    ids = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
+           "out_of_area_spend_pct", "reinvestment_gbp"]
+    if not f["finance_applicable"]:
+        return {kpi_id: (None, None, None) for kpi_id in ids}
+    budget, actual, outturn = f["budget"], f["actual"], f["outturn"]
+    variance = None if outturn is None or budget is None else outturn - budget
+    obd = None
+    if f["first_closed"] is not None:
+        obd = q.closed_months_bed_days(conn, level, code, f["first_closed"], f["last_closed"])
+    inpatient = f["inpatient_actual"]
+    return {
+        "budget_gbp": (budget, budget, None),
+        "actual_gbp": (actual, actual, None),
+        "forecast_outturn_gbp": (outturn, outturn, None),
+        "variance_gbp": (variance, variance, None),
+        "cost_per_obd_gbp": (ratio(inpatient, obd, 1), inpatient, obd),
+        "out_of_area_spend_pct": (ratio(f["out_of_area_actual"], inpatient), f["out_of_area_actual"], inpatient),
+        "reinvestment_gbp": (f["reinvestment"], f["reinvestment"], None),
+    }
+
+
+def _women_kpis(census, home, history) -> dict:
+    return {
+        "women_share_pct": (ratio(census["women_in_bed"], census["secure_in_bed"]), census["women_in_bed"],
+                            census["secure_in_bed"]),
+        "women_median_los_days": (_float(census["women_median_los_days"]), None, census["women_los_n"]),
+        "women_median_distance_km": (_float(home["women_median_distance_km"]), None, home["women_distance_n"]),
+        "women_mean_hospitals": (ratio(history["hospitals_sum"], history["hospitals_n"], 1),
+                                 history["hospitals_sum"], history["hospitals_n"]),
+        "women_detained_over_3y_pct": (ratio(history["women_over_3y"], history["women_current_n"]),
+                                       history["women_over_3y"], history["women_current_n"]),
+    }
+
+
+def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date, end: dt.date,
+              kpi_ids: list[str] | None = None, targets: dict | None = None) -> pd.DataFrame:
+    """One row per KPI (kpi_id, label, value, numerator, denominator) for a node and an inclusive period.
+
+    Raises ValueError (data_access.scope.ScopeError) for an unknown level or code, or start after end.
+    """
+    if start > end:
+        raise ValueError(f"The period starts ({start}) after it ends ({end}).")
+    with engine.connect() as conn:
+        resolve(conn, scope_level, scope_id)
+        values = kpi_values(conn, scope_level, scope_id, start, end, targets)
+    ids = kpi_ids or KPI_IDS
+    rows = [(k, KPIS[k].label, *values[k]) for k in ids]
+    return pd.DataFrame(rows, columns=COLUMNS)
