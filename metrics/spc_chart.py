@@ -1,0 +1,110 @@
+"""Altair chart for an XmR frame from :func:`metrics.spc.xmr` (Making Data Count style)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, RULE_LABELS
+
+TARGET_COLOUR = "#d5281b"  # NHS red
+VARIATION_LABELS = {
+    "common_cause": "Common cause",
+    "improvement": "Improvement",
+    "concern": "Concern",
+    "neutral": "Neither improvement nor concern",
+}
+_LEGEND_DOMAIN = list(VARIATION_LABELS.values())
+_LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
+
+
+def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
+    data = frame.copy()
+    data["variation_label"] = data["variation"].map(VARIATION_LABELS)
+    data["rule_label"] = data["rule"].map(RULE_LABELS).fillna("None (common cause)")
+    data.loc[data["value"].isna(), "rule_label"] = "Missing value"
+    data["limits_label"] = data["trial"].map({True: "Trial limits", False: "Fixed limits"})
+    data["segment"] = data["segment"].astype(int)
+    return data
+
+
+def spc_chart(
+    frame: pd.DataFrame,
+    title: str,
+    y_title: str,
+    target: float | None = None,
+    value_format: str = ",.1f",
+) -> alt.LayerChart:
+    """A layered XmR chart.
+
+    Grey line and points for the values; solid mean line and dashed process limits drawn per
+    segment (so they step at a rebase); special-cause points coloured by variation with a legend;
+    an optional labelled red dashed target line; a vertical rule at each rebase; tooltips.
+    ``target`` defaults to ``frame.attrs["target"]`` when that was given to ``xmr``.
+    """
+    if target is None:
+        target = frame.attrs.get("target")
+    data = _chart_data(frame)
+    temporal = pd.api.types.is_datetime64_any_dtype(data["date"])
+    x_type = "temporal" if temporal else "quantitative"
+    x = alt.X("date", type=x_type, title=None,
+              axis=alt.Axis(format="%b %Y") if temporal else alt.Axis(format="d", tickMinStep=1))
+    y_scale = alt.Scale(zero=False)
+    y_axis = alt.Axis(format=value_format)
+
+    def y_field(field: str) -> alt.Y:
+        return alt.Y(f"{field}:Q", title=y_title, scale=y_scale, axis=y_axis)
+
+    y = y_field("value")
+    date_tip = (alt.Tooltip("date:T", title="Date", format="%b %Y") if temporal
+                else alt.Tooltip("date:Q", title="Point"))
+    tooltip = [
+        date_tip,
+        alt.Tooltip("value:Q", title="Value", format=value_format),
+        alt.Tooltip("mean:Q", title="Mean", format=value_format),
+        alt.Tooltip("lower:Q", title="Lower process limit", format=value_format),
+        alt.Tooltip("upper:Q", title="Upper process limit", format=value_format),
+        alt.Tooltip("variation_label:N", title="Variation"),
+        alt.Tooltip("rule_label:N", title="Special cause rule"),
+        alt.Tooltip("limits_label:N", title="Limits"),
+    ]
+
+    base = alt.Chart(data).encode(x=x)
+    line = base.mark_line(color=COMMON, strokeWidth=1.5).encode(y=y)
+    mean = base.mark_line(color="#231f20", strokeWidth=1.5).encode(
+        y=y_field("mean"), detail="segment:N")
+    upper = base.mark_line(color="#425563", strokeDash=[6, 4], strokeWidth=1.2).encode(
+        y=y_field("upper"), detail="segment:N")
+    lower = base.mark_line(color="#425563", strokeDash=[6, 4], strokeWidth=1.2).encode(
+        y=y_field("lower"), detail="segment:N")
+    points = base.transform_filter("isValid(datum.value)").mark_circle(
+        size=55, opacity=1, stroke="white", strokeWidth=0.5
+    ).encode(
+        y=y,
+        color=alt.Color(
+            "variation_label:N",
+            title="Variation",
+            scale=alt.Scale(domain=_LEGEND_DOMAIN, range=_LEGEND_RANGE),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=tooltip,
+    )
+    layers = [upper, lower, mean, line, points]
+
+    starts = data.loc[data["segment"].diff().fillna(0) > 0, ["date"]]
+    if not starts.empty:
+        layers.append(alt.Chart(starts).mark_rule(color="#425563", strokeDash=[2, 2]).encode(
+            x=alt.X("date", type=x_type, title=None), tooltip=[alt.Tooltip(
+                "date:T" if temporal else "date:Q", title="Limits recalculated from",
+                **({"format": "%b %Y"} if temporal else {}))]))
+
+    if target is not None and not pd.isna(target):
+        target_df = pd.DataFrame({"target": [float(target)], "label": ["Target"]})
+        target_base = alt.Chart(target_df).encode(y=y_field("target"))
+        layers.append(target_base.mark_rule(color=TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=1.5)
+                      .encode(tooltip=[alt.Tooltip("target:Q", title="Target", format=value_format)]))
+        layers.append(target_base.mark_text(
+            align="left", baseline="bottom", dx=4, dy=-2, color=TARGET_COLOUR, fontWeight="bold"
+        ).encode(x=alt.value(0), text=alt.Text("label:N")))
+
+    return alt.layer(*layers).properties(title=title, width="container").resolve_scale(y="shared")
