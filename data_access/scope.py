@@ -143,3 +143,26 @@ def _parent_of(conn: sa.Connection, level: str, code: str) -> tuple[str, str | N
     if level == "unit":
         return "provider", conn.execute(sa.select(unit.c.provider_code).where(unit.c.unit_code == code)).scalar()
     return "unit", conn.execute(sa.select(ward.c.unit_code).where(ward.c.ward_code == code)).scalar()
+
+
+def hierarchy(conn: sa.Connection):
+    """Every ward with its unit, provider, collaborative and region (codes and names), for navigation."""
+    import pandas as pd
+
+    query = (
+        sa.select(
+            region.c.region_code, region.c.name.label("region_name"),
+            collaborative.c.collaborative_id, collaborative.c.name.label("collaborative_name"),
+            provider.c.provider_code, provider.c.name.label("provider_name"),
+            unit.c.unit_code, unit.c.name.label("unit_name"),
+            ward.c.ward_code, ward.c.name.label("ward_name"),
+        )
+        .select_from(
+            ward.join(unit, unit.c.unit_code == ward.c.unit_code)
+            .join(provider, provider.c.provider_code == unit.c.provider_code)
+            .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)
+            .join(region, region.c.region_code == collaborative.c.region_code)
+        )
+        .order_by(region.c.name, collaborative.c.name, provider.c.name, unit.c.name, ward.c.name)
+    )
+    return pd.DataFrame(conn.execute(query).mappings().all())

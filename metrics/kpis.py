@@ -160,3 +160,49 @@ def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: 
     ids = kpi_ids or KPI_IDS
     rows = [(k, KPIS[k].label, *values[k]) for k in ids]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date,
+                end: dt.date) -> pd.DataFrame:
+    """The Overview's KPIs for each child of a node: long format (code, name, kpi_id, label, value, num, den)."""
+    from data_access.child_queries import child_aggregates
+    from data_access.scope import children
+
+    with engine.connect() as conn:
+        scope = resolve(conn, scope_level, scope_id)
+        kids = children(conn, scope)
+        if not kids:
+            return pd.DataFrame(columns=["code", "name", *COLUMNS])
+        raw = child_aggregates(conn, scope_level, scope_id, start, end)
+    rows = []
+    for kid in kids:
+        agg = raw.loc[kid.code] if kid.code in raw.index else pd.Series(dtype=object)
+        for kpi_id, value in _child_kpis(agg).items():
+            rows.append((kid.code, kid.name, kpi_id, KPIS[kpi_id].label, *value))
+    return pd.DataFrame(rows, columns=["code", "name", *COLUMNS])
+
+
+def _num(agg: pd.Series, key: str):
+    value = agg.get(key)
+    return None if value is None or pd.isna(value) else value
+
+
+def _child_kpis(agg: pd.Series) -> dict[str, tuple]:
+    obd, avail = _num(agg, "obd") or 0, _num(agg, "available_days")
+    ooa, home = _num(agg, "out_of_area_days") or 0, _num(agg, "home_days") or 0
+    admissions, referrals = int(_num(agg, "admissions") or 0), int(_num(agg, "referrals_received") or 0)
+    interventions = int(_num(agg, "interventions") or 0)
+    free = _num(agg, "beds_available_now")
+    free = None if free is None else int(free)
+    actual, planned = _num(agg, "actual_hours"), _num(agg, "planned_hours")
+    return {
+        "bed_occupancy_pct": (ratio(obd, avail), int(obd), avail),
+        "occupied_bed_days": (int(obd), int(obd), None),
+        "beds_available_now": (free, free, None),
+        "out_of_area_pct": (ratio(ooa, home), int(ooa), int(home)),
+        "median_los_days": (_float(_num(agg, "median_los_days")), None, int(_num(agg, "discharges") or 0)),
+        "admissions": (admissions, admissions, None),
+        "referrals_received": (referrals, referrals, None),
+        "restrictive_interventions_per_1000_obd": (ratio(interventions, obd, 1000), interventions, int(obd)),
+        "staffing_fill_rate_pct": (ratio(actual, planned), _float(actual), _float(planned)),
+    }

@@ -1,0 +1,70 @@
+"""Overview: headline KPIs for the scope and period, and the same for each child (click to drill down)."""
+
+import streamlit as st
+
+from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
+from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
+from metrics.overview import children_wide, headline
+from ui import cached, period
+from ui.context import current, go_to, scope_title
+from ui.excel import export_metadata, with_stars, workbook_bytes
+from ui.formatting import excel_format
+from ui.tiles import tiles
+
+ctx = current()
+st.title(scope_title(ctx.scope))
+
+
+def breadcrumb() -> None:
+    trail = [*ctx.parents]
+    if not trail:
+        return
+    columns = st.columns(len(trail) + 1)
+    for column, node in zip(columns, trail):
+        column.button(f"↑ {node.name}", key=f"crumb_{node.key}", on_click=go_to, args=(node.key,),
+                      help=f"Go up to {LEVEL_LABELS[node.level].lower()}")
+
+
+breadcrumb()
+st.caption(f"{period.describe(ctx.start, ctx.end)} · compared with the previous period of the same length · "
+           f"disclosure rule: {ctx.rule}")
+
+level, code = ctx.scope.level, ctx.scope.code
+now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets)
+before_start, before_end = period.previous_period(ctx.start, ctx.end)
+before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets)
+collab = code if level == "collaborative" else None
+bands = cached.thresholds(ctx.engine, ctx.url, collab)
+frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands)
+frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
+tiles(frame)
+
+if level != "ward":
+    child_level = CHILD_LEVEL[level]
+    st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}")
+    long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end)
+    shown, flags = children_wide(long, ctx.rule, level)
+    if shown.empty:
+        st.info("Nothing below this level.")
+    else:
+        labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
+        labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
+        display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
+        config = {labels[k]: st.column_config.NumberColumn(format="%.1f" if KPIS[k].kind in ("pct", "rate")
+                                                           else "%d") for k in CHILD_TABLE_IDS}
+        config["code"] = None
+        event = st.dataframe(display, hide_index=True, width="stretch", column_config=config, on_select="rerun",
+                             selection_mode="single-row", key=f"children_{ctx.scope.key}")
+        st.caption("Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
+                   "not available.")
+        if event.selection.rows:
+            picked = shown.iloc[event.selection.rows[0]]
+            go_to(f"{child_level}:{picked['code']}")
+            st.rerun()
+        export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
+        formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
+        st.download_button(
+            "Download as Excel", workbook_bytes({"Overview": (export, formats)},
+                                                export_metadata(ctx, f"Overview of {ctx.scope.name}")),
+            file_name=f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")

@@ -1,0 +1,106 @@
+"""What every page works on: the database, the scope, the period and the viewer.
+
+app.py calls `build()` once per run (it draws the sidebar selectors); pages call
+`current()`. Scope and period live in the URL (?scope=collaborative:IMPACT&from=…&to=…)
+so a view can be shared; a bad value there gives a clear message and a safe default.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access.scope import LEVEL_LABELS, NATIONAL, Scope, ScopeError, parse_key
+from settings import assessment_targets
+from ui import cached, period
+
+ROLE_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provider": "none", "provider": "none",
+                   "crg": "mhsds", "viewer": "mhsds"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: str
+    role: str
+    rule: str  # disclosure rule: mhsds, hes, none
+    local: bool = True
+
+
+@dataclass(frozen=True)
+class Context:
+    url: str
+    engine: sa.Engine
+    scope: Scope
+    parents: list = field(default_factory=list)
+    start: dt.date = dt.date.today()
+    end: dt.date = dt.date.today()
+    latest: dt.date = dt.date.today()
+    is_demo: bool = False
+    feeds: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    viewer: Viewer | None = None
+
+    @property
+    def targets(self) -> tuple:
+        """Assessment targets by urgency from the settings, hashable for caching."""
+        return tuple(sorted(assessment_targets(self.settings).items())) if self.settings else ()
+
+    @property
+    def rule(self) -> str:
+        return self.viewer.rule if self.viewer else "mhsds"
+
+
+def current() -> Context:
+    return st.session_state["ctx"]
+
+
+def go_to(scope_key: str) -> None:
+    """Change the scope (keeps the period); used by drill-down clicks and selectors."""
+    st.query_params["scope"] = scope_key
+
+
+def latest_day(feeds: dict, calendar_end: dt.date | None) -> dt.date:
+    """The last complete day of data: the date of the latest MHSDS (activity) load, else yesterday."""
+    loaded = feeds.get("mhsds") or max(feeds.values(), default=None)
+    day = loaded.date() if loaded else dt.date.today() - dt.timedelta(days=1)
+    return min(day, calendar_end) if calendar_end else day
+
+
+def resolve_scope(url: str, engine: sa.Engine) -> tuple[Scope, list]:
+    key = st.query_params.get("scope", "national")
+    try:
+        level, code = parse_key(key)
+        return cached.resolve_scope(engine, url, level, code)
+    except ScopeError as error:
+        st.error(f"{error} Showing England instead.", icon=":material/error:")
+        st.query_params["scope"] = "national"
+        return NATIONAL, []
+
+
+def resolve_period(latest: dt.date) -> tuple[dt.date, dt.date]:
+    params = st.query_params
+    if "from" not in params and "to" not in params:
+        return period.preset_range(period.DEFAULT_PRESET, latest)
+    try:
+        return period.parse(params.get("from"), params.get("to"), latest)
+    except period.PeriodError as error:
+        start, end = period.preset_range(period.DEFAULT_PRESET, latest)
+        st.warning(f"{error} Showing {period.DEFAULT_PRESET.lower()} instead.", icon=":material/warning:")
+        st.query_params["from"], st.query_params["to"] = str(start), str(end)
+        return start, end
+
+
+def build(url: str, engine: sa.Engine, settings: dict, viewer: Viewer) -> Context:
+    as_of = cached.data_as_of(engine, url)
+    latest = latest_day(as_of["feeds"], as_of["calendar_end"])
+    scope, parents = resolve_scope(url, engine)
+    start, end = resolve_period(latest)
+    ctx = Context(url=url, engine=engine, scope=scope, parents=parents, start=start, end=end, latest=latest,
+                  is_demo=as_of["is_demo"], feeds=as_of["feeds"], settings=settings, viewer=viewer)
+    st.session_state["ctx"] = ctx
+    return ctx
+
+
+def scope_title(scope: Scope) -> str:
+    return scope.name if scope.level == "national" else f"{scope.name} ({LEVEL_LABELS[scope.level].lower()})"

@@ -1,0 +1,80 @@
+"""Connecting the app to the reporting database, the Streamlit way (st.connection).
+
+PCD_DATABASE_URL overrides `[connections.reporting]` in secrets.toml; with neither,
+the regional demo DuckDB file is built on first start (with a progress bar) and used.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access import engine as settings
+
+_build_lock = threading.Lock()
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached or read; the message says why, without secrets."""
+
+
+def _secrets_section() -> dict:
+    try:
+        return dict(st.secrets.get("connections", {}).get(settings.CONNECTION_NAME, {}))
+    except (FileNotFoundError, AttributeError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def configured_url() -> str | None:
+    """The URL from the environment or the secrets, or None for the embedded demo."""
+    env = os.environ.get(settings.ENV_VAR, "").strip()
+    if env:
+        return env
+    section = _secrets_section()
+    return str(section["url"]) if section.get("url") else None
+
+
+def ensure_demo_database() -> None:
+    """Build the regional demo DuckDB file when it does not exist yet, showing progress."""
+    path: Path = settings.DEFAULT_DEMO_PATH
+    if path.exists():
+        return
+    with _build_lock:
+        if path.exists():
+            return
+        from data_access.demo import build_demo
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".building")
+        partial.unlink(missing_ok=True)
+        bar = st.progress(0.0, text="First start: building the synthetic regional demo database…")
+        engine = sa.create_engine(f"duckdb:///{partial}")
+        try:
+            build_demo(engine, scale="region", progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
+        finally:
+            engine.dispose()
+        partial.rename(path)
+        bar.empty()
+
+
+def connect() -> tuple[str, sa.Engine]:
+    """(url, engine) for the reporting database; raises DatabaseUnavailable with a clear message."""
+    url = configured_url()
+    try:
+        if url is None:
+            ensure_demo_database()
+            url = settings.default_demo_url()
+        connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url)
+        engine = connection.engine
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1 FROM region WHERE 1 = 0"))
+    except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
+        shown = settings.display_url(url) if url else "the demo database"
+        raise DatabaseUnavailable(
+            f"The reporting database ({shown}) cannot be reached or is not a reporting database: "
+            f"{type(error).__name__}. Nothing has been changed. Check {settings.ENV_VAR} or "
+            "[connections.reporting] in .streamlit/secrets.toml, then reload."
+        ) from error
+    return url, engine

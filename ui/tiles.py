@@ -1,0 +1,34 @@
+"""KPI tiles (st.metric) with the catalogue label, disclosed value, change and a RAG badge."""
+
+import pandas as pd
+import streamlit as st
+
+from ui.formatting import format_value
+
+RAG_BADGES = {"green": ("On track", "green"), "amber": ("Watch", "orange"), "red": ("Off track", "red")}
+
+
+def _delta(row) -> str | None:
+    if row["change"] is None or pd.isna(row["change"]):
+        return None
+    sign = "+" if row["change"] > 0 else ""
+    text = format_value(row["kind"], row["change"])
+    return f"{sign}{text} vs previous period" if not text.startswith("-") else f"{text} vs previous period"
+
+
+def _delta_colour(direction: str) -> str:
+    return {"up": "normal", "down": "inverse"}.get(direction, "off")
+
+
+def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
+    """Draw one st.metric per row of a metrics.overview.headline() frame."""
+    records = frame.to_dict("records")
+    for first in range(0, len(records), per_row):
+        columns = st.columns(per_row)
+        for column, row in zip(columns, records[first:first + per_row]):
+            with column:
+                st.metric(row["label"], format_value(row["kind"], row["shown"], row["suppressed"]),
+                          delta=_delta(row), delta_color=_delta_colour(row["direction"]), border=True)
+                if row["rag"] in RAG_BADGES:
+                    text, colour = RAG_BADGES[row["rag"]]
+                    st.badge(text, color=colour)
