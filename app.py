@@ -4,26 +4,11 @@ A thin entry point (as Streamlit's app template): page config, settings, databas
 viewer, scope and period (kept in the URL), then st.navigation runs the chosen page.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 import settings as app_settings
 from ui import context, db, sidebar
-
-HERE = Path(__file__).parent
-
-# (section, file, title, icon): a page is listed only when its file exists.
-PAGES = [
-    ("Overview", "pages/overview.py", "Overview", ":material/dashboard:"),
-    ("Beds", "pages/beds.py", "Bed occupancy", ":material/bed:"),
-    ("Access", "pages/referrals.py", "Referrals to admission", ":material/timeline:"),
-    ("Money", "pages/finance.py", "Budget and spend", ":material/payments:"),
-    ("Pathways", "pages/women.py", "Women's pathway", ":material/diversity_3:"),
-    ("Quality", "pages/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
-    ("Governance", "pages/packs.py", "Meeting packs", ":material/groups:"),
-    ("Governance", "pages/audit.py", "Audit trail", ":material/policy:"),
-]
+from ui.navigation import DEFAULT_PAGE, available_pages
 
 
 def secrets_dict() -> dict:
@@ -35,10 +20,8 @@ def secrets_dict() -> dict:
 
 def navigation() -> st.navigation:
     sections: dict[str, list] = {}
-    for section, path, title, icon in PAGES:
-        if (HERE / path).exists():
-            sections.setdefault(section, []).append(
-                st.Page(path, title=title, icon=icon, default=path == "pages/overview.py"))
+    for section, path, title, icon in available_pages():
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE))
     return st.navigation(sections)
 
 

@@ -19,3 +19,11 @@ def fixture_engine(request, tmp_path_factory):
     build_fixture(engine)
     yield engine
     cleanup()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright: launch Debian's Chromium (Playwright's browser downloads do not work here)."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}

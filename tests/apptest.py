@@ -1,0 +1,36 @@
+"""Helpers for AppTest page tests: run app.py against a given database with URL parameters."""
+
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from data_access.scope import hierarchy
+
+TIMEOUT = 120
+
+
+def run_app(monkeypatch, database_url: str, page: str | None = None, **params) -> AppTest:
+    """Run app.py (and then `page`, if given) with query parameters; returns the finished AppTest."""
+    monkeypatch.setenv("PCD_DATABASE_URL", database_url)
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def scope_keys(database_url: str) -> list[str]:
+    """One scope key per hierarchy level (the first node of each), national first."""
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        tree = hierarchy(conn)
+    engine.dispose()
+    first = tree.iloc[0]
+    return ["national", f"region:{first.region_code}", f"collaborative:{first.collaborative_id}",
+            f"provider:{first.provider_code}", f"unit:{first.unit_code}", f"ward:{first.ward_code}"]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
