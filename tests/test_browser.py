@@ -1,0 +1,45 @@
+"""Browser: `streamlit run app.py` in a real headless Chromium; every page renders with no exception.
+
+Screenshots are saved in screenshots/ for people to look at.
+"""
+
+import pytest
+
+from tests.browser import build_duckdb_file, require_chromium, screenshot, streamlit_server, wait_for_app
+from tests.fixture_db import build_fixture
+from ui.navigation import available_pages, url_path
+
+pytestmark = pytest.mark.browser
+PAGES = available_pages()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_chromium()
+    url = build_duckdb_file(tmp_path_factory.mktemp("browser") / "fixture.duckdb", build_fixture)
+    with streamlit_server(url) as base:
+        yield base
+
+
+@pytest.mark.parametrize("page_info", PAGES, ids=[p[1] for p in PAGES])
+def test_page_renders_without_exception(server, page, page_info):
+    _, path, title, _ = page_info
+    page.goto(f"{server}/{url_path(path)}?scope=national")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stMain"]').inner_text().strip() != ""
+    screenshot(page, f"page_{url_path(path) or 'overview'}")
+
+
+def test_overview_shows_scope_and_children_table(server, page):
+    page.goto(f"{server}/?scope=national")
+    wait_for_app(page)
+    assert page.get_by_text("England").first.is_visible()
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+
+
+def test_bad_scope_shows_message_in_browser(server, page):
+    page.goto(f"{server}/?scope=galaxy:X")
+    wait_for_app(page)
+    assert page.get_by_text("Showing England instead").is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
