@@ -3,7 +3,7 @@
 Each case: scope, period and {kpi_id: (value, numerator, denominator)}, following
 docs/kpi-definitions.md. The working is written above each number; only the
 haversine constant was computed with Python (every locality and unit is on the meridian
-1.1 deg W, so a distance is R x delta-latitude in radians: 111.194927 km per degree).
+1.125 deg W, so a distance is R x delta-latitude in radians: 111.194927 km per degree).
 
 Conventions: pct = num/den x 100; rate per 1,000 bed days = num/den x 1000; counts
 (count, count, None); medians and means (value, None, n); women_mean_hospitals
@@ -101,12 +101,12 @@ P2 = (date(2024, 3, 1), date(2024, 3, 5))  # as of 2024-03-05
 #   by 03-05: W1 4-2-0=2, W2 3-1-0=2, W3 3-0-2=1, W4 3-1-0=2, W5 4-4-0=0, W6 3-1-0=2, W7 2-1-0=1
 #
 # Patients in a bed on 03-10 (ward, home, distance in degrees, as_of - admission):
-#   P05 W1 L2 0.0 121 | P04 W1 L2 0.0 2 | P03 W1 L1 0.4 3 | P01 W2 L1 0.4 69 | P07 W2 L1 0.4 5
-#   P11 W4 L2 0.4 19 | P08 W5 L3 0.2 8 | P13 W5 L3 0.2 283 | P10 W6 L1 1.0 6 | P02 W7 L3 0.2 9400
+#   P05 W1 L2 0.0 121 | P04 W1 L2 0.0 2 | P03 W1 L1 0.5 3 | P01 W2 L1 0.5 69 | P07 W2 L1 0.5 5
+#   P11 W4 L2 0.5 19 | P08 W5 L3 0.25 8 | P13 W5 L3 0.25 283 | P10 W6 L1 1.0 6 | P02 W7 L3 0.25 9400
 # On 03-05:
-#   P05 W1 0.0 116 | P04 W1 0.0 186 | P01 W2 0.4 64 | P07 W2 0.4 0 | P11 W4 0.4 14
-#   P03 W5 (L1 53.0 -> U3 54.8) 1.8 33 | P08 W5 0.2 3 | P09 W5 0.2 785 | P13 W5 0.2 278
-#   P10 W6 1.0 1 | P02 W7 0.2 9395
+#   P05 W1 0.0 116 | P04 W1 0.0 186 | P01 W2 0.5 64 | P07 W2 0.5 0 | P11 W4 0.5 14
+#   P03 W5 (L1 53.0 -> U3 54.75) 1.75 33 | P08 W5 0.25 3 | P09 W5 0.25 785 | P13 W5 0.25 278
+#   P10 W6 1.0 1 | P02 W7 0.25 9395
 # (9400 = 2024-03-10 - 1998-06-15: 25 years + 6 leap days = 9131 to 2023-06-15, + 269.)
 #
 # Discharges (LOS days, destination): S06 03-04 (94, step_down, W3), S07a 03-05 (19, other_hospital, W3),
@@ -172,8 +172,8 @@ CASES = [
             "out_of_area_pct": pct(16, 107),
             # on 03-10 only P10 (W6); P12 left 03-09, P03 moved 03-07
             "out_of_area_patients": count(1),
-            # degrees 0,0,0.2,0.2,0.2,0.4,0.4,0.4,0.4,1.0 -> (0.2 + 0.4) / 2
-            "median_distance_km": km(0.3, 10),
+            # degrees 0,0,0.25,0.25,0.25,0.5,0.5,0.5,0.5,1.0 -> (0.25 + 0.5) / 2
+            "median_distance_km": km(0.375, 10),
             # 3, 19, 35, 94, 187, 788 -> (35 + 94) / 2
             "median_los_days": median(64.5, 6),
             # 1126 / 6
@@ -230,8 +230,8 @@ CASES = [
             "women_share_pct": pct(4, 9),
             # 5, 6, 69, 9400 -> (6 + 69) / 2
             "women_median_los_days": median(37.5, 4),
-            # 0.2, 0.4, 0.4, 1.0 degrees
-            "women_median_distance_km": km(0.4, 4),
+            # 0.25, 0.5, 0.5, 1.0 degrees
+            "women_median_distance_km": km(0.5, 4),
             # (3 + 2 + 1 + 1) / 4
             "women_mean_hospitals": (1.75, 7, 4),
             # P01 (1775 days continuous), P02 (9400)
@@ -252,8 +252,8 @@ CASES = [
             "out_of_area_pct": pct(7, 54),
             # P03 (W5 until 03-07), P10
             "out_of_area_patients": count(2),
-            # 0,0,0.2,0.2,0.2,0.2,0.4,0.4,0.4,1.0,1.8 -> 6th of 11
-            "median_distance_km": km(0.2, 11),
+            # 0,0,0.25,0.25,0.25,0.25,0.5,0.5,0.5,1.0,1.75 -> 6th of 11
+            "median_distance_km": km(0.25, 11),
             # S06 94, S07a 19
             "median_los_days": median(56.5, 2),
             "mean_los_days": median(56.5, 2),
@@ -295,7 +295,7 @@ CASES = [
             "women_share_pct": pct(4, 10),
             # 0 (P07 S07b), 1 (P10), 64 (P01), 9395 (P02)
             "women_median_los_days": median(32.5, 4),
-            "women_median_distance_km": km(0.4, 4),
+            "women_median_distance_km": km(0.5, 4),
             # P07's W2 stay starts 03-05, on or before the as-of date: still 2 units
             "women_mean_hospitals": (1.75, 7, 4),
             "women_detained_over_3y_pct": pct(2, 4),
@@ -316,8 +316,8 @@ CASES = [
             # out: WS03a 6 + WS10 7
             "out_of_area_pct": pct(13, 68),
             "out_of_area_patients": count(1),
-            # home patients in bed 03-10: P05 0, P04 0, P03 .4, P01 .4, P07 .4, P11 .4, P10 1.0
-            "median_distance_km": km(0.4, 7),
+            # home patients in bed 03-10: P05 0, P04 0, P03 .5, P01 .5, P07 .5, P11 .5, P10 1.0
+            "median_distance_km": km(0.5, 7),
             # discharges from W1-W4: S12 3, S07a 19, S06 94, S04a 187
             "median_los_days": median(56.5, 4),
             # 303 / 4
@@ -366,8 +366,8 @@ CASES = [
             "women_share_pct": pct(2, 5),
             # wards: P01 69, P07 5
             "women_median_los_days": median(37.0, 2),
-            # home women (decision 2): P01 .4, P07 .4, P10 1.0
-            "women_median_distance_km": km(0.4, 3),
+            # home women (decision 2): P01 .5, P07 .5, P10 1.0
+            "women_median_distance_km": km(0.5, 3),
             # home women: P01 3, P07 2, P10 1
             "women_mean_hospitals": (2.0, 6, 3),
             # wards: P01 yes, P07 no
@@ -383,8 +383,8 @@ CASES = [
             # home bed days: P02 10, P08 9, P09 7, P12 3, P13 10 = 39; out: P12's 3 on W4
             "out_of_area_pct": pct(3, 39),
             "out_of_area_patients": count(0),
-            # P08, P13, P02 all 0.2 degrees
-            "median_distance_km": km(0.2, 3),
+            # P08, P13, P02 all 0.25 degrees
+            "median_distance_km": km(0.25, 3),
             "repatriations": count(0),
             # home discharges S09 (prison), S12 (community): neither readmitted
             "readmission_12m_pct": pct(0, 2),
@@ -393,7 +393,7 @@ CASES = [
             "budget_gbp": money(220500),
             "variance_gbp": money(-3500),
             "women_share_pct": pct(2, 4),
-            "women_median_distance_km": km(0.2, 1),
+            "women_median_distance_km": km(0.25, 1),
             "women_mean_hospitals": (1.0, 1, 1),
         },
     },
@@ -409,8 +409,8 @@ CASES = [
             # home (L1/L2) bed days on adult_secure wards: 68 - P11's 10 = 58; out: 6 + 7
             "out_of_area_pct": pct(13, 58),
             "out_of_area_patients": count(1),
-            # P05 0, P04 0, P03 .4, P01 .4, P07 .4, P10 1.0
-            "median_distance_km": km(0.4, 6),
+            # P05 0, P04 0, P03 .5, P01 .5, P07 .5, P10 1.0
+            "median_distance_km": km(0.5, 6),
             # S07a 19, S06 94, S04a 187
             "median_los_days": median(94.0, 3),
             "mean_los_days": median(100.0, 3),
@@ -450,7 +450,7 @@ CASES = [
             "reinvestment_gbp": money(2500),
             "women_share_pct": pct(2, 5),
             "women_median_los_days": median(37.0, 2),
-            "women_median_distance_km": km(0.4, 3),
+            "women_median_distance_km": km(0.5, 3),
             "women_mean_hospitals": (2.0, 6, 3),
             "women_detained_over_3y_pct": pct(1, 2),
         },
@@ -468,8 +468,8 @@ CASES = [
             "out_of_area_pct": pct(7, 30),
             # P03 on W5, P10 on W6
             "out_of_area_patients": count(2),
-            # P05 0, P04 0, P01 .4, P07 .4, P10 1.0, P03 1.8 -> (0.4 + 0.4) / 2
-            "median_distance_km": km(0.4, 6),
+            # P05 0, P04 0, P01 .5, P07 .5, P10 1.0, P03 1.75 -> (0.5 + 0.5) / 2
+            "median_distance_km": km(0.5, 6),
             # S06 94, S07a 19
             "median_los_days": median(56.5, 2),
             "mean_los_days": median(56.5, 2),
@@ -505,7 +505,7 @@ CASES = [
             "women_share_pct": pct(2, 4),
             # P07 0, P01 64
             "women_median_los_days": median(32.0, 2),
-            "women_median_distance_km": km(0.4, 3),
+            "women_median_distance_km": km(0.5, 3),
             "women_mean_hospitals": (2.0, 6, 3),
             "women_detained_over_3y_pct": pct(1, 2),
         },
@@ -523,7 +523,7 @@ CASES = [
             # home (L3) on adult_secure wards: P02 10, P08 9, P09 7, P13 10 (P12 is camhs)
             "out_of_area_pct": pct(0, 36),
             "out_of_area_patients": count(0),
-            "median_distance_km": km(0.2, 3),
+            "median_distance_km": km(0.25, 3),
             # S03a 35, S09 788
             "median_los_days": median(411.5, 2),
             "mean_los_days": median(411.5, 2),
@@ -569,7 +569,7 @@ CASES = [
             # P10 6, P02 9400
             "women_median_los_days": median(4703.0, 2),
             # home women in a bed: P02 only (P16 has no spell)
-            "women_median_distance_km": km(0.2, 1),
+            "women_median_distance_km": km(0.25, 1),
             "women_mean_hospitals": (1.0, 1, 1),
             # wards: P02 yes, P10 no
             "women_detained_over_3y_pct": pct(1, 2),
@@ -586,8 +586,8 @@ CASES = [
             # home (L1/L2) on camhs wards: P11 10 days, in area; P12 is not a CAMHS home patient
             "out_of_area_pct": pct(0, 10),
             "out_of_area_patients": count(0),
-            # P11: L2 52.6 -> U2 52.2
-            "median_distance_km": km(0.4, 1),
+            # P11: L2 52.5 -> U2 52.0
+            "median_distance_km": km(0.5, 1),
             # S12 3
             "median_los_days": median(3.0, 1),
             "mean_los_days": median(3.0, 1),
@@ -646,8 +646,8 @@ CASES = [
             # bed days in its wards, all in area
             "out_of_area_pct": pct(0, 38),
             "out_of_area_patients": count(0),
-            # P05 0, P04 0, P03 .4, P01 .4, P07 .4
-            "median_distance_km": km(0.4, 5),
+            # P05 0, P04 0, P03 .5, P01 .5, P07 .5
+            "median_distance_km": km(0.5, 5),
             # S04a 187
             "median_los_days": median(187.0, 1),
             "mean_los_days": median(187.0, 1),
@@ -682,7 +682,7 @@ CASES = [
             "women_share_pct": pct(2, 5),
             "women_median_los_days": median(37.0, 2),
             # in its beds: P01, P07
-            "women_median_distance_km": km(0.4, 2),
+            "women_median_distance_km": km(0.5, 2),
             "women_mean_hospitals": (2.5, 5, 2),
             "women_detained_over_3y_pct": pct(1, 2),
         },
@@ -738,7 +738,7 @@ CASES = [
             "out_of_area_pct": pct(6, 42),
             "out_of_area_patients": count(0),
             # P08, P13, P02
-            "median_distance_km": km(0.2, 3),
+            "median_distance_km": km(0.25, 3),
             "median_los_days": median(411.5, 2),
             "mean_los_days": median(411.5, 2),
             # 8, 283, 9400
@@ -773,7 +773,7 @@ CASES = [
             # P08, P13, P02
             "women_share_pct": pct(1, 3),
             "women_median_los_days": median(9400.0, 1),
-            "women_median_distance_km": km(0.2, 1),
+            "women_median_distance_km": km(0.25, 1),
             "women_mean_hospitals": (1.0, 1, 1),
             "women_detained_over_3y_pct": pct(1, 1),
         },
@@ -787,7 +787,7 @@ CASES = [
             "occupied_bed_days": count(22),
             "out_of_area_pct": pct(0, 22),
             "out_of_area_patients": count(0),
-            # P05 0, P04 0, P03 0.4
+            # P05 0, P04 0, P03 0.5
             "median_distance_km": km(0.0, 3),
             "median_los_days": median(187.0, 1),
             "mean_los_days": median(187.0, 1),

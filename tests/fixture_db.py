@@ -7,8 +7,9 @@ and the working there must change too.
 The world, in one paragraph. Two regions (Y60 Midlands, Y63 North East and Yorkshire);
 three collaboratives: IMPACT (adult secure, Y60), NORTH (adult secure, Y63) and CAMHS
 (children's, Y60). Four providers, four units, seven wards. Every locality and unit
-lies on the meridian 1.1 deg W, so a haversine distance is exactly R x (delta lat in
-radians) = 111.194927 km per degree of latitude. The periods tested are
+lies on the meridian 1.125 deg W, so a haversine distance is exactly R x (delta lat in
+radians) = 111.194927 km per degree of latitude. Coordinates are multiples of 1/8 degree,
+exact even in a 32-bit float (DuckDB maps SQLAlchemy Float to REAL). The periods tested are
 2024-03-01..2024-03-10 and 2024-03-01..2024-03-05; finance is FY 2023/24 with January and
 February 2024 closed and March 2024 open.
 """
@@ -72,16 +73,16 @@ MEMBERS = [
     {"collaborative_id": "CAMHS", "provider_code": "NQ1"},  # NQ1 is in two collaboratives
 ]
 
-# All on longitude -1.1: distance = 111.194927 km per degree of latitude difference.
+# All on longitude -1.125: distance = 111.194927 km per degree of latitude difference.
 UNITS = [
     {"unit_code": "U1", "name": "Arnold Lodge", "provider_code": "RHA", "postcode": "LE5 0LE",
-     "latitude": 52.6, "longitude": -1.1},
+     "latitude": 52.5, "longitude": -1.125},
     {"unit_code": "U2", "name": "St Andrew's Northampton", "provider_code": "NQ1", "postcode": "NN1 5DG",
-     "latitude": 52.2, "longitude": -1.1},
+     "latitude": 52.0, "longitude": -1.125},
     {"unit_code": "U3", "name": "Northgate Hospital", "provider_code": "RX4", "postcode": "NE61 3BP",
-     "latitude": 54.8, "longitude": -1.1},
+     "latitude": 54.75, "longitude": -1.125},
     {"unit_code": "U4", "name": "Priory York", "provider_code": "NPR", "postcode": "YO10 4AA",
-     "latitude": 54.0, "longitude": -1.1},
+     "latitude": 54.0, "longitude": -1.125},
 ]
 
 
@@ -109,11 +110,11 @@ WARDS = [
 
 LOCALITIES = [
     {"locality_code": "L1", "name": "Nottingham and Nottinghamshire", "region_code": "Y60",
-     "latitude": 53.0, "longitude": -1.1, "population": 1_200_000},
+     "latitude": 53.0, "longitude": -1.125, "population": 1_200_000},
     {"locality_code": "L2", "name": "Leicester, Leicestershire and Rutland", "region_code": "Y60",
-     "latitude": 52.6, "longitude": -1.1, "population": 1_100_000},
+     "latitude": 52.5, "longitude": -1.125, "population": 1_100_000},
     {"locality_code": "L3", "name": "Tees Valley", "region_code": "Y63",
-     "latitude": 54.6, "longitude": -1.1, "population": 700_000},
+     "latitude": 54.5, "longitude": -1.125, "population": 700_000},
 ]
 
 # L3 has no camhs row: a L3 child on a camhs ward has no home collaborative -> out of area.

@@ -43,12 +43,12 @@ PARAMS = [
     for kpi_id in case["expected"]
 ]
 
-_tables: dict[tuple[int, int], pd.DataFrame] = {}
+_tables: dict[tuple[int, str, int], pd.DataFrame] = {}
 
 
 def _table(engine, index: int) -> pd.DataFrame:
     """kpi_table for CASES[index], computed once per engine."""
-    key = (id(engine), index)
+    key = (id(engine), str(engine.url), index)
     if key not in _tables:
         from metrics import kpi_table
 
