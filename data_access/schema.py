@@ -9,7 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Float,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -89,8 +89,8 @@ unit = Table(
     Column("name", NAME, nullable=False),
     _fk("provider.provider_code"),
     Column("postcode", String(16), nullable=False),
-    Column("latitude", Float, nullable=False),
-    Column("longitude", Float, nullable=False),
+    Column("latitude", Double, nullable=False),
+    Column("longitude", Double, nullable=False),
 )
 
 ward = Table(
@@ -113,8 +113,8 @@ locality = Table(
     Column("locality_code", CODE, primary_key=True),
     Column("name", NAME, nullable=False),
     _fk("region.region_code"),
-    Column("latitude", Float, nullable=False),
-    Column("longitude", Float, nullable=False),
+    Column("latitude", Double, nullable=False),
+    Column("longitude", Double, nullable=False),
     Column("population", Integer, nullable=False),
 )
 
@@ -227,9 +227,9 @@ staffing = Table(
     "staffing", metadata,
     _fk("ward.ward_code"),
     Column("month_start", Date, nullable=False),
-    Column("planned_hours", Float, nullable=False),
-    Column("actual_hours", Float, nullable=False),
-    Column("vacancy_rate_pct", Float, nullable=True),
+    Column("planned_hours", Double, nullable=False),
+    Column("actual_hours", Double, nullable=False),
+    Column("vacancy_rate_pct", Double, nullable=True),
     PrimaryKeyConstraint("ward_code", "month_start"),
 )
 
@@ -253,7 +253,7 @@ risk_share = Table(
     _fk("collaborative.collaborative_id"),
     _fk("provider.provider_code"),
     Column("financial_year", String(7), nullable=False),
-    Column("share_pct", Float, nullable=False),
+    Column("share_pct", Double, nullable=False),
     PrimaryKeyConstraint("collaborative_id", "provider_code", "financial_year"),
 )
 
@@ -275,8 +275,8 @@ kpi_threshold = Table(
     "kpi_threshold", metadata,
     Column("kpi_id", String(64), nullable=False),
     _fk("collaborative.collaborative_id", nullable=True),
-    Column("green", Float, nullable=False),
-    Column("amber", Float, nullable=False),
+    Column("green", Double, nullable=False),
+    Column("amber", Double, nullable=False),
 )
 
 survey_response = Table(
