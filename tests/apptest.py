@@ -1,17 +1,20 @@
 """Helpers for AppTest page tests: run app.py against a given database with URL parameters."""
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from data_access.scope import hierarchy
 
 TIMEOUT = 120
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def run_app(monkeypatch, database_url: str, page: str | None = None, **params) -> AppTest:
     """Run app.py (and then `page`, if given) with query parameters; returns the finished AppTest."""
     monkeypatch.setenv("PCD_DATABASE_URL", database_url)
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

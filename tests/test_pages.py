@@ -41,8 +41,8 @@ def test_bad_period_in_url_shows_a_message(monkeypatch, fixture_url, start, end)
 
 
 def test_database_down_shows_a_message(monkeypatch):
-    at = run_app(monkeypatch, "postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    at = run_app(monkeypatch, "postgresql+psycopg://nobody:hunter2pw@127.0.0.1:1/none")
     assert not at.exception
     message = " ".join(errors(at))
     assert "cannot be reached" in message and "Nothing has been changed" in message
-    assert "secret" not in message
+    assert "hunter2pw" not in message
