@@ -7,6 +7,7 @@ viewer, scope and period (kept in the URL), then st.navigation runs the chosen p
 import streamlit as st
 
 import settings as app_settings
+from data_access.access import DEFAULT_DISCLOSURE, Viewer
 from ui import context, db, sidebar
 from ui.navigation import DEFAULT_PAGE, available_pages
 
@@ -25,9 +26,10 @@ def navigation() -> st.navigation:
     return st.navigation(sections)
 
 
-def local_viewer(values: dict) -> context.Viewer:
+def local_viewer(values: dict) -> Viewer:
+    """The single local user of a demo or desktop install (no sign-in configured)."""
     role = values["local_role"]
-    return context.Viewer("local user", role, context.ROLE_DISCLOSURE[role], local=True)
+    return Viewer("local user", role, (values["local_scope"],), DEFAULT_DISCLOSURE[role], local=True)
 
 
 def main() -> None:

@@ -11,20 +11,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access.access import Viewer
 from data_access.scope import LEVEL_LABELS, NATIONAL, Scope, ScopeError, parse_key
 from settings import assessment_targets
 from ui import cached, period
-
-ROLE_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provider": "none", "provider": "none",
-                   "crg": "mhsds", "viewer": "mhsds"}
-
-
-@dataclass(frozen=True)
-class Viewer:
-    user_id: str
-    role: str
-    rule: str  # disclosure rule: mhsds, hes, none
-    local: bool = True
 
 
 @dataclass(frozen=True)
