@@ -26,8 +26,8 @@ def breadcrumb() -> None:
 
 
 breadcrumb()
-st.caption(f"{period.describe(ctx.start, ctx.end)} · compared with the previous period of the same length · "
-           f"disclosure rule: {ctx.rule}")
+st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against the previous period of the same "
+           f"length; pp = percentage points. Disclosure rule: {ctx.rule}.")
 
 level, code = ctx.scope.level, ctx.scope.code
 now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets)

@@ -90,6 +90,8 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
 
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    page.wait_for_timeout(500)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

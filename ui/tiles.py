@@ -9,11 +9,12 @@ RAG_BADGES = {"green": ("On track", "green"), "amber": ("Watch", "orange"), "red
 
 
 def _delta(row) -> str | None:
+    """The change against the previous period: percentage points for percentages."""
     if row["change"] is None or pd.isna(row["change"]):
         return None
-    sign = "+" if row["change"] > 0 else ""
-    text = format_value(row["kind"], row["change"])
-    return f"{sign}{text} vs previous period" if not text.startswith("-") else f"{text} vs previous period"
+    change = float(row["change"])
+    text = f"{change:.1f} pp" if row["kind"] == "pct" else format_value(row["kind"], change)
+    return text if text.startswith("-") else f"+{text}"
 
 
 def _delta_colour(direction: str) -> str:
