@@ -1,0 +1,87 @@
+"""Meeting packs: for a governance forum, the KPIs it reviews for the scope and period, and an Excel pack."""
+
+import streamlit as st
+
+from data_access.access import AccessDenied
+from metrics.catalogue import KPIS
+from metrics.packs import known_and_unknown, pack_table
+from ui import cached, cached_packs, period
+from ui.context import current, scope_title
+from ui.excel import export_metadata, workbook_bytes
+from ui.formatting import format_value
+from ui.tiles import tiles
+
+ctx = current()
+st.title("Meeting packs")
+st.caption(f"{scope_title(ctx.scope)} · {period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
+
+
+def scope_collaborative() -> str | None:
+    nodes = [*ctx.parents, ctx.scope]
+    return next((n.code for n in reversed(nodes) if n.level == "collaborative"), None)
+
+
+viewer_key = f"{ctx.viewer.user_id}|{ctx.viewer.role}|{','.join(ctx.viewer.home)}" if ctx.viewer else ""
+try:
+    forums = cached_packs.forums(ctx.engine, ctx.url, ctx.viewer, viewer_key, ctx.scope.level, ctx.scope.code,
+                                 scope_collaborative())
+except AccessDenied as error:
+    st.info(str(error))
+    st.stop()
+if forums.empty:
+    st.info("No governance forums are recorded for this scope. Choose a collaborative in the sidebar.")
+    st.stop()
+
+names = dict(zip(forums["forum_id"], forums["name"]))
+wanted = st.query_params.get("forum")
+if wanted not in names:
+    if wanted:
+        st.warning("The forum in the address is not one of this scope's forums; showing the first instead.")
+    wanted = next(iter(names))
+forum_id = st.selectbox("Governance forum", list(names), index=list(names).index(wanted),
+                        format_func=lambda f: names[f])
+st.query_params["forum"] = forum_id
+kpi_ids, chain = cached_packs.forum_detail(ctx.engine, ctx.url, forum_id)
+known, unknown = known_and_unknown(kpi_ids)
+
+st.header(names[forum_id])
+st.caption("Escalates to: " + (" → ".join(chain) if chain else "nobody (top of the structure)"))
+reporting = forums[forums["parent_forum_id"] == forum_id]["name"].tolist()
+if reporting:
+    st.caption("Reports to this forum: " + ", ".join(reporting))
+if unknown:
+    st.warning("This forum lists KPIs the catalogue does not define: " + ", ".join(unknown))
+if not known:
+    st.info("No KPIs are assigned to this forum (forum_kpi).")
+    st.stop()
+
+level, code = ctx.scope.level, ctx.scope.code
+now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets)
+before_start, before_end = period.previous_period(ctx.start, ctx.end)
+before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets)
+bands = cached.thresholds(ctx.engine, ctx.url, scope_collaborative())
+table = pack_table(now, before, known, ctx.rule, level, bands)
+tiles(table)
+
+shown = table.assign(
+    KPI=table["label"],
+    Value=[format_value(k, v, s) for k, v, s in zip(table["kind"], table["shown"], table["suppressed"])],
+    Previous=[format_value(k, v, s) for k, v, s in zip(table["kind"], table["previous"], table["suppressed"])],
+    Status=table["rag_words"], Direction=table["direction_words"],
+    Unit=[KPIS[k].unit for k in table["kpi_id"]],
+)[["KPI", "Value", "Previous", "Status", "Direction", "Unit"]]
+st.dataframe(shown, hide_index=True, width="stretch")
+st.caption(f"Previous period: {period.describe(before_start, before_end)}.")
+
+export = table.assign(KPI=table["label"], Unit=[KPIS[k].unit for k in table["kpi_id"]])
+export = export.assign(Value=export["shown"].where(~export["suppressed"], "*"),
+                       Previous=export["previous"].where(~export["suppressed"], "*"))
+export = export[["KPI", "Value", "Previous", "rag_words", "direction_words", "Unit"]].rename(
+    columns={"rag_words": "Status", "direction_words": "Direction"})
+metadata = export_metadata(ctx, f"Meeting pack: {names[forum_id]}") | {
+    "Forum": names[forum_id], "Escalates to": " → ".join(chain) or "—",
+    "Previous period": f"{before_start:%Y-%m-%d} to {before_end:%Y-%m-%d}"}
+st.download_button("Download the meeting pack (Excel)",
+                   workbook_bytes({"Pack": (export, {"Value": "#,##0.0", "Previous": "#,##0.0"})}, metadata),
+                   file_name=f"pack_{forum_id}_{ctx.start}_{ctx.end}.xlsx", icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
