@@ -184,7 +184,11 @@ def test_referrals_match_their_spells(db):
         USING (spell_id) WHERE f.ward_code <> r.admitted_ward_code"""
     assert _one(db, first_ward_mismatch) == 0
     assert (
-        _one(db, "SELECT count(*) FROM hospital_spell WHERE admission_date >= DATE '2021-04-01' AND referral_id IS NULL")
+        _one(
+            db,
+            """SELECT count(*) FROM hospital_spell
+               WHERE admission_date >= DATE '2021-04-01' AND referral_id IS NULL""",
+        )
         == 0
     )
     assert (
@@ -198,7 +202,9 @@ def test_referrals_match_their_spells(db):
     )
     decisions = dict(_rows(db, "SELECT coalesce(decision, 'open'), count(*) FROM referral GROUP BY 1"))
     assert {"accepted", "declined", "withdrawn", "open"} <= set(decisions)
-    awaiting = _one(db, "SELECT count(*) FROM referral WHERE decision = 'accepted' AND admission_date IS NULL")
+    awaiting = _one(
+        db, "SELECT count(*) FROM referral WHERE decision = 'accepted' AND admission_date IS NULL"
+    )
     assert awaiting > 0
     assert _one(db, "SELECT count(*) FROM referral WHERE disputed") > 0
 
@@ -211,9 +217,12 @@ def test_impact_has_13_units_and_9_providers(db):
     )[0]
     assert (units, providers) == (13, 9)
     assert 500 <= beds <= 600
-    lead = _rows(db, "SELECT lead_provider_code, go_live_date FROM collaborative WHERE collaborative_id = 'IMPACT'")
+    lead = _rows(
+        db, "SELECT lead_provider_code, go_live_date FROM collaborative WHERE collaborative_id = 'IMPACT'"
+    )
     assert lead == [("RHA", date(2020, 10, 1))]
-    assert _one(db, "SELECT count(*) FROM ward WHERE specialism = 'wems' AND collaborative_id = 'IMPACT'") == 1
+    wems = "SELECT count(*) FROM ward WHERE specialism = 'wems' AND collaborative_id = 'IMPACT'"
+    assert _one(db, wems) == 1
     assert 1000 <= _one(db, "SELECT sum(commissioned_beds) FROM ward") <= 1300
 
 
@@ -268,7 +277,8 @@ def test_calibration_prison_transfers_and_money(db):
         db,
         """SELECT avg(CASE WHEN admission_date - received_date <= 28 THEN 100.0 ELSE 0 END),
                   avg(admission_date - received_date), max(admission_date - received_date)
-           FROM referral WHERE source = 'prison' AND admission_date BETWEEN DATE '2021-04-01' AND DATE '2023-03-31'""",
+           FROM referral WHERE source = 'prison'
+             AND admission_date BETWEEN DATE '2021-04-01' AND DATE '2023-03-31'""",
     )[0]
     assert 8 <= first[0] <= 25 and 65 <= first[1] <= 110 and first[2] <= 470
     cost = _one(
@@ -276,7 +286,8 @@ def test_calibration_prison_transfers_and_money(db):
         """SELECT sum(actual_gbp) / (SELECT count(*) FROM ward_stay ws JOIN ward w USING (ward_code)
              JOIN calendar c ON c.date >= ws.start_date AND c.date < coalesce(ws.end_date, :asof + 1)
              WHERE w.collaborative_id = 'IMPACT' AND c.financial_year = '2025/26')
-           FROM finance_ledger f JOIN (SELECT DISTINCT month_start, financial_year FROM calendar) c USING (month_start)
+           FROM finance_ledger f
+           JOIN (SELECT DISTINCT month_start, financial_year FROM calendar) c USING (month_start)
            WHERE collaborative_id = 'IMPACT' AND financial_year = '2025/26'
              AND category IN ('nhs_inpatient', 'independent_inpatient', 'out_of_area')""",
     )
@@ -290,7 +301,8 @@ def test_calibration_prison_transfers_and_money(db):
     # the current financial year: 12 months, actual only for closed months, forecast for all
     months, closed, forecasts = _rows(
         db,
-        """SELECT count(DISTINCT month_start), count(DISTINCT CASE WHEN actual_gbp IS NOT NULL THEN month_start END),
+        """SELECT count(DISTINCT month_start),
+                  count(DISTINCT CASE WHEN actual_gbp IS NOT NULL THEN month_start END),
                   count(forecast_gbp) - count(*)
            FROM finance_ledger WHERE month_start BETWEEN DATE '2026-04-01' AND DATE '2027-03-01'""",
     )[0]
@@ -298,8 +310,8 @@ def test_calibration_prison_transfers_and_money(db):
     assert (
         _one(
             db,
-            """SELECT count(*) FROM (SELECT collaborative_id, financial_year, sum(share_pct) AS s FROM risk_share
-           GROUP BY 1, 2) x WHERE abs(s - 100) > 0.001""",
+            """SELECT count(*) FROM (SELECT collaborative_id, financial_year, sum(share_pct) AS s
+           FROM risk_share GROUP BY 1, 2) x WHERE abs(s - 100) > 0.001""",
         )
         == 0
     )
@@ -315,7 +327,9 @@ def test_survey_governance_thresholds_and_load_log(db):
     )
     assert em["Activity and keeping busy"] == 64 and len(em) == 5
     stay = dict(
-        _rows(db, "SELECT cohort, answer FROM survey_response WHERE question LIKE 'Headline: average length%'")
+        _rows(
+            db, "SELECT cohort, answer FROM survey_response WHERE question LIKE 'Headline: average length%'"
+        )
     )
     assert stay == {"england": "3320", "east_midlands": "3497"}
     names = {r[0] for r in _rows(db, "SELECT name FROM governance_forum WHERE collaborative_id = 'IMPACT'")}
@@ -331,7 +345,8 @@ def test_survey_governance_thresholds_and_load_log(db):
         )
         == 1
     )
-    assert _rows(db, "SELECT green, amber FROM kpi_threshold WHERE kpi_id = 'bed_occupancy_pct'") == [(85.0, 95.0)]
+    occupancy = "SELECT green, amber FROM kpi_threshold WHERE kpi_id = 'bed_occupancy_pct'"
+    assert _rows(db, occupancy) == [(85.0, 95.0)]
     assert _one(db, "SELECT count(*) FROM kpi_threshold WHERE collaborative_id = 'IMPACT'") == 1
     logs = _rows(db, "SELECT feed, loaded_at, source, status FROM load_log ORDER BY feed")
     assert [r[0] for r in logs] == ["bed_state", "finance", "mhsds"]
