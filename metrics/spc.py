@@ -20,29 +20,33 @@ Special-cause rules, in order of precedence (a point is labelled with the first 
 1. ``outside_limits`` – the point is strictly above the upper or below the lower limit.
 2. ``trend`` – 7 or more consecutive points each strictly higher (or each strictly lower) than the
    one before; every point of the run is flagged. Equal neighbours break a run.
-3. ``two_of_three`` – in any 3 consecutive points, 2 or more are strictly beyond 2/3 of the way
-   from the mean to the limit on the same side; the points that are beyond are flagged.
+3. ``two_of_three`` – in any 3 consecutive points that are all strictly on the same side of the mean,
+   2 or more are *close to the limit*: strictly beyond 2/3 of the way from the mean to the limit and
+   not outside it. The close points are flagged (a point outside the limits is rule 1 and does not
+   count towards this rule; a point on the mean breaks the window).
 4. ``shift`` – 7 or more consecutive points strictly on the same side of the mean; every point of
    the run is flagged. A point exactly on the mean breaks a run.
 
 Comparison with NHSRplotthedots (nhs-r-community/NHSRplotthedots, R/ptd_spc_standard.R and
 R/ptd_calculate_point_type.R):
 
-* Agree: limit constant 2.66 and the "close to limit" band at 2/3 × 2.66 × mean moving range (we
-  use 2/3 of the distance to the limit rather than 2 / 1.128; the two differ by 0.02 %); limits
-  from the first n points of each rebase group, with moving ranges restarting per group; 7-point
-  trend = 6 successive strict increases/decreases (sign of the differences), all 7 points
-  flagged; 7-point shift on one side of the mean with a point on the mean (sign 0) breaking the
-  run, all points flagged; outside limits tested strictly (> upper, < lower); per-group rules.
+* Agree: limit constant 2.66 and the "close to limit" band at 2/3 × 2.66 × mean moving range (their
+  ``limitclose = 2 * (2.66 / 3)``; identical); limits from the first n points of each rebase group,
+  with moving ranges restarting per group; 7-point trend = 6 successive strict increases/decreases
+  (sign of the differences), all 7 points flagged; 7-point shift on one side of the mean with a
+  point on the mean (sign 0) breaking the run, all points flagged; outside limits tested strictly
+  (> upper, < lower); two-in-three exactly as ``ptd_two_in_three`` / ``ptd_part_of_two_in_three``
+  (only points between the 2/3 line and the limit count, all three points of the window strictly
+  on one side of the mean, only the close points flagged); per-group rules. Which points are
+  special therefore agrees with NHSRplotthedots (tests/test_spc.py checks a port of its rules).
 * Differ (deliberately, per our specification):
   - NHSRplotthedots does not fix limits unless ``fix_after_n_points`` is given; we fix at 12.
-  - Its two-in-three rule counts only points *between* the 2/3 line and the limit and requires
-    all three points of the window on the same side of the mean. We count any point beyond the
-    2/3 line (including beyond the limit) and only need the two flagged points on the same side.
-    In practice the difference is rare, since points beyond the limits are already special.
-  - It labels improvement/concern by which side of the mean a point lies for *every* rule; we
-    label a trend by its direction (an increasing trend is "high" even below the mean).
-  - It has no rule precedence (a point is just special); we record the first rule that applies.
+  - Rule precedence (outside, trend, two-in-three, shift) and labelling a trend by its direction
+    (an increasing trend is "high" even below the mean) agree with its current version
+    (``ptd_special_cause_type``, NHSRplotthedots PR #180); older releases coloured by the side of
+    the mean and missed decreasing trends (its issue #167).
+  - A quirk we do not copy: when a trend point's next point is equal to it and starts another
+    trend, it calls the point "decreasing" whatever the runs; we use the run's own direction.
   - It leaves missing values in place (breaking moving ranges); we drop them before calculating.
 * A constant series (every moving range 0) has limits equal to the mean. No point on the mean is
   special (tests are strict), so it shows common cause; a later point off the mean is then
@@ -200,25 +204,32 @@ def _segment_rules(y: np.ndarray, mean: float, lower: float, upper: float):
     # 2. Trend: 7 points = 6 successive strict rises (or falls).
     if n >= RUN_LENGTH:
         diff = np.sign(np.diff(y))
+        in_run = {}
         for sign in (1, -1):
             # A run of 6 differences of one sign covers 7 points: mark the points, not the steps.
             steps = _runs(diff == sign, RUN_LENGTH - 1)
             points = np.zeros(n, dtype=bool)
             points[:-1] |= steps
             points[1:] |= steps
-            mark(points, "trend", np.full(n, sign))
+            in_run[sign] = points
+        # A peak or trough ends one run and starts the next: it takes the later run's direction
+        # (as NHSRplotthedots, which uses the step to the right when the next point is in a trend too).
+        next_step = np.append(diff, 0)
+        sides = np.where(in_run[1] & in_run[-1], next_step, np.where(in_run[1], 1, -1))
+        mark(in_run[1] | in_run[-1], "trend", sides)
 
-    # 3. Two of three beyond 2/3 of the way to a limit, same side.
+    # 3. Two of three close to a limit (NHSRplotthedots): in a window of 3 points all strictly on one
+    # side of the mean, 2 or more lie between the 2/3 line and the limit; those close points are flagged.
     if has_limits:
         hi_line = mean + CLOSE_FRACTION * (upper - mean)
         lo_line = mean - CLOSE_FRACTION * (mean - lower)
-        for beyond, sign in ((y > hi_line, 1), (y < lo_line, -1)):
-            flagged = np.zeros(n, dtype=bool)
-            for start in range(max(n - 2, 0)):
-                window = beyond[start:start + 3]
-                if window.sum() >= 2:
-                    flagged[start:start + 3] |= window
-            mark(flagged, "two_of_three", np.full(n, sign))
+        close = ~outside & ((y > hi_line) | (y < lo_line))
+        flagged = np.zeros(n, dtype=bool)
+        for start in range(max(n - 2, 0)):
+            window = slice(start, start + 3)
+            if close[window].sum() >= 2 and abs(above_mean[window].sum()) == 3:
+                flagged[window] |= close[window]
+        mark(flagged, "two_of_three", above_mean)
 
     # 4. Shift: 7 points strictly on one side of the mean.
     for sign in (1, -1):

@@ -208,9 +208,9 @@ def test_rising_trend_below_the_mean_is_high():
 
 
 def test_two_of_three_above():
-    # 15 > 14.5467 (but < 16.32), 11, 15: two of the three are beyond the upper 2/3 line.
-    # Only the two points beyond are flagged; the 11 between them is not.
-    frame = xmr(BASE_HIGH_END + [15, 11, 15], direction="up")
+    # 15 > 14.5467 (but < 16.32), 12, 15: all three above the mean 11, two of them beyond the upper
+    # 2/3 line. Only the two close points are flagged; the 12 between them is not.
+    frame = xmr(BASE_HIGH_END + [15, 12, 15], direction="up")
     assert flagged(frame) == [12, 14]
     assert set(frame.loc[[12, 14], "rule"]) == {"two_of_three"}
     assert set(frame.loc[[12, 14], "variation"]) == {"improvement"}
@@ -232,12 +232,98 @@ def test_two_of_three_needs_the_same_side_and_three_consecutive_points():
     assert flagged(xmr(BASE_HIGH_END + [15, 11, 11, 15])) == []
 
 
-def test_two_of_three_counts_a_point_beyond_the_limit():
-    # 17 is outside the limit (rule 1) and also beyond the 2/3 line, so with 15 it makes two of
-    # three: 15 is flagged two_of_three (NHSRplotthedots would not count the 17; see module doc).
+def test_two_of_three_does_not_count_a_point_beyond_the_limit():
+    # As NHSRplotthedots: 17 is outside the limit (rule 1) and is not "close to the limit", so the
+    # window 12 (baseline), 17, 15 has only one close point (15): 15 is common cause.
     frame = xmr(BASE_HIGH_END + [17, 15])
     assert frame.loc[12, "rule"] == "outside_limits"
-    assert frame.loc[13, "rule"] == "two_of_three"
+    assert frame.loc[13, "rule"] is None
+    assert flagged(frame) == [12]
+
+
+def test_two_of_three_needs_all_three_points_on_one_side_of_the_mean():
+    # 15, 11 (exactly on the mean: sign 0), 15 -> the only window holding both 15s is not all above.
+    assert flagged(xmr(BASE_HIGH_END + [15, 11, 15])) == []
+    # 15, 10 (below the mean), 15 -> likewise. The window before (12, 15, 10) and after do not count.
+    assert flagged(xmr(BASE_HIGH_END + [15, 10, 15])) == []
+    # Two adjacent close points with a third above the mean on either side: flagged.
+    assert flagged(xmr(BASE_HIGH_END + [15, 15, 10])) == [12, 13]
+
+
+# --- agreement with NHSRplotthedots -------------------------------------------------------------
+
+
+def _ptd_special(y, fix_after=12):
+    """A direct port of NHSRplotthedots' rules (R/ptd_spc_standard.R and the current
+    R/ptd_calculate_point_type.R: ptd_special_cause_type and ptd_point_type) for one group with
+    fix_after_n_points. Returns (rule, side) per point in our names: rule None for common cause,
+    side +1 for "Above"/"Increasing", -1 for "Below"/"Decreasing"."""
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    fix = y[:fix_after]
+    mean = fix.mean()
+    amr = np.abs(np.diff(fix)).mean()
+    upl, lpl = mean + 2.66 * amr, mean - 2.66 * amr
+    nupl, nlpl = mean + 2 * (2.66 / 3) * amr, mean - 2 * (2.66 / 3) * amr
+    outside = (y > upl) | (y < lpl)
+    rtm = np.sign(y - mean)
+    close = ~outside & ((y < nlpl) | (y > nupl))
+
+    def part_of_seven(v):  # ptd_part_of_seven_trend
+        vp = np.concatenate([v, np.zeros(6)])
+        return np.array([np.any(np.abs(vp[i:i + 7]) == 1) for i in range(n)])
+
+    vp = np.concatenate([np.zeros(6), rtm])  # ptd_seven_point_one_side_mean
+    side7 = np.array([float(vp[i] != 0 and np.all(vp[i] == vp[i - 6:i])) for i in range(6, n + 6)])
+    trend7 = np.zeros(n)
+    for i in range(6, n):  # ptd_seven_point_trend
+        d = np.sign(np.diff(y[i - 6:i + 1]))
+        trend7[i] = 1 if np.all(d == 1) else (-1 if np.all(d == -1) else 0)
+    cp, rp = np.concatenate([[0, 0], close, [0, 0]]), np.concatenate([[0, 0], rtm, [0, 0]])
+    two3 = np.array([any(cp[i + a:i + a + 3].sum() >= 2 and abs(rp[i + a:i + a + 3].sum()) == 3 for a in range(3))
+                     for i in range(n)]) & close
+    trend, shift = part_of_seven(trend7), part_of_seven(side7)
+    sdy = np.sign(np.diff(y))
+    next_in_trend = np.concatenate([trend[1:], [False]]) & trend
+    sdy = np.where(next_in_trend, np.concatenate([sdy, sdy[-1:]]), np.concatenate([[0], sdy]))
+    out = []
+    for i in range(n):
+        if outside[i]:
+            out.append(("outside_limits", rtm[i]))
+        elif trend[i]:
+            out.append(("trend", 1 if sdy[i] == 1 else -1))
+        elif two3[i]:
+            out.append(("two_of_three", 1 if rtm[i] > 0 else -1))
+        elif shift[i]:
+            out.append(("shift", 1 if rtm[i] > 0 else -1))
+        else:
+            out.append((None, 0))
+    return out
+
+
+def _random_series(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(14, 40))
+    # Not rounded: no equal neighbours (see the quirk in metrics/spc.py's module notes).
+    y = rng.normal(50, 5, n) + np.where(np.arange(n) > n // 2, rng.normal(0, 6), 0)
+    y[rng.integers(0, n, 3)] += rng.choice([-12, 12, 9, -9], 3)
+    if seed % 4 == 0:  # some long monotone stretches, up then down (shared peak points)
+        k = int(rng.integers(0, n - 14))
+        y[k:k + 14] = [40 + j for j in range(8)] + [46 - 2 * j for j in range(6)]
+    return y
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_special_points_and_rules_agree_with_nhsrplotthedots(seed):
+    # Random series with drifts, jumps, points near the limits and trends: the special-cause points,
+    # the rule that applies (same precedence) and improvement/concern must equal NHSRplotthedots'.
+    y = _random_series(seed)
+    frame = xmr(list(y), baseline=12, direction="up")
+    reference = _ptd_special(y)
+    assert frame["rule"].tolist() == [rule for rule, _ in reference]
+    expected = ["common_cause" if rule is None else ("improvement" if side > 0 else "concern")
+                for rule, side in reference]
+    assert frame["variation"].tolist() == expected
 
 
 # --- rule 4: shifts -----------------------------------------------------------------------------
@@ -480,3 +566,12 @@ def test_chart_builds_with_rebase_target_and_missing_values():
     # Without dates or target the chart still builds (quantitative x axis).
     spec = spc_chart(xmr([1, 2, 3]), "T", "Y").to_dict()
     assert "rule" not in str([layer["mark"] for layer in spec["layer"]])
+
+
+def test_peak_between_two_trends_takes_the_later_direction():
+    # 1..7 rises (7 points), 7 is the peak, then 6..1 falls: 7,6,5,4,3,2,1 is a 7-point fall.
+    # Every point is in a trend; the peak (position 6) belongs to both runs and is "decreasing", as
+    # NHSRplotthedots labels it (the step to its right). With lower-is-better it is an improvement.
+    frame = xmr([1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1], baseline=None, direction="down")
+    assert set(frame["rule"]) == {"trend"}
+    assert frame["variation"].tolist() == ["concern"] * 6 + ["improvement"] * 7
