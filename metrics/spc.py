@@ -39,12 +39,12 @@ R/ptd_calculate_point_type.R):
   (only points between the 2/3 line and the limit count, all three points of the window strictly
   on one side of the mean, only the close points flagged); per-group rules. Which points are
   special therefore agrees with NHSRplotthedots (tests/test_spc.py checks a port of its rules).
+  Rule precedence (outside, trend, two-in-three, shift) and labelling a trend by its direction (an
+  increasing trend is "high" even below the mean) agree with its current version
+  (``ptd_special_cause_type``, NHSRplotthedots PR #180); older releases coloured by the side of the
+  mean and missed decreasing trends (its issue #167).
 * Differ (deliberately, per our specification):
   - NHSRplotthedots does not fix limits unless ``fix_after_n_points`` is given; we fix at 12.
-  - Rule precedence (outside, trend, two-in-three, shift) and labelling a trend by its direction
-    (an increasing trend is "high" even below the mean) agree with its current version
-    (``ptd_special_cause_type``, NHSRplotthedots PR #180); older releases coloured by the side of
-    the mean and missed decreasing trends (its issue #167).
   - A quirk we do not copy: when a trend point's next point is equal to it and starts another
     trend, it calls the point "decreasing" whatever the runs; we use the run's own direction.
   - It leaves missing values in place (breaking moving ranges); we drop them before calculating.

@@ -569,9 +569,11 @@ def test_chart_builds_with_rebase_target_and_missing_values():
 
 
 def test_peak_between_two_trends_takes_the_later_direction():
-    # 1..7 rises (7 points), 7 is the peak, then 6..1 falls: 7,6,5,4,3,2,1 is a 7-point fall.
-    # Every point is in a trend; the peak (position 6) belongs to both runs and is "decreasing", as
-    # NHSRplotthedots labels it (the step to its right). With lower-is-better it is an improvement.
-    frame = xmr([1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1], baseline=None, direction="down")
-    assert set(frame["rule"]) == {"trend"}
-    assert frame["variation"].tolist() == ["concern"] * 6 + ["improvement"] * 7
+    # After the baseline (limits 5.68..16.32), 8..14 rises (positions 12..18) and 14..8 falls
+    # (positions 18..24): both are 7-point trends, all within the limits. The peak (position 18,
+    # value 14) belongs to both runs and is "decreasing", as NHSRplotthedots labels it (the step to
+    # its right). With lower-is-better the rise is a concern and the peak and the fall improvement.
+    frame = xmr(BASE_HIGH_END + [8, 9, 10, 11, 12, 13, 14, 13, 12, 11, 10, 9, 8], direction="down")
+    assert flagged(frame) == list(range(12, 25))
+    assert set(frame.loc[12:24, "rule"]) == {"trend"}
+    assert frame.loc[12:24, "variation"].tolist() == ["concern"] * 6 + ["improvement"] * 7
