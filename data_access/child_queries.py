@@ -1,8 +1,9 @@
-"""The same aggregates as data_access.kpi_queries, grouped by the children of a node.
+"""The same aggregates as data_access.kpi_queries, for many nodes of one level at once.
 
-One query per KPI family for all children at once (never a query per child), so the
-Overview's table of children stays fast at national scale. A test checks each child's
-figures equal kpi_table for that child.
+One query per KPI family for all the children of a node (never a query per child), so
+the Overview's table of children stays fast at national scale. Each child's row is
+exactly what kpi_table gives for that child (what a click drills down to): a provider
+under a collaborative shows all its wards. A test checks this.
 """
 
 import datetime as dt
@@ -15,10 +16,7 @@ from data_access.kpi_queries import (
     _date,
     _in_period,
     _overlap_days,
-    _scoped_wards,
     _stay_days,
-    facts_filter,
-    referral_filter,
     referral_joins,
     stay_facts,
 )
@@ -32,7 +30,6 @@ from data_access.schema import (
     unit,
     ward,
 )
-from data_access.scope import CHILD_LEVEL, HOME_LEVELS
 
 
 def _facts_key(facts, child: str, follow: str = "ward"):
@@ -47,38 +44,42 @@ def _ward_key(child: str):
             "provider": unit.c.provider_code, "unit": ward.c.unit_code, "ward": ward.c.ward_code}[child]
 
 
+def _ward_joins():
+    return (ward.join(unit, unit.c.unit_code == ward.c.unit_code)
+            .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+
+
 def _frame(conn, query, columns) -> pd.DataFrame:
     return pd.DataFrame(conn.execute(query).all(), columns=columns).set_index("code")
 
 
-def child_aggregates(conn, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Raw aggregates per child of the node, indexed by child code."""
-    child = CHILD_LEVEL[level]
+def child_aggregates(conn, child: str, codes: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Raw aggregates for the nodes `codes` of level `child`, indexed by code."""
     end1 = end + dt.timedelta(days=1)
     parts = [
-        _bed_days(conn, level, code, child, start, end1),
-        _available(conn, level, code, child, start, end1),
-        _beds_now(conn, level, code, child, end, end1),
-        _home_days(conn, level, code, child, start, end1),
-        _spells(conn, level, code, child, start, end),
-        _referrals(conn, level, code, child, start, end),
-        _interventions(conn, level, code, child, start, end1),
-        _staffing(conn, level, code, child, start, end),
+        _bed_days(conn, child, codes, start, end1),
+        _available(conn, child, codes, start, end1),
+        _beds_now(conn, child, codes, end, end1),
+        _home_days(conn, child, codes, start, end1),
+        _spells(conn, child, codes, start, end),
+        _referrals(conn, child, codes, start, end),
+        _interventions(conn, child, codes, start, end1),
+        _staffing(conn, child, codes, start, end),
     ]
     return pd.concat(parts, axis=1)
 
 
-def _bed_days(conn, level, code, child, start, end1):
+def _bed_days(conn, child, codes, start, end1):
     facts = stay_facts()
     key = _facts_key(facts, child)
     query = (sa.select(key.label("code"), sa.func.sum(_stay_days(facts, start, end1)))
-             .where(_in_period(facts, start, end1), facts_filter(facts, level, code)).group_by(key))
+             .where(_in_period(facts, start, end1), key.in_(codes)).group_by(key))
     return _frame(conn, query, ["code", "obd"])
 
 
-def _available(conn, level, code, child, start, end1):
-    joins, where = _scoped_wards(level, code)
-    key = _ward_key(child)
+def _available(conn, child, codes, start, end1):
+    joins, key = _ward_joins(), _ward_key(child)
+    where = key.in_(codes)
     open_days = _overlap_days([ward.c.opened_date, _date(start)],
                               [sa.func.coalesce(ward.c.closed_date, _date(end1)), _date(end1)])
     beds = _frame(conn, sa.select(key.label("code"), sa.func.sum(ward.c.commissioned_beds * open_days))
@@ -99,9 +100,9 @@ def _available(conn, level, code, child, start, end1):
     return out[["available_days"]]
 
 
-def _beds_now(conn, level, code, child, end, end1):
-    joins, where = _scoped_wards(level, code)
-    key = _ward_key(child)
+def _beds_now(conn, child, codes, end, end1):
+    joins, key = _ward_joins(), _ward_key(child)
+    where = key.in_(codes)
     ranked = (
         sa.select(bed_state.c.ward_code, bed_state.c.commissioned_beds, bed_state.c.occupied, bed_state.c.closed,
                   sa.func.row_number().over(partition_by=bed_state.c.ward_code,
@@ -115,21 +116,19 @@ def _beds_now(conn, level, code, child, end, end1):
     return _frame(conn, query, ["code", "beds_available_now"])
 
 
-def _home_days(conn, level, code, child, start, end1):
+def _home_days(conn, child, codes, start, end1):
     facts = stay_facts()
-    follow = "home" if level in HOME_LEVELS and child in ("region", "collaborative") else "ward"
-    key = _facts_key(facts, child, follow)
+    key = _facts_key(facts, child, follow="home")
     days = _stay_days(facts, start, end1)
     query = (sa.select(key.label("code"), sa.func.sum(days), sa.func.sum(days * facts.c.out_of_area))
-             .where(_in_period(facts, start, end1), facts_filter(facts, level, code, follow="home"),
-                    key.is_not(None)).group_by(key))
+             .where(_in_period(facts, start, end1), key.in_(codes)).group_by(key))
     return _frame(conn, query, ["code", "home_days", "out_of_area_days"])
 
 
-def _spells(conn, level, code, child, start, end):
+def _spells(conn, child, codes, start, end):
     facts = stay_facts()
     key = _facts_key(facts, child)
-    under = (sa.select(key.label("code"), facts.c.spell_id).where(facts_filter(facts, level, code))
+    under = (sa.select(key.label("code"), facts.c.spell_id).where(key.in_(codes))
              .distinct().subquery("under"))
     s = hospital_spell
     admitted = s.c.admission_date.between(_date(start), _date(end))
@@ -142,18 +141,17 @@ def _spells(conn, level, code, child, start, end):
     return _frame(conn, query, ["code", "admissions", "discharges", "median_los_days"])
 
 
-def _referrals(conn, level, code, child, start, end):
+def _referrals(conn, child, codes, start, end):
     key = {"region": collaborative.c.region_code, "collaborative": referral.c.collaborative_id}.get(child)
     key = _ward_key(child) if key is None else key
     query = (sa.select(key.label("code"), sa.func.count()).select_from(referral_joins())
-             .where(referral_filter(level, code), referral.c.received_date.between(_date(start), _date(end)),
-                    key.is_not(None)).group_by(key))
+             .where(key.in_(codes), referral.c.received_date.between(_date(start), _date(end))).group_by(key))
     return _frame(conn, query, ["code", "referrals_received"])
 
 
-def _interventions(conn, level, code, child, start, end1):
-    joins, where = _scoped_wards(level, code)
-    key = _ward_key(child)
+def _interventions(conn, child, codes, start, end1):
+    joins, key = _ward_joins(), _ward_key(child)
+    where = key.in_(codes)
     ri = restrictive_intervention
     query = (sa.select(key.label("code"), sa.func.count())
              .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
@@ -161,9 +159,9 @@ def _interventions(conn, level, code, child, start, end1):
     return _frame(conn, query, ["code", "interventions"])
 
 
-def _staffing(conn, level, code, child, start, end):
-    joins, where = _scoped_wards(level, code)
-    key = _ward_key(child)
+def _staffing(conn, child, codes, start, end):
+    joins, key = _ward_joins(), _ward_key(child)
+    where = key.in_(codes)
     month = dt.date(start.year, start.month, 1)
     query = (sa.select(key.label("code"), sa.func.sum(staffing.c.actual_hours), sa.func.sum(staffing.c.planned_hours))
              .select_from(joins.join(staffing, staffing.c.ward_code == ward.c.ward_code))

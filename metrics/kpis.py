@@ -173,7 +173,7 @@ def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start
         kids = children(conn, scope)
         if not kids:
             return pd.DataFrame(columns=["code", "name", *COLUMNS])
-        raw = child_aggregates(conn, scope_level, scope_id, start, end)
+        raw = child_aggregates(conn, kids[0].level, [k.code for k in kids], start, end)
     rows = []
     for kid in kids:
         agg = raw.loc[kid.code] if kid.code in raw.index else pd.Series(dtype=object)

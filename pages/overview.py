@@ -12,17 +12,16 @@ from ui.formatting import excel_format
 from ui.tiles import tiles
 
 ctx = current()
-st.title(scope_title(ctx.scope))
+st.title(ctx.scope.name)
 
 
 def breadcrumb() -> None:
-    trail = [*ctx.parents]
-    if not trail:
-        return
-    columns = st.columns(len(trail) + 1)
-    for column, node in zip(columns, trail):
-        column.button(f"↑ {node.name}", key=f"crumb_{node.key}", on_click=go_to, args=(node.key,),
-                      help=f"Go up to {LEVEL_LABELS[node.level].lower()}")
+    """The path from England down to the scope; each step is a button that goes up to it."""
+    row = st.container(horizontal=True, vertical_alignment="center")
+    for node in ctx.parents:
+        row.button(node.name, key=f"crumb_{node.key}", on_click=go_to, args=(node.key,), type="tertiary",
+                   icon=":material/arrow_upward:", help=f"Go up to {LEVEL_LABELS[node.level].lower()}")
+    row.markdown(f"**{scope_title(ctx.scope)}**")
 
 
 breadcrumb()

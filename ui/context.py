@@ -93,4 +93,4 @@ def build(url: str, engine: sa.Engine, settings: dict, viewer: Viewer) -> Contex
 
 
 def scope_title(scope: Scope) -> str:
-    return scope.name if scope.level == "national" else f"{scope.name} ({LEVEL_LABELS[scope.level].lower()})"
+    return scope.name if scope.level == "national" else f"{LEVEL_LABELS[scope.level]}: {scope.name}"
