@@ -455,7 +455,7 @@ class Simulation:
         }[urgency] * improve
         a2d = d.lognorm(3 if urgency != "routine" else 5, 0.6)
         if sl == A and source == "prison":
-            mu = 4.139 - 0.60 * f
+            mu = 4.25 - 0.65 * f
             sigma = 0.78 - 0.08 * f
             total = min(math.exp(mu + sigma * d.n()), 462 - 120 * f)
             d2a = max(0.0, total - r2a - a2d)
@@ -1329,17 +1329,16 @@ class Builder:
         home = np.array([sim.home.get((int(h), s), -1) for h, s in zip(pt_home[st_pat], w_sl[st["ward"]])])
         in_area = (home == w_coll[st["ward"]]) | (home < 0)
         # cost by (ward, day) of in-area stays, by (home collaborative, day) of out-of-area stays
-        cost_in = _daily_counts(
-            st["ward"][in_area],
-            st["start"][in_area],
-            st["end_c"][in_area],
-            sim.nw,
-            ndays,
-            price[st["ward"][in_area]],
-        )
+        # the host collaborative pays for every bed day in the wards it commissions (block contract); the
+        # home collaborative of an out-of-area patient pays the host back (its out_of_area line, at a
+        # premium), which the host books as income on its 'other' line, so nothing is counted twice
+        cost_in = _daily_counts(st["ward"], st["start"], st["end_c"], sim.nw, ndays, price[st["ward"]])
         ooa = ~in_area
         cost_out = _daily_counts(
             home[ooa], st["start"][ooa], st["end_c"][ooa], nc, ndays, price[st["ward"][ooa]] * 1.12
+        )
+        recharge = _daily_counts(
+            w_coll[st["ward"][ooa]], st["start"][ooa], st["end_c"][ooa], nc, ndays, price[st["ward"][ooa]] * 1.12
         )
 
         def by_month(mat):
@@ -1347,7 +1346,7 @@ class Builder:
             np.add.at(out.T, month_of_day, mat.T)
             return out * infl[None, :]
 
-        cin, cout = by_month(cost_in), by_month(cost_out)
+        cin, cout, income = by_month(cost_in), by_month(cost_out), by_month(recharge)
         end_month = np.datetime64(self.end_date, "M")
         m64 = months.values.astype("datetime64[M]")
         closed = m64 < end_month
@@ -1372,7 +1371,7 @@ class Builder:
                 reinvest = run * (0.012 + 0.004 * yearfrac)
             lines.append((ci, "community", None, community))
             lines.append((ci, "reinvestment", None, reinvest))
-            lines.append((ci, "other", None, run * 0.015 * np.ones(nm)))
+            lines.append((ci, "other", None, run * 0.015 * np.ones(nm) - income[ci]))
         margin = {cid: m for cid, m in zip(sim.collab_ids, np.clip(rng.normal(0.0, 0.03, nc), -0.06, 0.06))}
         margin[IMPACT] = 0.035
         fy_of_month = np.array([(m.year if m.month >= 4 else m.year - 1) for m in months])
