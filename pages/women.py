@@ -1,0 +1,248 @@
+"""Women's pathway: women's secure indicators next to men's, distributions, children, pathway flows,
+the Women's Secure Blended Service pilot and the lived-experience survey."""
+
+import altair as alt
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access.access import AccessDenied
+from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
+from metrics import women as wm
+from ui import cached_women as cw
+from ui import period
+from ui.context import current, go_to, scope_title
+from ui.excel import export_metadata, with_stars, workbook_bytes
+from ui.formatting import excel_format, format_value
+
+WOMEN, MEN, BENCHMARK_RED, GREY = "#005EB8", "#425563", "#DA291C", "#E8EDEE"
+SEX_COLOURS = alt.Scale(domain=["Women", "Men"], range=[WOMEN, MEN])
+
+ctx = current()
+level, code = ctx.scope.level, ctx.scope.code
+node = code or "national"
+benchmark = int(ctx.settings.get("women_los_benchmark_days", 728))
+st.title(f"Women's pathway: {scope_title(ctx.scope)}")
+st.caption(f"Adult secure wards only · as of {ctx.end:%d %b %Y} · {period.describe(ctx.start, ctx.end)} · "
+           f"disclosure rule: {ctx.rule}")
+
+
+def read(fn, *args):
+    """Call a cached read; AccessDenied or a database error gives a message and stops the page."""
+    try:
+        return fn(ctx.engine, ctx.url, ctx.viewer, *args)
+    except AccessDenied as error:
+        st.warning(str(error), icon=":material/lock:")
+    except sa.exc.SQLAlchemyError:
+        st.error("The reporting database could not be read just now. Nothing has been changed; "
+                 "try again in a minute.", icon=":material/database:")
+    st.stop()
+
+
+def shown(kind, value, suppressed) -> str:
+    return format_value(kind, None if suppressed else value, suppressed)
+
+
+def headline_tiles(head: pd.DataFrame) -> None:
+    records = head.to_dict("records")
+    for first in range(0, len(records), 4):
+        for column, row in zip(st.columns(4), records[first:first + 4]):
+            with column:
+                delta = None
+                if row["kpi_id"] == "women_median_los_days" and row["women"] is not None:
+                    delta = f"{row['women'] - benchmark:+,.0f} days vs {benchmark:,} day benchmark"
+                st.metric(row["label"], shown(row["kind"], row["women"], row["women_suppressed"]),
+                          delta=delta, delta_color="inverse", border=True)
+                st.caption(f"Men: {shown(row['kind'], row['men'], row['men_suppressed'])}")
+
+
+def los_chart(head: pd.DataFrame) -> None:
+    row = head.set_index("kpi_id").loc["women_median_los_days"]
+    data = pd.DataFrame({"group": ["Women", "Men"], "days": [row["women"], row["men"]]}).dropna()
+    if data.empty:
+        return
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("days:Q", title="Median length of stay of current inpatients (days)"),
+        y=alt.Y("group:N", title=None, sort=["Women", "Men"]),
+        color=alt.Color("group:N", scale=SEX_COLOURS, legend=None), tooltip=["group", "days"])
+    rule = alt.Chart(pd.DataFrame({"days": [benchmark]})).mark_rule(color=BENCHMARK_RED, strokeDash=[6, 3],
+                                                                    size=2).encode(x="days:Q")
+    label = alt.Chart(pd.DataFrame({"days": [benchmark], "text": [f"Benchmark {benchmark:,} days"]})).mark_text(
+        align="left", dx=4, dy=-30, color=BENCHMARK_RED).encode(x="days:Q", text="text:N")
+    st.altair_chart((bars + rule + label).properties(height=140), width="stretch")
+
+
+def band_chart(frame: pd.DataFrame, title: str) -> None:
+    chart = alt.Chart(frame.dropna(subset=["pct"])).mark_bar().encode(
+        x=alt.X("band:N", title=title, sort=alt.SortField("order")),
+        xOffset=alt.XOffset("sex:N", sort=["Women", "Men"]),
+        y=alt.Y("pct:Q", title="% of patients"),
+        color=alt.Color("sex:N", scale=SEX_COLOURS, title=None),
+        tooltip=[alt.Tooltip("sex:N", title="Group"), alt.Tooltip("band:N", title=title),
+                 alt.Tooltip("patients:Q", title="Patients", format=",.0f"),
+                 alt.Tooltip("pct:Q", title="% of group", format=".1f")])
+    st.altair_chart(chart.properties(height=260), width="stretch")
+
+
+def distributions() -> None:
+    st.subheader("Distributions, women and men")
+    raw = read(cw.distributions, level, code, ctx.end)
+    parts = [("los", wm.LOS_BANDS, "Length of stay (current spell)"),
+             ("distance", wm.DISTANCE_BANDS, "Distance from home"),
+             ("hospitals", None, "Number of hospitals (units) ever stayed in")]
+    for column, (key, labels, title) in zip(st.columns(3), parts):
+        with column:
+            frame = wm.bands(raw[key], labels, ctx.rule, level)
+            st.markdown(f"**{title}**")
+            band_chart(frame, title)
+            if frame["suppressed"].any():
+                st.caption("Bars with fewer patients than the disclosure rule allows are left out (*).")
+    st.caption(f"Patients in an adult secure bed on {ctx.end:%d %b %Y}. Length of stay follows the beds under "
+               f"this node; distance and hospitals follow its home patients at region and collaborative level. "
+               f"The {benchmark:,}-day benchmark is about two years.")
+
+
+def children_section() -> pd.DataFrame | None:
+    child_level = CHILD_LEVEL[level]
+    st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}: where women stay longest")
+    kids, raw = read(cw.child_indicators, level, code, ctx.end)
+    if not kids:
+        st.info("Nothing below this level.")
+        return None
+    long = wm.indicator_table(raw, [k for k, _ in kids])
+    values, flags = wm.children_wide(long, kids, ctx.rule, level)
+    labels = {"name": LEVEL_LABELS[child_level], "women_in_bed": "Women in a secure bed",
+              **{k: _unit_label(k) for k in wm.INDICATOR_IDS}}
+    display = values.rename(columns=labels)
+    config = {labels[k]: st.column_config.NumberColumn(format=_number_format(wm.KINDS[k])) for k in wm.INDICATOR_IDS}
+    config |= {"code": None, labels["women_in_bed"]: st.column_config.NumberColumn(format="%d")}
+    event = st.dataframe(display, hide_index=True, width="stretch", column_config=config, on_select="rerun",
+                         selection_mode="single-row", key=f"women_children_{ctx.scope.key}")
+    st.caption("Women's figures. Click a row to drill down. Empty cells are suppressed (*) under the disclosure "
+               "rule or not available.")
+    if event.selection.rows:
+        go_to(f"{child_level}:{values.iloc[event.selection.rows[0]]['code']}")
+        st.rerun()
+    child_los_chart(values)
+    return with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
+
+
+def child_los_chart(values: pd.DataFrame) -> None:
+    data = values[["name", "women_median_los_days"]].dropna()
+    if data.empty:
+        return
+    bars = alt.Chart(data).mark_bar(color=WOMEN).encode(
+        x=alt.X("women_median_los_days:Q", title="Women's median length of stay (days)"),
+        y=alt.Y("name:N", title=None, sort="-x"),
+        tooltip=[alt.Tooltip("name:N", title="Name"),
+                 alt.Tooltip("women_median_los_days:Q", title="Days", format=",.0f")])
+    rule = alt.Chart(pd.DataFrame({"days": [benchmark]})).mark_rule(color=BENCHMARK_RED, strokeDash=[6, 3],
+                                                                    size=2).encode(x="days:Q")
+    st.altair_chart((bars + rule).properties(height=max(120, 28 * len(data))), width="stretch")
+    st.caption(f"Dashed red line: the {benchmark:,}-day benchmark.")
+
+
+def _unit_label(kpi_id: str) -> str:
+    unit = {"pct": "%", "days": "days", "km": "km"}.get(wm.KINDS[kpi_id])
+    return wm.LABELS[kpi_id] + (f" ({unit})" if unit else "")
+
+
+def _number_format(kind: str) -> str:
+    return "%.1f" if kind in ("pct", "mean") else "%d"
+
+
+def pathway() -> None:
+    st.subheader("Pathway: security levels women have moved through")
+    raw = read(cw.transitions, level, code, ctx.start, ctx.end)
+    if raw.empty:
+        st.info("No women in an adult secure bed here in the period.")
+        return
+    stage = wm.stages(raw, ctx.rule, level)
+    chart = alt.Chart(stage.dropna(subset=["patients"])).mark_bar().encode(
+        x=alt.X("stage:N", title="Stage of the pathway", sort=alt.SortField("order")),
+        y=alt.Y("patients:Q", title="Women", stack="zero"),
+        color=alt.Color("state:N", title="Security level or outcome",
+                        scale=alt.Scale(scheme="tableau10")),
+        tooltip=["stage", "state", alt.Tooltip("patients:Q", format=",.0f")])
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(chart.properties(height=300), width="stretch")
+    with right:
+        flows = wm.flows(raw, ctx.rule, level)
+        table = flows.assign(patients=[("*" if s else f"{v:,.0f}") for v, s in zip(flows["patients"],
+                                                                                  flows["suppressed"])])
+        st.dataframe(table[["step", "from", "to", "patients"]].rename(
+            columns={"step": "Step", "from": "From", "to": "To", "patients": "Women"}), hide_index=True,
+            width="stretch")
+    st.caption(f"Women with an adult secure stay under this node between {ctx.start:%d %b %Y} and "
+               f"{ctx.end:%d %b %Y}; each step is a change of security level across all their adult secure ward "
+               "stays, ending where they are now. Small flows are suppressed (*).")
+
+
+def pilot() -> None:
+    st.subheader("Women's Secure Blended Service pilot")
+    raw = read(cw.pilot, level, code, ctx.end)
+    if raw["summary"].empty or not raw["summary"]["pilot"].any():
+        st.info("No Women's Secure Blended Service pilot spells here.")
+        return
+    table, caution = wm.pilot_summary(raw, ctx.rule, level)
+    if caution:
+        st.warning(f"A group has fewer than {wm.SMALL_GROUP} spells: differences may be chance.",
+                   icon=":material/warning:")
+    st.dataframe(table.astype(str).replace({"None": "–", "nan": "–"}), hide_index=True, width="stretch")
+    dest = wm.pilot_destinations(raw, ctx.rule, level).dropna(subset=["pct"])
+    if not dest.empty:
+        chart = alt.Chart(dest).mark_bar().encode(
+            y=alt.Y("destination:N", title="Discharged to"), x=alt.X("pct:Q", title="% of the group's discharges"),
+            yOffset="group:N", color=alt.Color("group:N", title=None,
+                                               scale=alt.Scale(range=[WOMEN, MEN])),
+            tooltip=["group", "destination", alt.Tooltip("spells:Q", format=",.0f"),
+                     alt.Tooltip("pct:Q", format=".1f")])
+        st.altair_chart(chart.properties(height=220), width="stretch")
+    st.caption("Comparable others: women's adult secure spells under this node, not in the pilot, with the same "
+               "first security level and the same admission year as a pilot spell.")
+
+
+def lived_experience() -> None:
+    st.subheader("Lived experience: women's secure care survey")
+    raw = read(cw.survey, level, code)
+    heads, answers = wm.survey_tables(raw, ctx.rule, level)
+    if heads.empty and answers.empty:
+        st.info("No survey answers in the reporting database.")
+        return
+    if not heads.empty:
+        st.dataframe(heads.rename(columns={"measure": "Survey headline"}), hide_index=True, width="stretch")
+    for question, group in answers.groupby("question", sort=False) if not answers.empty else []:
+        st.markdown(f"**{question}**")
+        st.dataframe(group.drop(columns=["question"]).rename(columns={"answer": "Answer"}), hide_index=True,
+                     width="stretch")
+    st.caption("Survey data: aggregate answers of respondents to the women's secure care survey (n = "
+               "respondents; % of respondents choosing each answer), not counts of patients in this database.")
+
+
+def export(head: pd.DataFrame, children: pd.DataFrame | None) -> None:
+    rows = [{"Indicator": r["label"],
+             "Women": "*" if r["women_suppressed"] else r["women"],
+             "Men": "*" if r["men_suppressed"] else r["men"]} for r in head.to_dict("records")]
+    sheets = {"Women and men": (pd.DataFrame(rows), {})}
+    if children is not None:
+        formats = {_unit_label(k): excel_format(wm.KINDS[k]) for k in wm.INDICATOR_IDS}
+        sheets["By " + CHILD_LEVEL[level]] = (children, formats)
+    st.download_button(
+        "Download indicator table as Excel",
+        workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
+        file_name=f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+
+
+raw_node = read(cw.indicators, level, code, ctx.end)
+head = wm.headline(wm.indicator_table(raw_node, [node]), node, ctx.rule, level)
+st.subheader("Headline: women, with men alongside")
+headline_tiles(head)
+los_chart(head)
+distributions()
+child_export = children_section() if level != "ward" else None
+export(head, child_export)
+pathway()
+pilot()
+lived_experience()
