@@ -1,0 +1,240 @@
+"""Quality KPIs for the Clinical Reference Group: monthly series, the SPC summary table and funnel limits.
+
+Pure arithmetic on the aggregates of data_access/quality.py (no SQL, no Streamlit). Every figure
+goes through metrics/disclosure before it is shown; SPC is calculated on the *disclosed* monthly
+values, so a suppressed month is a missing point (omitted, and said so on the page).
+
+Funnel plots (Spiegelhalter, "Funnel plots for comparing institutional performance", 2005), normal
+approximation around the node's own rate:
+- rate per 1,000 bed days (Poisson): p = events ÷ bed days of the node; a child with n bed days has
+  limits 1000 × (p ± z × √(p ÷ n)), never below 0.
+- percentage (binomial): p = numerator ÷ denominator of the node; limits 100 × (p ± z × √(p(1 − p) ÷ n)),
+  kept within 0–100.
+z = 1.959964 (95%) and 3.090232 (99.8%). Staffing fill rate (hours, not counts of events) and median
+length of stay have no funnel: they are ranked without limits.
+"""
+
+import base64
+import datetime as dt
+import math
+
+import pandas as pd
+
+from metrics.catalogue import KPIS, Kpi
+from metrics.disclosure import disclose, disclose_table
+from metrics.kpis import ratio
+from metrics.spc import ICON_LABELS, assurance, icon_svg, variation_icon, xmr
+
+HARM_KPIS = {
+    "incidents_low_harm_per_1000_obd": Kpi("incidents_low_harm_per_1000_obd",
+                                           "Incidents per 1,000 bed days: no or low harm", "down", "rate", "quality"),
+    "incidents_moderate_harm_per_1000_obd": Kpi("incidents_moderate_harm_per_1000_obd",
+                                                "Incidents per 1,000 bed days: moderate harm or worse", "down", "rate",
+                                                "quality"),
+}
+QUALITY_IDS = [
+    "restrictive_interventions_per_1000_obd", "prone_restraint_per_1000_obd", "incidents_per_1000_obd",
+    "incidents_low_harm_per_1000_obd", "incidents_moderate_harm_per_1000_obd", "staffing_fill_rate_pct",
+    "delayed_discharge_days_pct", "readmission_12m_pct", "median_los_days",
+]
+FUNNEL_KINDS = ("rate", "pct")
+NO_FUNNEL = ("staffing_fill_rate_pct", "median_los_days")
+Z95, Z998 = 1.959963984540054, 3.090232306167813
+HISTORY_MONTHS = 24
+VARIATION_NAMES = ("common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
+                   "neutral_high", "neutral_low")
+ASSURANCE_NAMES = ("pass", "fail", "hit_and_miss")
+
+
+def quality_kpi(kpi_id: str) -> Kpi:
+    return HARM_KPIS.get(kpi_id) or KPIS[kpi_id]
+
+
+def _n(agg, key):
+    value = agg.get(key)
+    return None if value is None or pd.isna(value) else value
+
+
+def kpi_values(agg) -> dict[str, tuple]:
+    """{kpi_id: (value, numerator, denominator)} from one row of data_access.quality aggregates."""
+    obd = _n(agg, "obd") or 0
+
+    def per_1000(key):
+        count = int(_n(agg, key) or 0)
+        return ratio(count, obd, 1000), count, int(obd)
+
+    delayed = int(_n(agg, "delayed_days") or 0)
+    denominator, readmitted = int(_n(agg, "readmission_denominator") or 0), int(_n(agg, "readmitted") or 0)
+    actual, planned = _n(agg, "actual_hours"), _n(agg, "planned_hours")
+    median = _n(agg, "median_los_days")
+    return {
+        "restrictive_interventions_per_1000_obd": per_1000("interventions"),
+        "prone_restraint_per_1000_obd": per_1000("prone"),
+        "incidents_per_1000_obd": per_1000("incidents"),
+        "incidents_low_harm_per_1000_obd": per_1000("incidents_low"),
+        "incidents_moderate_harm_per_1000_obd": per_1000("incidents_moderate"),
+        "staffing_fill_rate_pct": (ratio(actual, planned), None if actual is None else float(actual),
+                                   None if planned is None else float(planned)),
+        "delayed_discharge_days_pct": (ratio(delayed, obd), delayed, int(obd)),
+        "readmission_12m_pct": (ratio(readmitted, denominator), readmitted, denominator),
+        "median_los_days": (None if median is None else float(median), None, int(_n(agg, "discharges") or 0)),
+    }
+
+
+def series_start(start: dt.date, end: dt.date, months: int = HISTORY_MONTHS) -> dt.date:
+    """First day of the SPC series: `months` calendar months ending with the month of `end`, or `start`
+    when the period is longer."""
+    year, month = divmod(end.year * 12 + end.month - 1 - (months - 1), 12)
+    first = dt.date(year, month + 1, 1)
+    return min(first, start)
+
+
+def monthly_long(monthly: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """Long disclosed series: month, kpi_id, label, value, numerator, denominator, shown, suppressed."""
+    rows = []
+    for month, agg in monthly.iterrows():
+        for kpi_id, (value, numerator, denominator) in kpi_values(agg).items():
+            if kpi_id in QUALITY_IDS:
+                rows.append((month, kpi_id, quality_kpi(kpi_id).label, value, numerator, denominator))
+    long = pd.DataFrame(rows, columns=["month", "kpi_id", "label", "value", "numerator", "denominator"])
+    if long.empty:
+        return long.assign(shown=None, suppressed=False)
+    return disclose_table(long, rule, level, {k: quality_kpi(k).kind for k in QUALITY_IDS})
+
+
+def target(kpi_id: str, thresholds: dict) -> float | None:
+    """The target for assurance: the green band of kpi_threshold (None when there is none)."""
+    green = thresholds.get(kpi_id, (None, None))[0]
+    return None if green is None else float(green)
+
+
+def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=()) -> pd.DataFrame:
+    """XmR frame of one KPI's disclosed monthly values (suppressed or missing months are missing points)."""
+    series = long[long["kpi_id"] == kpi_id].sort_values("month")
+    values = [None if v is None or pd.isna(v) else float(v) for v in series["shown"]]
+    kpi = quality_kpi(kpi_id)
+    rebase_at = [pd.Timestamp(d) for d in rebase] or None
+    return xmr(values, dates=pd.to_datetime(series["month"]).reset_index(drop=True), direction=kpi.direction,
+               rebase_at=rebase_at, target=target(kpi_id, thresholds))
+
+
+def _latest(series: pd.DataFrame):
+    """(month, shown, suppressed) of the last month of the series."""
+    if series.empty:
+        return None, None, False
+    row = series.sort_values("month").iloc[-1]
+    shown = None if row["shown"] is None or pd.isna(row["shown"]) else float(row["shown"])
+    return row["month"], shown, bool(row["suppressed"])
+
+
+def summary_table(long: pd.DataFrame, thresholds: dict, rebase: dict | None = None) -> pd.DataFrame:
+    """One row per quality KPI: latest value, mean and process limits (latest segment), target, icons."""
+    rebase = rebase or {}
+    rows = []
+    for kpi_id in QUALITY_IDS:
+        kpi = quality_kpi(kpi_id)
+        frame = spc_frame(long, kpi_id, thresholds, rebase.get(kpi_id, ()))
+        month, shown, suppressed = _latest(long[long["kpi_id"] == kpi_id])
+        valid = frame[frame["value"].notna()]
+        last = frame[frame["segment"] == frame["segment"].max()].iloc[-1] if len(valid) else None
+        goal = target(kpi_id, thresholds)
+        rows.append({
+            "kpi_id": kpi_id, "label": kpi.label, "kind": kpi.kind, "direction": kpi.direction,
+            "latest_month": month, "latest": shown, "latest_suppressed": suppressed,
+            "mean": None if last is None else last["mean"],
+            "lower": None if last is None or pd.isna(last["lower"]) else last["lower"],
+            "upper": None if last is None or pd.isna(last["upper"]) else last["upper"],
+            "target": goal, "points": len(valid), "missing": int(frame["value"].isna().sum()),
+            "variation": variation_icon(frame, kpi.direction) if len(valid) else None,
+            "assurance": assurance(frame, goal, kpi.direction) if len(valid) >= 2 else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def icon_uri(name: str | None) -> str | None:
+    """A data-URI (data:image/svg+xml;base64,...) of a Making Data Count icon, for an image column."""
+    if name is None or not isinstance(name, str):
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(icon_svg(name).encode()).decode()
+
+
+def icon_label(name: str | None) -> str:
+    if not isinstance(name, str):
+        return "Not applicable (no target, or too few months)"
+    return ICON_LABELS[name]
+
+
+# --- compare: funnel limits around the node's rate -------------------------------------------
+
+
+def funnel_limits(kind: str, centre: float, n: float, z: float) -> tuple[float | None, float | None]:
+    """(lower, upper) limits for a unit with denominator `n` around `centre` (a rate per 1,000 bed days
+    for kind 'rate', a percentage for kind 'pct'). None when n or the centre is missing or zero n."""
+    if centre is None or not n or n <= 0 or (isinstance(centre, float) and math.isnan(centre)):
+        return None, None
+    if kind == "rate":
+        p = centre / 1000
+        half = z * math.sqrt(p / n)
+        return max(0.0, 1000 * (p - half)), 1000 * (p + half)
+    if kind == "pct":
+        p = centre / 100
+        half = z * math.sqrt(p * (1 - p) / n)
+        return max(0.0, 100 * (p - half)), min(100.0, 100 * (p + half))
+    raise ValueError(f"No funnel limits for kind {kind!r}")
+
+
+def has_funnel(kpi_id: str) -> bool:
+    return quality_kpi(kpi_id).kind in FUNNEL_KINDS and kpi_id not in NO_FUNNEL
+
+
+def _position(value, limits95, limits998) -> str:
+    if value is None or limits95[0] is None:
+        return "No limits"
+    if value > limits998[1]:
+        return "Above 99.8% limit"
+    if value > limits95[1]:
+        return "Above 95% limit"
+    if value < limits998[0]:
+        return "Below 99.8% limit"
+    if value < limits95[0]:
+        return "Below 95% limit"
+    return "Within limits"
+
+
+def _verdict(position: str, direction: str) -> str:
+    if position in ("Within limits", "No limits"):
+        return "common_cause"
+    high = position.startswith("Above")
+    if direction == "neutral":
+        return "neutral"
+    return "improvement" if high == (direction == "up") else "concern"
+
+
+def compare_table(total, kids: pd.DataFrame, kpi_id: str, rule: str, level: str,
+                  child_level: str) -> tuple[dict, pd.DataFrame]:
+    """(the node's disclosed centre, one row per child ranked by disclosed value, with funnel limits).
+
+    Child columns: code, name, value, numerator, denominator, shown, suppressed, lower95, upper95,
+    lower998, upper998, position, verdict. Limits are around the node's raw rate with each child's own
+    denominator; suppressed children keep no value (the page lists them instead)."""
+    kpi = quality_kpi(kpi_id)
+    value, numerator, denominator = kpi_values(total)[kpi_id]
+    centre_cell = disclose(kpi.kind, value, numerator, denominator, rule, level)
+    centre = {"value": value, "shown": centre_cell.value, "suppressed": centre_cell.suppressed,
+              "numerator": numerator, "denominator": denominator}
+    funnel = has_funnel(kpi_id) and not centre_cell.suppressed and value is not None
+    rows = []
+    for _, kid in kids.iterrows():
+        v, num, den = kpi_values(kid)[kpi_id]
+        cell = disclose(kpi.kind, v, num, den, rule, child_level)
+        l95 = funnel_limits(kpi.kind, value, den, Z95) if funnel else (None, None)
+        l998 = funnel_limits(kpi.kind, value, den, Z998) if funnel else (None, None)
+        position = _position(cell.value, l95, l998) if not cell.suppressed else "Suppressed"
+        rows.append({"code": kid["code"], "name": kid["name"], "value": v, "numerator": num, "denominator": den,
+                     "shown": cell.value, "suppressed": cell.suppressed, "lower95": l95[0], "upper95": l95[1],
+                     "lower998": l998[0], "upper998": l998[1], "position": position,
+                     "verdict": _verdict(position, kpi.direction) if not cell.suppressed else None})
+    table = pd.DataFrame(rows, columns=["code", "name", "value", "numerator", "denominator", "shown", "suppressed",
+                                        "lower95", "upper95", "lower998", "upper998", "position", "verdict"])
+    order = table["shown"].astype(float).rank(ascending=kpi.direction != "up", method="first")  # best first
+    return centre, table.assign(_order=order).sort_values("_order", na_position="last").drop(columns="_order")

@@ -1,0 +1,206 @@
+"""Quality for the Clinical Reference Group: SPC summary table (Making Data Count), charts and a
+funnel comparison of the scope's children. Layout and charts only: figures from metrics/quality.py."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from data_access.access import AccessDenied
+from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
+from metrics import quality as mq
+from metrics.disclosure import SUPPRESSED
+from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
+from metrics.spc_chart import spc_chart
+from ui import cached, cached_quality, period
+from ui.context import current, scope_title
+from ui.excel import export_metadata, workbook_bytes
+from ui.formatting import excel_format, format_value
+
+REBASE_KEY = "quality_rebase"
+SELECTED_KEY = "quality_selected"
+VERDICT_COLOURS = {"improvement": IMPROVEMENT, "concern": CONCERN, "neutral": NEUTRAL, "common_cause": COMMON}
+VERDICT_LABELS = {"improvement": "Better than expected", "concern": "Worse than expected",
+                  "neutral": "Outside the limits", "common_cause": "Within the limits"}
+
+ctx = current()
+level, code = ctx.scope.level, ctx.scope.code
+st.title(f"Quality: {scope_title(ctx.scope)}")
+first = mq.series_start(ctx.start, ctx.end)
+st.caption(f"Monthly statistical process control charts (NHS Making Data Count), {first:%b %Y} to "
+           f"{ctx.end:%b %Y} (the last month runs to {ctx.end:%d %b %Y}) · compare: "
+           f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
+
+try:
+    monthly = cached_quality.monthly(ctx.engine, ctx.url, ctx.viewer, level, code, first, ctx.end)
+    total, kids = cached_quality.by_child(ctx.engine, ctx.url, ctx.viewer, level, code, ctx.start, ctx.end)
+except AccessDenied as denied:
+    st.warning(str(denied), icon=":material/lock:")
+    st.stop()
+
+bands = cached.thresholds(ctx.engine, ctx.url, code if level == "collaborative" else None)
+rebase: dict = st.session_state.setdefault(REBASE_KEY, {})
+long = mq.monthly_long(monthly, ctx.rule, level)
+summary = mq.summary_table(long, bands, rebase)
+
+
+def unit(kind: str) -> str:
+    return {"rate": "per 1,000 bed days", "pct": "%", "days": "days"}.get(kind, "")
+
+
+def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Variation": frame["variation"].map(mq.icon_uri),
+        "Assurance": frame["assurance"].map(mq.icon_uri),
+        "Measure": frame["label"],
+        "Unit": frame["kind"].map(unit),
+        "Latest month": frame["latest_month"].map(lambda m: f"{m:%b %Y}" if m is not None else "–"),
+        "Latest": frame["latest"],
+        "Mean": frame["mean"],
+        "Lower process limit": frame["lower"],
+        "Upper process limit": frame["upper"],
+        "Target": frame["target"],
+        "Note": [f"latest suppressed ({SUPPRESSED})" if s else ("" if m == 0 else f"{m} month(s) suppressed or missing")
+                 for s, m in zip(frame["latest_suppressed"], frame["missing"])],
+    })
+
+
+def draw_summary() -> str:
+    st.subheader("Summary")
+    number = st.column_config.NumberColumn(format="%.1f")
+    config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
+              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon"),
+              **{c: number for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}}
+    event = st.dataframe(summary_display(summary), hide_index=True, width="stretch", column_config=config,
+                         on_select="rerun", selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
+    if event.selection.rows:
+        st.session_state[SELECTED_KEY] = summary.iloc[event.selection.rows[0]]["kpi_id"]
+    st.caption("Click a row to open its chart below; click a column heading to sort. Mean and limits are from "
+               "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
+               "of the KPI thresholds.")
+    draw_legend()
+    return st.session_state.get(SELECTED_KEY, mq.QUALITY_IDS[0])
+
+
+def draw_legend() -> None:
+    with st.expander("What the icons mean"):
+        names = [*mq.VARIATION_NAMES, *mq.ASSURANCE_NAMES]
+        legend = pd.DataFrame({"Icon": [mq.icon_uri(n) for n in names], "Meaning": [mq.icon_label(n) for n in names]})
+        st.dataframe(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
+        st.caption("No assurance icon: the measure has no target (or its improvement direction is neutral).")
+
+
+def draw_rebase_controls(kpi_id: str) -> tuple:
+    dates = sorted(rebase.get(kpi_id, ()))
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    picked = left.date_input("Recalculate limits from (a change to the process)", value=ctx.end, min_value=first,
+                             max_value=ctx.end, format="DD/MM/YYYY", key=f"rebase_date_{kpi_id}")
+    if middle.button("Add rebase date", key=f"rebase_add_{kpi_id}") and picked:
+        month = picked.replace(day=1)
+        if month > first and month not in dates:
+            rebase[kpi_id] = tuple(sorted([*dates, month]))
+            st.rerun()
+        st.info("Limits can be recalculated from a month after the first month of the chart, once per month.")
+    if dates and right.button("Clear rebase dates", key=f"rebase_clear_{kpi_id}"):
+        rebase.pop(kpi_id, None)
+        st.rerun()
+    if dates:
+        st.caption("Limits recalculated from: " + ", ".join(f"{d:%b %Y}" for d in dates))
+    return tuple(dates)
+
+
+def draw_chart(kpi_id: str) -> None:
+    kpi = mq.quality_kpi(kpi_id)
+    st.subheader(kpi.label)
+    dates = draw_rebase_controls(kpi_id)
+    frame = mq.spc_frame(long, kpi_id, bands, dates)
+    if frame["value"].notna().sum() == 0:
+        st.info("No months to chart for this measure in this scope (no data, or every month suppressed).")
+        return
+    y_title = kpi.label if not unit(kpi.kind) else f"{kpi.label} ({unit(kpi.kind)})"
+    chart = spc_chart(frame, f"{kpi.label}, {ctx.scope.name}", y_title, value_format=",.1f")
+    st.altair_chart(chart, width="stretch")
+    series = long[long["kpi_id"] == kpi_id]
+    hidden = series[series["suppressed"]]["month"]
+    if len(hidden):
+        st.caption(f"Suppressed under the disclosure rule and left out of the chart and its limits: "
+                   f"{', '.join(f'{m:%b %Y}' for m in hidden)}.")
+    if frame["trial"].any():
+        st.caption("Trial limits: fewer than 12 months in the segment, so the limits will change as months are added.")
+
+
+def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
+    data = table[table["shown"].notna()].copy()
+    data["colour"] = data["verdict"].map(VERDICT_LABELS)
+    order = list(data["name"])
+    y = alt.Y("name:N", sort=order, title=None)
+    fmt = ",.1f"
+    tooltip = [alt.Tooltip("name:N", title="Name"), alt.Tooltip("shown:Q", title=kpi.label, format=fmt),
+               alt.Tooltip("lower95:Q", title="95% lower", format=fmt),
+               alt.Tooltip("upper95:Q", title="95% upper", format=fmt),
+               alt.Tooltip("lower998:Q", title="99.8% lower", format=fmt),
+               alt.Tooltip("upper998:Q", title="99.8% upper", format=fmt),
+               alt.Tooltip("position:N", title="Position")]
+    base = alt.Chart(data).encode(y=y)
+    layers = []
+    if data["lower95"].notna().any():
+        layers.append(base.mark_bar(color="#E8EDEE", height=14).encode(x="lower998:Q", x2="upper998:Q"))
+        layers.append(base.mark_bar(color="#AEB7BD", height=14).encode(x="lower95:Q", x2="upper95:Q"))
+    layers.append(base.mark_circle(size=120, opacity=1).encode(
+        x=alt.X("shown:Q", title=kpi.label + (f" ({unit(kpi.kind)})" if unit(kpi.kind) else "")),
+        color=alt.Color("colour:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=list(VERDICT_LABELS.values()), range=list(VERDICT_COLOURS.values()))),
+        tooltip=tooltip))
+    if centre is not None:
+        layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color="#003087", strokeDash=[6, 3]).encode(
+            x="c:Q", tooltip=[alt.Tooltip("c:Q", title=f"{ctx.scope.name}", format=fmt)]))
+    return alt.layer(*layers).properties(height=max(120, 32 * len(data)), width="container")
+
+
+def draw_compare() -> None:
+    if level == "ward":
+        return
+    child_level = CHILD_LEVEL[level]
+    st.subheader(f"Compare {LEVEL_LABELS[child_level].lower()}s in {ctx.scope.name}")
+    st.caption(f"{period.describe(ctx.start, ctx.end)}. Ranked best first; grey bands are funnel-plot limits around "
+               f"{ctx.scope.name}'s own rate for each one's size (dark 95%, light 99.8%), so small units are judged "
+               "fairly.")
+    kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
+                          key="quality_compare_kpi")
+    kpi = mq.quality_kpi(kpi_id)
+    centre, table = mq.compare_table(total, kids, kpi_id, ctx.rule, level, child_level)
+    if table.empty:
+        st.info("Nothing below this level.")
+        return
+    st.metric(f"{ctx.scope.name}", format_value(kpi.kind, centre["shown"], centre["suppressed"]))
+    if not mq.has_funnel(kpi_id):
+        st.caption("No funnel limits for this measure (not a count of events or people); ranked only.")
+    elif centre["suppressed"]:
+        st.caption("No funnel limits: the scope's own figure is suppressed under the disclosure rule.")
+    if table["shown"].notna().any():
+        st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch")
+    hidden = table[table["suppressed"]]["name"].tolist()
+    if hidden:
+        st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(hidden)}.")
+
+
+def draw_export() -> None:
+    shown = summary_display(summary).drop(columns=["Variation", "Assurance"])
+    shown.insert(0, "Variation", summary["variation"].map(mq.icon_label))
+    shown.insert(1, "Assurance", summary["assurance"].map(mq.icon_label))
+    shown["Latest"] = [SUPPRESSED if s else v for v, s in zip(summary["latest"], summary["latest_suppressed"])]
+    series = long.assign(Month=long["month"].dt.strftime("%b %Y"), Value=[
+        SUPPRESSED if s else v for v, s in zip(long["shown"], long["suppressed"])])[["Month", "label", "Value"]]
+    sheets = {"Quality summary": (shown, {c: excel_format("rate") for c in ("Latest", "Mean", "Lower process limit",
+                                                                            "Upper process limit", "Target")}),
+              "Monthly values": (series.rename(columns={"label": "Measure"}), {"Value": "0.0"})}
+    st.download_button("Download the summary as Excel",
+                       workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
+                       file_name=f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+
+
+selected = draw_summary()
+draw_export()
+draw_chart(selected)
+draw_compare()
