@@ -1,0 +1,265 @@
+"""Referrals to admission: funnel, stage durations, timeline, waiting list and SPC trend for the scope.
+
+Layout and charts only: queries are in data_access/referrals.py (through ui/cached_referrals.py),
+arithmetic and disclosure in metrics/referrals.py.
+"""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from data_access.access import AccessDenied
+from data_access.kpi_queries import ASSESSMENT_TARGET_DAYS
+from data_access.referrals import AGE_BANDS
+from data_access.scope import LEVEL_LABELS
+from metrics import referrals as m
+from metrics.catalogue import KPIS
+from metrics.disclosure import SUPPRESSED
+from metrics.spc import ICON_LABELS, icon_svg, variation_icon
+from metrics.spc_chart import spc_chart
+from ui import cached_referrals as cr
+from ui import period
+from ui.context import current, scope_title
+from ui.excel import export_metadata, with_stars, workbook_bytes
+from ui.formatting import excel_format
+from ui.tiles import tiles
+
+NHS_BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
+OUTCOME_COLOURS = {"Admitted": GREEN, "Accepted, awaiting admission": YELLOW, "Awaiting assessment": NHS_BLUE,
+                   "Awaiting decision": DARK_BLUE, "Declined": RED, "Withdrawn": GREY}
+STAGE_OPACITY = {"Referral to assessment": 1.0, "Assessment to decision": 0.75, "Referral to decision": 0.75,
+                 "Decision to admission": 0.5, "Assessment to admission": 0.5, "Referral to admission": 0.5,
+                 "Still waiting": 0.3}
+BANDS = [label for label, _, _ in AGE_BANDS]
+DATE_FORMAT = "DD MMM YYYY"
+
+ctx = current()
+level, code = ctx.scope.level, ctx.scope.code
+viewer, vkey = ctx.viewer, cr.viewer_key(ctx.viewer)
+targets = dict(ctx.targets) or dict(ASSESSMENT_TARGET_DAYS)
+base_args = (ctx.engine, ctx.url, viewer, vkey, level, code)
+
+st.title(f"Referrals to admission: {scope_title(ctx.scope)}")
+st.caption(f"{period.describe(ctx.start, ctx.end)} · waiting list as of {ctx.end:%d %b %Y} · "
+           f"disclosure rule: {ctx.rule}")
+if level in ("provider", "unit", "ward"):
+    st.caption(f"At {LEVEL_LABELS[level].lower()} level a referral belongs to the ward it was admitted to, so "
+               "referrals not yet admitted (the waiting list) belong to their collaborative, not here.")
+
+try:
+    agg = cr.stage_aggregates(*base_args, ctx.start, ctx.end, ctx.targets)
+except AccessDenied:
+    st.info(f"Referrals for {ctx.scope.name} are outside what your role covers. Choose an organisation your role "
+            "covers in the sidebar.", icon=":material/lock:")
+    st.stop()
+
+patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code)
+tiles(m.tiles_frame(agg, ctx.rule, level), per_row=5)
+st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Health Act 2025 (s.47A) 28-day "
+           "transfer period, for prison referrals admitted in the period. Assessment targets (settings): "
+           + ", ".join(f"{u} {targets[u]} days" for u in m.URGENCIES) + ".")
+
+
+def star(value, suppressed: bool, fmt: str = "{:,.0f}") -> str:
+    if suppressed:
+        return SUPPRESSED
+    return "–" if value is None or pd.isna(value) else fmt.format(value)
+
+
+def funnel_section() -> None:
+    st.subheader("Referral funnel")
+    st.caption("Each step counts referrals for which it happened in the period (a referral can count in "
+               "several steps); still waiting is as of the end date.")
+    steps = m.funnel_steps(cr.funnel(*base_args, ctx.start, ctx.end), ctx.rule, level)
+    steps["text"] = [star(v, s) for v, s in zip(steps["shown"], steps["suppressed"])]
+    bars = alt.Chart(steps).encode(
+        y=alt.Y("label:N", sort=list(steps["label"]), title=None),
+        x=alt.X("shown:Q", title="Referrals"),
+        tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Referrals")])
+    chart = (bars.mark_bar(color=NHS_BLUE) + bars.mark_text(align="left", dx=4).encode(text="text:N"))
+    st.altair_chart(chart.properties(height=230), width="stretch")
+    labels = {k: v for k, (v, _) in m.DIMENSION_LABELS.items()}
+    by = st.radio("Break down by", list(labels), format_func=labels.get, horizontal=True, key="referral_funnel_by")
+    shown, flags = m.funnel_breakdown(cr.funnel(*base_args, ctx.start, ctx.end, by), by, ctx.rule, level)
+    table = with_stars(shown, flags).rename(
+        columns={"category": labels[by], **m.FUNNEL_STEPS})
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def stage_section() -> tuple[pd.DataFrame, pd.DataFrame]:
+    st.subheader("Time in each stage")
+    shown, flags = m.disclosed_stage_table(m.stage_table(agg), ctx.rule, level)
+    table = with_stars(shown, flags).drop(columns=["stage_id"]).rename(columns=STAGE_HEADERS)
+    config = {STAGE_HEADERS[c]: st.column_config.NumberColumn(format="%.1f") for c in ("median", "p90")}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+    st.caption("A referral enters a stage's figures only when both of its dates exist, with the later date in "
+               "the period (never as zero days); those still in a stage on the end date are counted in the last "
+               "column instead. Decision to admission has no catalogue KPI; its figures follow the same rule.")
+    target_shown, target_flags = m.disclosed_target_table(m.target_table(agg, targets), ctx.rule, level)
+    target = with_stars(target_shown, target_flags).rename(columns=TARGET_HEADERS)
+    st.markdown(f"**{KPIS['assessment_within_target_pct'].label}, by urgency**")
+    st.dataframe(target, hide_index=True, width="stretch",
+                 column_config={TARGET_HEADERS["pct"]: st.column_config.NumberColumn(format="%.1f"),
+                                TARGET_HEADERS["target_days"]: st.column_config.NumberColumn(format="%d")})
+    return table, target
+
+
+STAGE_HEADERS = {"stage": "Stage", "n": "Referrals completing the stage in the period", "median": "Median days",
+                 "p90": "90th percentile days", "waiting": "Still in this stage at end date"}
+TARGET_HEADERS = {"urgency": "Urgency", "target_days": "Target (days from referral)", "assessed": "Assessed",
+                  "within": "Within target", "pct": "Within target (%)"}
+
+
+def timeline_chart(segments: pd.DataFrame, order: list[str]) -> alt.LayerChart:
+    domain = [o for o in OUTCOME_COLOURS if o in set(segments["outcome"])]
+    tooltip = [alt.Tooltip("referral_id:N", title="Referral (pseudonymised)"),
+               alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("stage:N", title="Stage"),
+               alt.Tooltip("days:Q", title="Days in this stage"), alt.Tooltip("received:N", title="Received"),
+               alt.Tooltip("assessed:N", title="Assessed"), alt.Tooltip("decided:N", title="Decided"),
+               alt.Tooltip("admitted:N", title="Admitted"), alt.Tooltip("total_days:Q", title="Days so far in all"),
+               alt.Tooltip("source:N", title="Source"), alt.Tooltip("urgency:N", title="Urgency"),
+               alt.Tooltip("disputed:N", title="Disputed")]
+    y = alt.Y("referral_id:N", sort=order, title=None, axis=alt.Axis(labels=len(order) <= 80, ticks=False))
+    colour = alt.Color("outcome:N", title="Outcome", legend=alt.Legend(orient="top"),
+                       scale=alt.Scale(domain=domain, range=[OUTCOME_COLOURS[o] for o in domain]))
+    opacity = alt.Opacity("stage:N", title="Stage", legend=alt.Legend(orient="top"),
+                          scale=alt.Scale(domain=list(STAGE_OPACITY), range=list(STAGE_OPACITY.values())))
+    base = alt.Chart(segments).encode(y=y, tooltip=tooltip)
+    bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("from:T", title="Date", axis=alt.Axis(format="%d %b %Y", orient="top")), x2="to:T",
+        color=colour, opacity=opacity)
+    starts = base.transform_filter("datum.first").mark_tick(color=GREY, thickness=2).encode(x="from:T")
+    return alt.layer(bars, starts).properties(height=max(160, 14 * len(order)))
+
+
+def timeline_section() -> None:
+    st.subheader("Timeline of each referral")
+    if not patient_level:
+        outcome_bands_view()
+        return
+    left, right = st.columns(2)
+    sources = left.multiselect("Source", list(m.SOURCE_LABELS), format_func=m.SOURCE_LABELS.get,
+                               key="referral_sources", placeholder="All sources")
+    urgencies = right.multiselect("Urgency", list(m.URGENCY_LABELS), format_func=m.URGENCY_LABELS.get,
+                                  key="referral_urgencies", placeholder="All urgencies")
+    cap = int(ctx.settings.get("max_timeline_rows", 500))
+    try:
+        rows = cr.timeline(*base_args, ctx.start, ctx.end, cap, tuple(sorted(sources)), tuple(sorted(urgencies)))
+    except AccessDenied as denied:
+        st.info(str(denied), icon=":material/lock:")
+        return
+    if rows.empty:
+        st.info("No referrals were open in this period for this selection.")
+        return
+    total = int(rows["total"].iloc[0])
+    note = (f"Showing the {len(rows):,} most recently received of {total:,} referrals open at some time in the "
+            f"period (the most referrals drawn is {cap:,}, a setting); newest at the top." if total > len(rows)
+            else f"All {total:,} referrals open at some time in the period; newest at the top.")
+    st.caption(note + " Bars run from referral to the end date; the tick marks the referral date. "
+               "Hover for the pseudonymised referral id, dates and days in each stage.")
+    segments = m.timeline_segments(rows, ctx.end)
+    order = list(dict.fromkeys(segments["referral_id"]))
+    with st.container(height=min(720, max(260, 14 * len(order) + 120))):
+        st.altair_chart(timeline_chart(segments, order), width="stretch")
+
+
+def outcome_bands_view() -> None:
+    data = m.outcome_band_chart_data(cr.outcome_bands(*base_args, ctx.start, ctx.end), BANDS, ctx.rule, level)
+    st.caption("Your role shows aggregates here, not one bar per referral: referrals open at some time in the "
+               "period by days from referral to admission, decline or withdrawal (or to the end date while still "
+               "waiting), coloured by outcome.")
+    visible = data[~data["suppressed"]]
+    if visible.empty:
+        st.info("Every figure here is suppressed under the disclosure rule." if len(data) else
+                "No referrals were open in this period.")
+        return
+    domain = [o for o in OUTCOME_COLOURS if o in set(visible["outcome_label"])]
+    chart = alt.Chart(visible).mark_bar().encode(
+        x=alt.X("band:N", sort=BANDS, title="Days from referral"), y=alt.Y("referrals:Q", title="Referrals"),
+        color=alt.Color("outcome_label:N", title="Outcome", legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=domain, range=[OUTCOME_COLOURS[o] for o in domain])),
+        tooltip=[alt.Tooltip("outcome_label:N", title="Outcome"), alt.Tooltip("band:N", title="Days"),
+                 alt.Tooltip("referrals:Q", title="Referrals", format=",.0f")])
+    st.altair_chart(chart.properties(height=300), width="stretch")
+    hidden = int(data["suppressed"].sum())
+    if hidden:
+        st.caption(f"{hidden} small group(s) suppressed ({SUPPRESSED}) under the disclosure rule are not drawn.")
+
+
+WAITING_HEADERS = {"referral_id": "Referral (pseudonymised)", "received_date": "Received",
+                   "stage_label": "Stage", "age_days": "Age (days)", "target": "Target",
+                   "days_over_target": "Days over target", "urgency": "Urgency", "source": "Source",
+                   "security_level": "Security level", "disputed": "Disputed"}
+
+
+def waiting_section() -> tuple[str, pd.DataFrame]:
+    st.subheader(f"Waiting list as of {ctx.end:%d %b %Y}")
+    if patient_level:
+        try:
+            rows = cr.waiting_list(*base_args, ctx.end)
+        except AccessDenied as denied:
+            st.info(str(denied), icon=":material/lock:")
+            return "Waiting list", pd.DataFrame()
+        table = m.waiting_with_targets(rows, targets)
+        table = table.assign(urgency=table["urgency"].map(m.URGENCY_LABELS), source=table["source"].map(
+            m.SOURCE_LABELS), security_level=table["security_level"].map(m.SECURITY_LABELS),
+            disputed=table["disputed"].map({True: "Disputed", False: ""}))[list(WAITING_HEADERS)]
+        table = table.rename(columns=WAITING_HEADERS)
+        disputed = int((rows["disputed"]).sum()) if len(rows) else 0
+        st.caption(f"{len(rows):,} referrals open, oldest first; {disputed:,} disputed (marked). Days over target "
+                   "counts from referral against the assessment target while awaiting assessment, and the 28-day "
+                   "transfer period for prison referrals; later stages have no target set.")
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            WAITING_HEADERS["received_date"]: st.column_config.DateColumn(format=DATE_FORMAT)})
+        return "Waiting list", table
+    shown, flags = m.waiting_pivot(cr.waiting_summary(*base_args, ctx.end), BANDS, ctx.rule, level)
+    table = with_stars(shown, flags)
+    st.caption("Your role shows aggregates here: referrals open on the end date by stage and days since referral.")
+    st.dataframe(table, hide_index=True, width="stretch")
+    return "Waiting list summary", table
+
+
+def trend_section() -> None:
+    label = KPIS["median_referral_to_admission_days"].label
+    st.subheader(f"{label}, by month of admission")
+    months = m.month_starts(ctx.end)
+    monthly = cr.monthly_admission_medians(*base_args, months[0], ctx.end)
+    frame = m.trend(monthly, months, ctx.rule, level)
+    if frame["value"].notna().sum() < 2:
+        st.info("Too few months with admissions for a control chart here.")
+        return
+    st.altair_chart(spc_chart(frame, f"{label} (XmR chart)", "Median days"), width="stretch")
+    icon = variation_icon(frame, "down")
+    st.markdown(f"{icon_svg(icon, 28)} {ICON_LABELS[icon]} (latest month; lower is better).",
+                unsafe_allow_html=True)
+    notes = [f"The {len(months)} months to {ctx.end:%b %Y}; the last month may be incomplete. Mean and process "
+             "limits from the first 12 months with admissions (trial limits before that)."]
+    if frame["suppressed"].any():
+        notes.append(f"{int(frame['suppressed'].sum())} month(s) suppressed under the disclosure rule are gaps.")
+    st.caption(" ".join(notes))
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells (NaN, NA) as None, for the Excel writer."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def export(stage: pd.DataFrame, target: pd.DataFrame, waiting: tuple[str, pd.DataFrame]) -> None:
+    days = excel_format("days")
+    sheets = {"Stage durations": (plain(stage), {STAGE_HEADERS["median"]: "0.0", STAGE_HEADERS["p90"]: "0.0"}),
+              "Assessments within target": (plain(target), {TARGET_HEADERS["pct"]: excel_format("pct")}),
+              waiting[0]: (plain(waiting[1]), {WAITING_HEADERS["age_days"]: days,
+                                        WAITING_HEADERS["received_date"]: "dd mmm yyyy"})}
+    st.download_button(
+        "Download stage table and waiting list (Excel)",
+        workbook_bytes(sheets, export_metadata(ctx, f"Referrals to admission, {ctx.scope.name}")),
+        file_name=f"referrals_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+
+
+funnel_section()
+stage_table, target_table = stage_section()
+timeline_section()
+waiting = waiting_section()
+trend_section()
+export(stage_table, target_table, waiting)
