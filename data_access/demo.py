@@ -1337,8 +1337,9 @@ class Builder:
         cost_out = _daily_counts(
             home[ooa], st["start"][ooa], st["end_c"][ooa], nc, ndays, price[st["ward"][ooa]] * 1.12
         )
+        ooa_ward = st["ward"][ooa]
         recharge = _daily_counts(
-            w_coll[st["ward"][ooa]], st["start"][ooa], st["end_c"][ooa], nc, ndays, price[st["ward"][ooa]] * 1.12
+            w_coll[ooa_ward], st["start"][ooa], st["end_c"][ooa], nc, ndays, price[ooa_ward] * 1.12
         )
 
         def by_month(mat):
