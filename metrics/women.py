@@ -110,7 +110,8 @@ def headline(long: pd.DataFrame, code: str, rule: str, level: str) -> pd.DataFra
         rows.append({"kpi_id": kpi_id, "label": LABELS[kpi_id], "kind": KINDS[kpi_id],
                      "women": _none(cell["female"]["shown"]), "women_suppressed": bool(cell["female"]["suppressed"]),
                      "men": _none(cell["male"]["shown"]), "men_suppressed": bool(cell["male"]["suppressed"])})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).astype(object)
+    return frame.where(frame.notna(), None)
 
 
 def women_in_bed(long: pd.DataFrame, code: str, rule: str, level: str):
