@@ -1,0 +1,309 @@
+"""Bed occupancy queries: the live bed state, occupancy over time, home-to-unit flows, placement candidates.
+
+Every function aggregates in SQL and returns tidy DataFrames of aggregates (per ward, unit, day,
+month or locality-unit pair), never patient rows. Functions a page calls take a `viewer` and
+check it with `access.require_scope`. Definitions follow docs/kpi-definitions.md, so the daily
+series add up to the KPIs of metrics.kpis.kpi_table over the same period (tests/test_beds.py).
+
+`bound` (a datetime or None) is the upper limit of `reported_at` for the "current" bed state:
+the latest report per ward with `reported_at < bound` (None = every report, the live feed).
+"""
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access import access, dialect
+from data_access.kpi_queries import facts_filter, stay_facts
+from data_access.schema import (
+    bed_state,
+    calendar,
+    collaborative,
+    leave_episode,
+    locality,
+    locality_collaborative,
+    patient,
+    provider,
+    staffing,
+    unit,
+    ward,
+    ward_stay,
+)
+from data_access.scope import ward_filter
+
+STAFFING_MONTHS = 3  # the placement finder's staffing fill rate: the last three months
+
+
+def _date(value: dt.date):
+    return sa.literal(value, sa.Date)
+
+
+def _frame(conn, query) -> pd.DataFrame:
+    result = conn.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _scoped_joins():
+    return (ward.join(unit, unit.c.unit_code == ward.c.unit_code)
+            .join(provider, provider.c.provider_code == unit.c.provider_code)
+            .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+
+
+def _open_on(day: dt.date):
+    return sa.and_(ward.c.opened_date <= _date(day),
+                   sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(day)))
+
+
+def _latest_reports(bound: dt.datetime | None) -> sa.Subquery:
+    """The latest bed_state row of each ward (reported before `bound` when given)."""
+    newest = sa.select(bed_state.c.ward_code, sa.func.max(bed_state.c.reported_at).label("at"))
+    if bound is not None:
+        newest = newest.where(bed_state.c.reported_at < sa.literal(bound, sa.DateTime))
+    newest = newest.group_by(bed_state.c.ward_code).subquery("newest")
+    return (
+        sa.select(bed_state.c.ward_code, bed_state.c.reported_at, bed_state.c.commissioned_beds,
+                  bed_state.c.occupied, bed_state.c.on_leave, bed_state.c.closed)
+        .select_from(bed_state.join(newest, sa.and_(newest.c.ward_code == bed_state.c.ward_code,
+                                                    newest.c.at == bed_state.c.reported_at)))
+        .subquery("latest")
+    )
+
+
+def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime | None) -> pd.DataFrame:
+    """One row per ward under the node open on `end`, with its latest bed state (None when never reported).
+
+    `available` = max(commissioned − occupied − closed, 0) from the report's own columns, as the
+    catalogue's beds_available_now.
+    """
+    access.require_scope(conn, viewer, level, code)
+    latest = _latest_reports(bound)
+    free = dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
+    query = (
+        sa.select(
+            ward.c.ward_code, ward.c.name.label("ward_name"), unit.c.unit_code, unit.c.name.label("unit_name"),
+            unit.c.postcode, unit.c.latitude, unit.c.longitude, provider.c.provider_code,
+            provider.c.name.label("provider_name"), provider.c.sector, provider.c.cqc_rating,
+            ward.c.collaborative_id, collaborative.c.name.label("collaborative_name"), ward.c.service_line,
+            ward.c.security_level, ward.c.gender, ward.c.specialism, ward.c.commissioned_beds.label("ward_beds"),
+            latest.c.commissioned_beds.label("commissioned"), latest.c.occupied, latest.c.on_leave, latest.c.closed,
+            sa.case((latest.c.ward_code.is_not(None), free)).label("available"), latest.c.reported_at,
+        )
+        .select_from(_scoped_joins().outerjoin(latest, latest.c.ward_code == ward.c.ward_code))
+        .where(ward_filter(level, code), _open_on(end))
+        .order_by(unit.c.name, ward.c.name, ward.c.ward_code)
+    )
+    return _frame(conn, query)
+
+
+def last_report(conn, bound: dt.datetime | None) -> dt.datetime | None:
+    """The newest bed_state report in the whole database (before `bound` when given): 'now' for staleness."""
+    query = sa.select(sa.func.max(bed_state.c.reported_at))
+    if bound is not None:
+        query = query.where(bed_state.c.reported_at < sa.literal(bound, sa.DateTime))
+    return conn.execute(query).scalar()
+
+
+def _census_join(day_col, start_col, end_col):
+    """A stay (or leave) [start, end) covers the calendar date (midnight census)."""
+    return sa.and_(start_col <= day_col, sa.or_(end_col.is_(None), day_col < end_col))
+
+
+def _in_period(start: dt.date, end: dt.date):
+    return calendar.c.date.between(_date(start), _date(end))
+
+
+def _daily_bed_days(conn, level, code, start, end) -> pd.DataFrame:
+    day = calendar.c.date
+    joins = (calendar.join(ward_stay, _census_join(day, ward_stay.c.start_date, ward_stay.c.end_date))
+             .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
+             .join(unit, unit.c.unit_code == ward.c.unit_code)
+             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+    query = (sa.select(day.label("date"), ward.c.security_level, sa.func.count().label("obd"))
+             .select_from(joins).where(_in_period(start, end), ward_filter(level, code))
+             .group_by(day, ward.c.security_level))
+    return _frame(conn, query)
+
+
+def _daily_leave_days(conn, level, code, start, end) -> pd.DataFrame:
+    day = calendar.c.date
+    joins = (calendar.join(leave_episode, _census_join(day, leave_episode.c.start_date, leave_episode.c.end_date))
+             .join(ward_stay, sa.and_(ward_stay.c.ward_stay_id == leave_episode.c.ward_stay_id,
+                                      _census_join(day, ward_stay.c.start_date, ward_stay.c.end_date)))
+             .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
+             .join(unit, unit.c.unit_code == ward.c.unit_code)
+             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+    query = (sa.select(day.label("date"), ward.c.security_level, sa.func.count().label("leave_days"))
+             .select_from(joins).where(_in_period(start, end), ward_filter(level, code))
+             .group_by(day, ward.c.security_level))
+    return _frame(conn, query)
+
+
+def _daily_available(conn, level, code, start, end) -> pd.DataFrame:
+    """Σ commissioned beds of open wards − closed beds of the day's latest report, per date and level."""
+    day = calendar.c.date
+    end1 = end + dt.timedelta(days=1)
+    report_day = dialect.to_date(bed_state.c.reported_at)
+    newest = (sa.select(bed_state.c.ward_code, report_day.label("day"),
+                        sa.func.max(bed_state.c.reported_at).label("at"))
+              .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end1))
+              .group_by(bed_state.c.ward_code, report_day).subquery("newest"))
+    closed = (sa.select(newest.c.ward_code, newest.c.day, bed_state.c.closed)
+              .select_from(newest.join(bed_state, sa.and_(bed_state.c.ward_code == newest.c.ward_code,
+                                                          bed_state.c.reported_at == newest.c.at)))
+              .subquery("closed_of_day"))
+    open_ward = sa.and_(ward.c.opened_date <= day, sa.or_(ward.c.closed_date.is_(None), day < ward.c.closed_date))
+    joins = (calendar.join(ward, open_ward)
+             .join(unit, unit.c.unit_code == ward.c.unit_code)
+             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)
+             .outerjoin(closed, sa.and_(closed.c.ward_code == ward.c.ward_code, closed.c.day == day)))
+    query = (sa.select(day.label("date"), ward.c.security_level,
+                       sa.func.sum(ward.c.commissioned_beds - sa.func.coalesce(closed.c.closed, 0))
+                       .label("available_days"))
+             .select_from(joins).where(_in_period(start, end), ward_filter(level, code))
+             .group_by(day, ward.c.security_level))
+    return _frame(conn, query)
+
+
+def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Per calendar date and security level of wards under the node: obd, leave_days, available_days.
+
+    Summed over the period these are bed_occupancy_pct's numerator and denominator (and the
+    excluding-leave numerator) for the same node and period.
+    """
+    access.require_scope(conn, viewer, level, code)
+    keys = ["date", "security_level"]
+    frames = [_daily_available(conn, level, code, start, end), _daily_bed_days(conn, level, code, start, end),
+              _daily_leave_days(conn, level, code, start, end)]
+    out = frames[0].merge(frames[1], on=keys, how="outer").merge(frames[2], on=keys, how="outer")
+    for column in ("available_days", "obd", "leave_days"):
+        out[column] = out[column].fillna(0).astype("int64")
+    out["date"] = pd.to_datetime(out["date"]).dt.date
+    return out[[*keys, "obd", "leave_days", "available_days"]].sort_values(keys).reset_index(drop=True)
+
+
+def daily_out_of_area(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Per date: the scope's patients' bed days (home patients at region/collaborative/national level),
+    out-of-area bed days, and distinct patients out of area (midnight census)."""
+    access.require_scope(conn, viewer, level, code)
+    facts = stay_facts()
+    day = calendar.c.date
+    ooa = facts.c.out_of_area == 1
+    query = (
+        sa.select(day.label("date"), sa.func.count().label("bed_days"),
+                  sa.func.sum(facts.c.out_of_area).label("out_of_area_days"),
+                  sa.func.count(sa.distinct(sa.case((ooa, facts.c.patient_id)))).label("out_of_area_patients"))
+        .select_from(calendar.join(facts, _census_join(day, facts.c.start_date, facts.c.end_date)))
+        .where(_in_period(start, end), facts_filter(facts, level, code, follow="home"))
+        .group_by(day).order_by(day)
+    )
+    out = _frame(conn, query)
+    for column in ("bed_days", "out_of_area_days", "out_of_area_patients"):
+        out[column] = out[column].fillna(0).astype("int64")
+    out["date"] = pd.to_datetime(out["date"]).dt.date
+    return out
+
+
+def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Per calendar month: patients brought back into area (the `repatriations` KPI's moves, by the month
+    the in-area ward stay started)."""
+    access.require_scope(conn, viewer, level, code)
+    facts = stay_facts()
+    ordered = sa.select(
+        facts, sa.func.lag(facts.c.out_of_area).over(
+            partition_by=facts.c.patient_id, order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("prev_ooa")
+    ).subquery("ordered")
+    query = (
+        sa.select(calendar.c.month_start, sa.func.count(sa.distinct(ordered.c.patient_id)).label("repatriations"))
+        .select_from(ordered.join(calendar, calendar.c.date == ordered.c.start_date))
+        .where(ordered.c.start_date.between(_date(start), _date(end)), ordered.c.out_of_area == 0,
+               ordered.c.prev_ooa == 1, facts_filter(ordered, level, code, follow="home"))
+        .group_by(calendar.c.month_start).order_by(calendar.c.month_start)
+    )
+    out = _frame(conn, query)
+    out["month_start"] = pd.to_datetime(out["month_start"]).dt.date
+    out["repatriations"] = out["repatriations"].astype("int64")
+    return out
+
+
+def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
+    """Patients in a bed on `day` by home locality and unit: the scope's wards and (region, collaborative,
+    national) its home patients wherever they are. Columns: locality and unit codes, names and
+    coordinates, out_of_area (0/1), patients (distinct)."""
+    access.require_scope(conn, viewer, level, code)
+    facts = stay_facts()
+    home = locality.alias("home")
+    unit_of = unit.alias("placed")
+    in_bed = _census_join(_date(day), facts.c.start_date, facts.c.end_date)
+    scope = sa.or_(facts_filter(facts, level, code), facts_filter(facts, level, code, follow="home"))
+    query = (
+        sa.select(home.c.locality_code, home.c.name.label("locality_name"),
+                  home.c.latitude.label("home_latitude"), home.c.longitude.label("home_longitude"),
+                  unit_of.c.unit_code, unit_of.c.name.label("unit_name"), unit_of.c.latitude, unit_of.c.longitude,
+                  facts.c.out_of_area, sa.func.count(sa.distinct(facts.c.patient_id)).label("patients"))
+        .select_from(facts.join(patient, patient.c.patient_id == facts.c.patient_id)
+                     .join(home, home.c.locality_code == patient.c.home_locality_code)
+                     .join(unit_of, unit_of.c.unit_code == facts.c.unit_code))
+        .where(in_bed, scope)
+        .group_by(home.c.locality_code, home.c.name, home.c.latitude, home.c.longitude, unit_of.c.unit_code,
+                  unit_of.c.name, unit_of.c.latitude, unit_of.c.longitude, facts.c.out_of_area)
+        .order_by(home.c.locality_code, unit_of.c.unit_code, facts.c.out_of_area)
+    )
+    out = _frame(conn, query)
+    out["patients"] = out["patients"].astype("int64")
+    return out
+
+
+def localities(conn) -> pd.DataFrame:
+    """Every locality (code, name, region) for the placement finder's home locality."""
+    return _frame(conn, sa.select(locality.c.locality_code, locality.c.name, locality.c.region_code)
+                  .order_by(locality.c.name))
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, 1)
+
+
+def placement_candidates(conn, viewer, level, code, home_locality: str, service_line: str, security_level: str,
+                         gender: str, end: dt.date, bound: dt.datetime | None) -> pd.DataFrame:
+    """Open wards of the service line and security level accepting the gender, with a free bed in their
+    latest report, with distance from the home locality, in-area flag and the last three months' staffing.
+
+    The finder looks at every ward in England: free beds are capacity, not patient data. The viewer
+    must be allowed to see the page's scope (level, code).
+    """
+    access.require_scope(conn, viewer, level, code)
+    latest = _latest_reports(bound)
+    home = locality.alias("home")
+    home_lc = locality_collaborative.alias("home_lc")
+    free = latest.c.commissioned_beds - latest.c.occupied - latest.c.closed
+    first_month = _months_back(end, STAFFING_MONTHS - 1)
+    staff = (sa.select(staffing.c.ward_code, sa.func.sum(staffing.c.actual_hours).label("actual_hours"),
+                       sa.func.sum(staffing.c.planned_hours).label("planned_hours"))
+             .where(staffing.c.month_start >= _date(first_month), staffing.c.month_start <= _date(end))
+             .group_by(staffing.c.ward_code).subquery("staff"))
+    in_area = sa.case((home_lc.c.collaborative_id == ward.c.collaborative_id, 1), else_=0)
+    joins = (_scoped_joins().join(latest, latest.c.ward_code == ward.c.ward_code)
+             .join(home, home.c.locality_code == home_locality)
+             .outerjoin(home_lc, sa.and_(home_lc.c.locality_code == home.c.locality_code,
+                                         home_lc.c.service_line == ward.c.service_line))
+             .outerjoin(staff, staff.c.ward_code == ward.c.ward_code))
+    query = (
+        sa.select(
+            ward.c.ward_code, ward.c.name.label("ward_name"), unit.c.unit_code, unit.c.name.label("unit_name"),
+            unit.c.postcode, provider.c.name.label("provider_name"), provider.c.sector, provider.c.cqc_rating,
+            collaborative.c.name.label("collaborative_name"), ward.c.security_level, ward.c.gender,
+            ward.c.specialism, free.label("free_beds"), latest.c.reported_at, in_area.label("in_area"),
+            dialect.haversine_km(home.c.latitude, home.c.longitude, unit.c.latitude, unit.c.longitude)
+            .label("distance_km"),
+            staff.c.actual_hours, staff.c.planned_hours,
+        )
+        .select_from(joins)
+        .where(_open_on(end), ward.c.service_line == service_line, ward.c.security_level == security_level,
+               ward.c.gender.in_([gender, "mixed"]), free > 0)
+        .order_by(ward.c.ward_code)
+    )
+    out = _frame(conn, query)
+    out["free_beds"] = out["free_beds"].astype("int64")
+    return out

@@ -1,0 +1,260 @@
+"""Bed occupancy arithmetic: colour buckets, unit totals, daily series, flows and the placement ranking.
+
+Pure functions on the aggregates of data_access/beds.py (no SQL, no Streamlit). Raw values
+stay raw; the `disclosed_*` functions are the only way figures leave for the screen, the map
+or an export, and they go through metrics/disclosure.py.
+"""
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from metrics.disclosure import disclose, disclose_counts
+from metrics.kpis import ratio
+
+OCCUPANCY_CEILING = 85.0  # Royal College of Psychiatrists: at most 85%
+OCCUPANCY_HIGH = 95.0
+# Bucket id -> (label, RGB). NHS green, warm yellow, red, grey; pale grey when suppressed.
+BUCKETS = {
+    "under_85": ("Under 85%", (0, 150, 57)),
+    "85_to_95": ("85% to 95%", (255, 184, 28)),
+    "over_95": ("Over 95%", (218, 41, 28)),
+    "no_report": ("No bed state reported", (66, 85, 99)),
+    "suppressed": ("Suppressed (disclosure rule)", (174, 183, 189)),
+}
+FLOW_COLOURS = {0: (0, 94, 184), 1: (174, 37, 115)}  # in area: NHS blue; out of area: NHS pink
+BED_COUNTS = ["occupied", "on_leave", "available"]  # people-derived counts: disclosed
+ALL_LEVELS = "All security levels"
+
+
+def live_bound(end: dt.date, latest: dt.date) -> dt.datetime | None:
+    """Upper limit of `reported_at` for the current bed state.
+
+    A period that reaches the latest day of data shows the live feed (every report, including
+    those that arrived after the last activity load); an earlier period shows the bed state as
+    of the end of its last day, as the catalogue's beds_available_now.
+    """
+    if end >= latest:
+        return None
+    return dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+
+
+def occupancy_pct(occupied, commissioned, closed):
+    """occupied ÷ (commissioned − closed) × 100; None without a report or with no open bed."""
+    if occupied is None or commissioned is None or pd.isna(occupied) or pd.isna(commissioned):
+        return None
+    return ratio(occupied, commissioned - (0 if closed is None or pd.isna(closed) else closed))
+
+
+def bucket(pct, suppressed: bool = False) -> str:
+    """Colour bucket of an occupancy %: under 85, 85 to 95 (inclusive), over 95; no report; suppressed."""
+    if suppressed:
+        return "suppressed"
+    if pct is None or pd.isna(pct):
+        return "no_report"
+    if pct < OCCUPANCY_CEILING:
+        return "under_85"
+    return "85_to_95" if pct <= OCCUPANCY_HIGH else "over_95"
+
+
+def filter_wards(wards: pd.DataFrame, levels=(), genders=(), specialisms=()) -> pd.DataFrame:
+    """Wards matching the chosen security levels, genders and specialisms (empty choice = all)."""
+    keep = pd.Series(True, index=wards.index)
+    for column, chosen in (("security_level", levels), ("gender", genders), ("specialism", specialisms)):
+        if chosen:
+            keep &= wards[column].isin(list(chosen))
+    return wards[keep].reset_index(drop=True)
+
+
+def stale_flags(reported_at: pd.Series, reference: dt.datetime | None, hours: float) -> pd.Series:
+    """True where a ward's latest report is older than `hours` before `reference` (or missing)."""
+    if reference is None:
+        return pd.Series(True, index=reported_at.index)
+    limit = pd.Timestamp(reference) - pd.Timedelta(hours=hours)
+    times = pd.to_datetime(reported_at)
+    return times.isna() | (times < limit)
+
+
+def ward_table(wards: pd.DataFrame, reference: dt.datetime | None, stale_hours: float) -> pd.DataFrame:
+    """Raw ward rows with occupancy % (of open beds) and a stale flag."""
+    out = wards.copy()
+    out["occupancy_pct"] = [occupancy_pct(o, c, cl) for o, c, cl in
+                            zip(out["occupied"], out["commissioned"], out["closed"])]
+    out["stale"] = stale_flags(out["reported_at"], reference, stale_hours)
+    return out
+
+
+def unit_summary(wards: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit: totals of its wards' latest reports, occupancy %, and report times."""
+    columns = ["unit_code", "unit_name", "provider_name", "sector", "latitude", "longitude", "security_levels",
+               "wards", "reported_wards", "commissioned", "occupied", "on_leave", "closed", "available",
+               "occupancy_pct", "oldest_report", "newest_report"]
+    if wards.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (code, name), group in wards.groupby(["unit_code", "unit_name"], sort=True):
+        reported = group[group["reported_at"].notna()]
+        totals = {c: int(reported[c].sum()) if not reported.empty else None
+                  for c in ("commissioned", "occupied", "on_leave", "closed", "available")}
+        first = group.iloc[0]
+        rows.append({
+            "unit_code": code, "unit_name": name, "provider_name": first["provider_name"],
+            "sector": first["sector"], "latitude": float(first["latitude"]), "longitude": float(first["longitude"]),
+            "security_levels": sorted(group["security_level"].unique()), "wards": len(group),
+            "reported_wards": len(reported), **totals,
+            "occupancy_pct": occupancy_pct(totals["occupied"], totals["commissioned"], totals["closed"]),
+            "oldest_report": reported["reported_at"].min() if not reported.empty else None,
+            "newest_report": reported["reported_at"].max() if not reported.empty else None,
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def disclosed_beds(frame: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """Ward or unit rows with occupied, on leave and available disclosed, occupancy % disclosed from
+    the raw counts, and the colour bucket of what may be shown. Commissioned and closed beds are
+    capacity, shown as they are."""
+    out = disclose_counts(frame, BED_COUNTS, rule, level)
+    shown_pct = [disclose("pct", p, o, None if c is None or pd.isna(c) else c - cl, rule, level)
+                 for p, o, c, cl in zip(frame["occupancy_pct"], frame["occupied"], frame["commissioned"],
+                                        frame["closed"].fillna(0))]
+    out["occupancy_pct"] = [s.value for s in shown_pct]
+    out["pct_suppressed"] = [s.suppressed for s in shown_pct]
+    out["suppressed"] = out["suppressed"] | out["pct_suppressed"]
+    out["bucket"] = [bucket(s.value, s.suppressed) for s in shown_pct]
+    return out
+
+
+def beds_available(wards: pd.DataFrame) -> int | None:
+    """Σ available beds of the wards' latest reports (the catalogue's beds_available_now); None if none."""
+    reported = wards["available"].dropna()
+    return None if reported.empty else int(reported.sum())
+
+
+def view_state(latitudes, longitudes) -> dict:
+    """Centre and zoom that fit the points (Web Mercator, roughly a 900-pixel-wide map)."""
+    lats, lons = [float(v) for v in latitudes], [float(v) for v in longitudes]
+    if not lats:
+        return {"latitude": 52.8, "longitude": -1.5, "zoom": 5.3}
+    span = max(max(lats) - min(lats), (max(lons) - min(lons)) * 0.6, 0.05)
+    zoom = min(max(math.log2(360 / span) - 0.6, 4.5), 11.0)
+    return {"latitude": (max(lats) + min(lats)) / 2, "longitude": (max(lons) + min(lons)) / 2, "zoom": zoom}
+
+
+def daily_series(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per date and security level (plus ALL_LEVELS): raw numerators, denominators and percentages."""
+    columns = ["date", "security_level", "obd", "leave_days", "available_days", "occupancy_pct",
+               "occupancy_excl_leave_pct"]
+    if daily.empty:
+        return pd.DataFrame(columns=columns)
+    total = daily.groupby("date", as_index=False)[["obd", "leave_days", "available_days"]].sum()
+    total["security_level"] = ALL_LEVELS
+    out = pd.concat([daily, total], ignore_index=True)
+    out["occupancy_pct"] = [ratio(o, a) for o, a in zip(out["obd"], out["available_days"])]
+    out["occupancy_excl_leave_pct"] = [ratio(o - lv, a) for o, lv, a in
+                                       zip(out["obd"], out["leave_days"], out["available_days"])]
+    return out[columns].sort_values(["security_level", "date"]).reset_index(drop=True)
+
+
+def period_totals(daily: pd.DataFrame) -> dict:
+    """The period's occupancy from the daily series: Σ numerators ÷ Σ denominators (= kpi_table)."""
+    obd, leave, avail = (int(daily[c].sum()) for c in ("obd", "leave_days", "available_days"))
+    return {"bed_occupancy_pct": (ratio(obd, avail), obd, avail),
+            "bed_occupancy_excl_leave_pct": (ratio(obd - leave, avail), obd - leave, avail),
+            "occupied_bed_days": (obd, obd, None)}
+
+
+def disclosed_daily(series: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """The daily series with both percentages disclosed (suppressed days become None)."""
+    out = series.copy()
+    out["occupancy_pct"] = [disclose("pct", p, o, a, rule, level).value for p, o, a in
+                            zip(series["occupancy_pct"], series["obd"], series["available_days"])]
+    out["occupancy_excl_leave_pct"] = [
+        disclose("pct", p, o - lv, a, rule, level).value for p, o, lv, a in
+        zip(series["occupancy_excl_leave_pct"], series["obd"], series["leave_days"], series["available_days"])]
+    return out
+
+
+def out_of_area_totals(daily: pd.DataFrame) -> dict:
+    """out_of_area_pct over the period from the daily series, and the count on its last day."""
+    ooa, days = int(daily["out_of_area_days"].sum()), int(daily["bed_days"].sum())
+    last = int(daily["out_of_area_patients"].iloc[-1]) if not daily.empty else 0
+    return {"out_of_area_pct": (ratio(ooa, days), ooa, days), "out_of_area_patients": (last, last, None)}
+
+
+def monthly_out_of_area(daily: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """Per month: out-of-area % of bed days (disclosed) and out-of-area patients on the month's last day."""
+    columns = ["month_start", "out_of_area_pct", "out_of_area_patients", "suppressed"]
+    if daily.empty:
+        return pd.DataFrame(columns=columns)
+    frame = daily.assign(month_start=[d.replace(day=1) for d in daily["date"]])
+    sums = frame.groupby("month_start", as_index=False)[["out_of_area_days", "bed_days"]].sum()
+    last = frame.sort_values("date").groupby("month_start", as_index=False)["out_of_area_patients"].last()
+    out = sums.merge(last, on="month_start")
+    shown = [disclose("pct", ratio(o, d), o, d, rule, level) for o, d in zip(out["out_of_area_days"],
+                                                                           out["bed_days"])]
+    out["out_of_area_pct"] = [s.value for s in shown]
+    counts = disclose_counts(out[["out_of_area_patients"]], ["out_of_area_patients"], rule, level)
+    out["out_of_area_patients"] = counts["out_of_area_patients"]
+    out["suppressed"] = counts["suppressed"] | pd.Series([s.suppressed for s in shown], index=out.index)
+    return out[columns]
+
+
+def disclosed_daily_patients(daily: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """Date and out-of-area patients in a bed that night, disclosed."""
+    return disclose_counts(daily[["date", "out_of_area_patients"]], ["out_of_area_patients"], rule, level)
+
+
+def disclosed_flows(flows: pd.DataFrame, rule: str, level: str) -> tuple[pd.DataFrame, int]:
+    """Locality-to-unit flows that may be drawn (small ones suppressed), with their colour; and how many
+    flows were suppressed."""
+    shown = disclose_counts(flows, ["patients"], rule, level)
+    hidden = int(shown["suppressed"].sum())
+    shown = shown[~shown["suppressed"] & shown["patients"].notna()].copy()
+    shown["colour"] = [list(FLOW_COLOURS[int(o)]) for o in shown["out_of_area"]]
+    return shown.reset_index(drop=True), hidden
+
+
+def postcode_district(postcode: str) -> str:
+    """The outward code of a UK postcode ('NG3 6AA' -> 'NG3'): the finder's town for exclusion zones."""
+    text = str(postcode or "").strip().upper()
+    return text.split()[0] if " " in text else text[:-3] or text
+
+
+CQC_ORDER = {"outstanding": 0, "good": 1, "requires_improvement": 2, "inadequate": 3}
+
+
+def rank_placements(candidates: pd.DataFrame, security_level: str, gender: str, specialism: str | None = None,
+                    specialism_required: bool = True, exclude_units=(), exclude_districts=()) -> pd.DataFrame:
+    """Wards a referral could be placed on, best first, following the placement principles.
+
+    Never offered: a ward of another security level, of the other gender (mixed wards accept both),
+    with no free bed, in an excluded unit or town (postcode district), or (when required) of
+    another specialism. Order: home area first (in area before out of area), then the treatment
+    pathway (matching specialism first), then distance from home, then unit resources (staffing
+    fill rate, higher first; CQC rating, better first). Patient and carer choice: the list is a
+    suggestion, nothing is booked.
+    """
+    out = candidates.copy()
+    out["district"] = [postcode_district(p) for p in out["postcode"]]
+    keep = ((out["security_level"] == security_level) & out["gender"].isin([gender, "mixed"])
+            & (out["free_beds"] > 0) & ~out["unit_code"].isin(list(exclude_units))
+            & ~out["district"].isin(list(exclude_districts)))
+    out["specialism_match"] = (out["specialism"] == specialism) if specialism else True
+    if specialism and specialism_required:
+        keep &= out["specialism_match"]
+    out = out[keep].copy()
+    out["fill_rate_pct"] = [ratio(a, p) for a, p in zip(out["actual_hours"], out["planned_hours"])]
+    out["_fill"] = [-(f if f is not None else -1.0) for f in out["fill_rate_pct"]]
+    out["_cqc"] = [CQC_ORDER.get(r, 9) for r in out["cqc_rating"]]
+    out["_spec"] = [0 if m else 1 for m in out["specialism_match"]]
+    out["_area"] = [0 if a else 1 for a in out["in_area"]]
+    out = out.sort_values(["_area", "_spec", "distance_km", "_fill", "_cqc", "ward_code"])
+    out = out.drop(columns=["_fill", "_cqc", "_spec", "_area"]).reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def disclosed_placements(ranked: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """The ranking with free beds disclosed (the ranking itself used the raw counts)."""
+    return disclose_counts(ranked, ["free_beds"], rule, level)

@@ -1,0 +1,286 @@
+"""Bed occupancy: the live map and bed state by ward, occupancy over time, and the placement finder."""
+
+import datetime as dt
+import functools
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access.access import AccessDenied
+from metrics import beds as mb
+from metrics.catalogue import KPIS
+from metrics.disclosure import disclose, disclose_counts
+from ui import beds_view as view
+from ui import cached_beds as cb
+from ui import period
+from ui.context import current, go_to, scope_title
+from ui.formatting import format_value
+
+ctx = current()
+level, code = ctx.scope.level, ctx.scope.code
+live_ttl = ctx.settings.get("bed_state_ttl_seconds", 120)
+query_ttl = ctx.settings.get("query_ttl_seconds", 600)
+stale_hours = ctx.settings.get("stale_bed_state_hours", 24)
+bound = mb.live_bound(ctx.end, ctx.latest)
+vkey = cb.viewer_key(ctx.viewer)
+scoped = (ctx.engine, ctx.url, ctx.viewer, vkey, level, code)
+# Filters live in the URL (shareable, kept across presentation refreshes): ?beds_security=low,medium
+FILTERS = {"security_level": ("beds_security", "Security level", view.SECURITY_LABELS),
+           "gender": ("beds_gender", "Gender", view.GENDER_LABELS),
+           "specialism": ("beds_specialism", "Specialism", view.SPECIALISM_LABELS)}
+
+st.title(f"Bed occupancy: {scope_title(ctx.scope)}")
+as_of_text = "live (every report received)" if bound is None else f"end of {ctx.end:%d %b %Y}"
+st.caption(f"{period.describe(ctx.start, ctx.end)} · bed state {as_of_text} · disclosure rule: {ctx.rule}")
+
+
+def read(fn, *args):
+    """A cached read; AccessDenied or a database failure shows a message and stops the page."""
+    try:
+        return fn(*args)
+    except AccessDenied as denied:
+        st.info(f"{denied} Choose an organisation within your role in the sidebar.", icon=":material/lock:")
+    except sa.exc.SQLAlchemyError as error:
+        st.error(f"The bed-state data could not be read ({type(error).__name__}). Nothing has been changed; "
+                 "try again in a minute.", icon=":material/database:")
+    st.stop()
+
+
+def metric(column, kpi_id: str, value, numerator=None, denominator=None, help_text: str | None = None) -> None:
+    shown = disclose(KPIS[kpi_id].kind, value, numerator, denominator, ctx.rule, level)
+    column.metric(KPIS[kpi_id].label, format_value(KPIS[kpi_id].kind, shown.value, shown.suppressed), border=True,
+                  help=help_text)
+
+
+def url_choice(param: str, allowed: dict) -> list[str]:
+    raw = st.query_params.get(param, "")
+    picked = [p for p in raw.split(",") if p]
+    bad = [p for p in picked if p not in allowed]
+    if bad:
+        st.warning(f"Ignoring unknown filter value(s) in the address: {', '.join(b[:20] for b in bad[:3])}.",
+                   icon=":material/warning:")
+    return [p for p in picked if p in allowed]
+
+
+def on_filter(param: str, key: str) -> None:
+    chosen = st.session_state[key]
+    if chosen:
+        st.query_params[param] = ",".join(chosen)
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
+def filter_bar(wards: pd.DataFrame) -> dict[str, list[str]]:
+    chosen = {}
+    columns = st.columns(3)
+    for column, (field, (param, title, labels)) in zip(columns, FILTERS.items()):
+        present = sorted(wards[field].dropna().unique(), key=lambda c: list(labels).index(c) if c in labels else 99)
+        options = {c: labels.get(c, c) for c in present}
+        key = f"beds_filter_{field}"
+        st.session_state[key] = [c for c in url_choice(param, labels) if c in options]
+        column.multiselect(title, list(options), format_func=options.get, key=key, on_change=on_filter,
+                           args=(param, key), placeholder="All")
+        chosen[field] = st.session_state[key]
+    return chosen
+
+
+def on_toggle(param: str, key: str) -> None:
+    if st.session_state[key]:
+        st.query_params[param] = "1"
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
+def url_toggle(column, param: str, text: str, help_text: str) -> bool:
+    key = f"beds_{param}"
+    st.session_state[key] = st.query_params.get(param) == "1"
+    column.toggle(text, key=key, on_change=on_toggle, args=(param, key), help=help_text)
+    return st.session_state[key]
+
+
+# ---------------------------------------------------------------- headline figures for the period
+daily = read(cb.daily_occupancy, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
+ooa_daily = read(cb.daily_out_of_area, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
+totals = mb.period_totals(daily)
+ooa = mb.out_of_area_totals(ooa_daily)
+tiles = st.columns(4)
+metric(tiles[0], "bed_occupancy_pct", *totals["bed_occupancy_pct"], help_text="Occupied ÷ available bed days")
+metric(tiles[1], "bed_occupancy_excl_leave_pct", *totals["bed_occupancy_excl_leave_pct"])
+metric(tiles[2], "out_of_area_pct", *ooa["out_of_area_pct"], help_text="Share of the scope's patients' bed days")
+metric(tiles[3], "out_of_area_patients", *ooa["out_of_area_patients"],
+       help_text=f"The scope's patients in an out-of-area bed on {ctx.end:%d %b %Y}")
+
+tab_live, tab_time, tab_find = st.tabs(["Live map and bed state", "Occupancy over time", "Placement finder"])
+
+# ---------------------------------------------------------------- live map and bed state
+all_wards = read(cb.ward_bed_state, *scoped, ctx.end, bound, cb.slot(live_ttl))
+with tab_live:
+    chosen = filter_bar(all_wards)
+    switches = st.columns([1, 1, 1])
+    show_flows = url_toggle(switches[0], "arcs", "Show where patients come from",
+                            "Arcs from home localities to units (patients in a bed at the end of the period; "
+                            "small flows suppressed)")
+    present = url_toggle(switches[1], "present", "Presentation mode",
+                         "Refresh the map and bed state by themselves, keeping your filters")
+    refresh = switches[2].selectbox("Refresh every", [15, 30, 60, 120], index=1, key="beds_refresh",
+                                    format_func=lambda s: f"{s} seconds", disabled=not present)
+
+
+def live_panel() -> None:
+    """Map, bed-state table and export; rerun on its own in presentation mode."""
+    wards = read(cb.ward_bed_state, *scoped, ctx.end, bound, cb.slot(live_ttl))
+    reference = read(cb.last_report, ctx.engine, ctx.url, bound, cb.slot(live_ttl))
+    wards = mb.ward_table(mb.filter_wards(wards, chosen["security_level"], chosen["gender"], chosen["specialism"]),
+                          reference, stale_hours)
+    free = mb.beds_available(wards)
+    figures = st.columns(4)
+    metric(figures[0], "beds_available_now", free, free, help_text="Latest report of each open ward")
+    figures[1].metric("Wards reporting", f"{int(wards['reported_at'].notna().sum())} of {len(wards)}", border=True)
+    figures[2].metric("Stale bed states", f"{int(wards['stale'].sum())}", border=True,
+                      help=f"No report in the {stale_hours} hours before the newest report")
+    figures[3].metric("Units", f"{wards['unit_code'].nunique()}", border=True)
+    newest = wards["reported_at"].max() if not wards.empty else None
+    feed = ctx.feeds.get("bed_state")
+    st.caption(f"Last bed state reported in this view: {view.when(newest)} · newest report in the database: "
+               f"{view.when(reference)} · bed-state feed loaded {view.when(feed)} · reports older than "
+               f"{stale_hours} h before the newest are flagged stale"
+               + (f" · refreshed {dt.datetime.now():%H:%M:%S}" if present else ""))
+    if wards.empty:
+        st.info("No open wards match the scope and filters.", icon=":material/info:")
+        return
+    draw_map(wards)
+    draw_table(wards)
+
+
+def draw_map(wards: pd.DataFrame) -> None:
+    units = mb.disclosed_beds(mb.unit_summary(wards), ctx.rule, level)
+    flows = None
+    if show_flows:
+        raw = read(cb.home_flows, *scoped, ctx.end, cb.slot(query_ttl))
+        flows, hidden = mb.disclosed_flows(raw, ctx.rule, level)
+        if hidden:
+            st.caption(f"{hidden} small flows not drawn (disclosure rule {ctx.rule}).")
+    state = mb.view_state(list(units["latitude"]) + ([] if flows is None else list(flows["home_latitude"])),
+                          list(units["longitude"]) + ([] if flows is None else list(flows["home_longitude"])))
+    event = st.pydeck_chart(view.deck(units, flows, state), on_select="rerun", selection_mode="single-object",
+                            key=f"beds_map_{ctx.scope.key}", height=520,
+                            alt=f"Map of {len(units)} units coloured by current bed occupancy")
+    st.markdown(view.legend_markdown(flows is not None), unsafe_allow_html=True)
+    st.caption("Circles are sized by commissioned beds. Click a unit to see it on its own.")
+    picked = (event.selection.get("objects") or {}).get("units") if event else None
+    if picked and picked[0].get("unit_code") and (level, code) != ("unit", picked[0]["unit_code"]):
+        go_to(f"unit:{picked[0]['unit_code']}")
+        st.rerun()
+
+
+def draw_table(wards: pd.DataFrame) -> None:
+    st.subheader("Bed state by ward")
+    shown = mb.disclosed_beds(wards, ctx.rule, level)
+    config = {"Occupancy (%)": st.column_config.NumberColumn(format="%.1f"),
+              "Last reported": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm"),
+              "Stale": st.column_config.TextColumn(help=f"Last report more than {stale_hours} h old")}
+    st.dataframe(view.ward_display(shown), hide_index=True, width="stretch", column_config=config)
+    stale = int(wards["stale"].sum())
+    if stale:
+        st.warning(f"{stale} of {len(wards)} wards have no bed state in the last {stale_hours} hours.",
+                   icon=":material/schedule:")
+    series = mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level)
+    export = functools.partial(view.bed_state_workbook, ctx, shown, series, as_of_text)  # built on click
+    st.download_button("Download bed state as Excel", export,
+                       file_name=view.export_name(ctx), mime=view.XLSX_MIME, icon=":material/download:",
+                       key="beds_download")
+
+
+with tab_live:
+    st.fragment(live_panel, run_every=refresh if present else None)()
+
+# ---------------------------------------------------------------- occupancy over time
+with tab_time:
+    series = mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level)
+    if series.empty:
+        st.info("No wards open in this period.", icon=":material/info:")
+    else:
+        st.subheader(KPIS["bed_occupancy_pct"].label)
+        st.altair_chart(view.occupancy_chart(series, "occupancy_pct", "Occupancy (%)"), width="stretch")
+        st.subheader(KPIS["bed_occupancy_excl_leave_pct"].label)
+        st.altair_chart(view.occupancy_chart(series, "occupancy_excl_leave_pct", "Excluding leave (%)"),
+                        width="stretch")
+        st.caption("Midnight census: occupied bed days ÷ commissioned beds of open wards less closed beds "
+                   "(latest report of each day). Dashed line: the Royal College of Psychiatrists' 85%.")
+    st.subheader(KPIS["out_of_area_pct"].label)
+    patients = mb.disclosed_daily_patients(ooa_daily, ctx.rule, level)
+    monthly = mb.monthly_out_of_area(ooa_daily, ctx.rule, level)
+    left, right = st.columns(2)
+    left.altair_chart(view.out_of_area_chart(patients), width="stretch")
+    left.caption("Patients of the scope in an out-of-area bed each night (home patients at region and "
+                 "collaborative level).")
+    right.altair_chart(view.monthly_bars(monthly, "out_of_area_pct", "Out of area (% of bed days)", "#AE2573",
+                                         ".1f"), width="stretch")
+    right.caption("Out-of-area bed days as a share of all the scope's patients' bed days, by month.")
+    st.subheader(KPIS["repatriations"].label)
+    repat = read(cb.monthly_repatriations, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
+    repat = disclose_counts(repat, ["repatriations"], ctx.rule, level)
+    if repat.empty:
+        st.info("No patients were brought back into area in this period.", icon=":material/info:")
+    else:
+        st.altair_chart(view.monthly_bars(repat, "repatriations", "Patients brought back", view.NHS_BLUE),
+                        width="stretch")
+        st.caption("Patients whose ward stay moved from an out-of-area ward to one of their home collaborative, "
+                   "by month of the move. Suppressed months are not drawn.")
+
+# ---------------------------------------------------------------- placement finder
+with tab_find:
+    st.caption("Suggests wards with a free bed for a referral, following the placement principles: home area "
+               "first, the level of security, the treatment pathway (specialism), unit resources (staffing, "
+               "CQC rating), then patient and carer choice. Read-only: nothing is booked.")
+    places = read(cb.localities, ctx.engine, ctx.url, cb.slot(query_ttl))
+    names = dict(zip(places["locality_code"], places["name"]))
+    row1 = st.columns(4)
+    home = row1[0].selectbox("Home locality", list(names), format_func=names.get, key="find_home")
+    service = row1[1].selectbox("Service", list(view.SERVICE_LABELS), format_func=view.SERVICE_LABELS.get,
+                                key="find_service")
+    security = row1[2].selectbox("Security level", list(view.SECURITY_LABELS), index=2,
+                                 format_func=view.SECURITY_LABELS.get, key="find_security")
+    gender = row1[3].selectbox("Gender", ["male", "female"], format_func={"male": "Man", "female": "Woman"}.get,
+                               key="find_gender", help="Mixed wards accept both")
+    row2 = st.columns([1, 1, 2])
+    specialism = row2[0].selectbox("Specialism", [None, *view.SPECIALISM_LABELS], key="find_specialism",
+                                   format_func=lambda s: "Any" if s is None else view.SPECIALISM_LABELS[s])
+    required = row2[1].checkbox("Only this specialism", value=True, key="find_required", disabled=specialism is None,
+                                help="Untick to list other specialisms after the matching ones")
+    candidates = read(cb.placement_candidates, *scoped, home, service, security, gender, ctx.end, bound,
+                      cb.slot(live_ttl))
+    unit_names = dict(sorted(zip(candidates["unit_code"], candidates["unit_name"]), key=lambda x: x[1]))
+    districts = sorted({mb.postcode_district(p) for p in candidates["postcode"]})
+    with row2[2]:
+        no_units = st.multiselect("Exclude units", list(unit_names), format_func=unit_names.get, key="find_x_units")
+        no_towns = st.multiselect("Exclude towns (postcode districts)", districts, key="find_x_towns",
+                                  help="Exclusion zones, e.g. where a victim lives")
+    ranked = mb.rank_placements(candidates, security, gender, specialism, required, no_units, no_towns)
+    if ranked.empty:
+        st.info("No ward has a free bed for this referral with these choices.", icon=":material/info:")
+    else:
+        shown = mb.disclosed_placements(ranked, ctx.rule, level)
+        table = pd.DataFrame({
+            "Rank": shown["rank"], "Ward": shown["ward_name"], "Unit": shown["unit_name"],
+            "Town": shown["district"], "Provider": shown["provider_name"],
+            "Sector": [view.label(view.SECTOR_LABELS, s) for s in shown["sector"]],
+            "Area": ["In area" if a else "Out of area" for a in shown["in_area"]],
+            "Distance (km)": shown["distance_km"].round(0),
+            "Specialism": [view.label(view.SPECIALISM_LABELS, s) for s in shown["specialism"]],
+            "Gender": [view.label(view.GENDER_LABELS, g) for g in shown["gender"]],
+            "Free beds": shown["free_beds"],
+            "Staffing fill rate (%)": shown["fill_rate_pct"],
+            "CQC rating": [view.label(view.CQC_LABELS, r) for r in shown["cqc_rating"]],
+            "Last reported": pd.to_datetime(shown["reported_at"]),
+        })
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            "Distance (km)": st.column_config.NumberColumn(format="%d"),
+            "Staffing fill rate (%)": st.column_config.NumberColumn(format="%.1f",
+                                                                     help="Actual ÷ planned hours, last 3 months"),
+            "Last reported": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm")})
+        in_area = int(ranked["in_area"].sum())
+        st.caption(f"{len(ranked)} wards with a free bed: {in_area} in the home area. Free beds from each ward's "
+                   "latest bed state; a suppressed count shows empty. Distance: straight line from the home "
+                   "locality's centre.")
