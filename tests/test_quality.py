@@ -1,0 +1,313 @@
+"""Quality page: monthly series and child aggregates in SQL (DuckDB and PostgreSQL), the arithmetic
+(KPIs, summary table, funnel limits) and the page (AppTest), against hand-worked answers on the fixture.
+
+Hand working on tests/fixture_db.py (bed days per stay are noted there):
+
+National, 2024-03-01..03-10 (the March point when the period ends on 03-10):
+  bed days 107 = 10+10+6+4+5+3+10+3+4+6+9+7+7+10+3+10 (WS01c, WS02, WS03a, WS03b, WS04a, WS04b, WS05,
+  WS06, WS07a, WS07b, WS08, WS09, WS10, WS11, WS12, WS13)
+  restrictive interventions RI1 RI2 RI3 RI4 RI5 RI8 = 6 (prone: RI1, RI4 = 2) -> 6/107 x 1000 = 56.0748
+  incidents I1..I5 = 5: none/low I1 I3 I4 I5 = 4, moderate+ I2 = 1
+  clinically ready bed days: S05 from 03-06 on WS05 (03-06..10) 5 + S09 from 03-01 (03-01..07) 7
+  + S06 from 02-20 (03-01..03) 3 = 15 -> 15/107 = 14.0187%
+  staffing: actual 900+760+480+700+1260+400+380 = 4880 / planned 5200 -> 93.8462%
+  readmissions: discharges not transfers/deaths S04a, S06, S09, S12 = 4; S04a readmitted 03-08 -> 25%
+  median length of stay of S03a 35, S04a 187, S06 94, S07a 19, S09 788, S12 3 -> (35 + 94) / 2 = 64.5
+National, February 2024 (29 days): WS01c WS02 WS03a WS04a WS05 WS06 WS09 WS13 29 each = 232, WS07a from
+  02-15 = 15, WS11 from 02-20 = 10 -> 257 bed days; RI7 (W4, 02-29 23:00) = 1; I6 (none) = 1;
+  S06 ready from 02-20 on WS06: 10 days; staffing W1 500 / 1000 = 50%.
+National, January 2024: WS01c WS02 WS04a WS05 WS06 WS09 WS13, 31 days each = 217.
+IMPACT, 2024-03-01..03-10: W1 22 (WS03b 4, WS04a 5, WS04b 3, WS05 10), W2 16 (WS01c 10, WS07b 6), W3 7
+  (WS06 3, WS07a 4) = 45 bed days; interventions RI4 (W1, prone), RI5 (W2) = 2 -> 2/45 x 1000 = 44.4444;
+  children RHA (W1, W2) 38 bed days, 2 interventions -> 52.6316; NQ1 (W3) 7 bed days, 0 -> 0.
+"""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_access import quality as dq
+from data_access.access import AccessDenied, Viewer
+from metrics import quality as mq
+from metrics.kpis import kpi_table
+from tests.apptest import errors, run_app
+from tests.browser import build_duckdb_file
+from tests.fixture_db import build_fixture
+
+D = dt.date
+MARCH = (D(2024, 3, 1), D(2024, 3, 10))
+CATALOGUE_IDS = ["restrictive_interventions_per_1000_obd", "prone_restraint_per_1000_obd", "incidents_per_1000_obd",
+                 "staffing_fill_rate_pct", "delayed_discharge_days_pct", "readmission_12m_pct", "median_los_days"]
+
+
+SERIES = (D(2024, 1, 1), D(2024, 3, 10))
+
+
+def monthly(engine, level="national", code=None, start=SERIES[0], end=SERIES[1], viewer=None):
+    with engine.connect() as conn:
+        return dq.monthly_aggregates(conn, viewer, level, code, start, end)
+
+
+# --- SQL aggregates: hand-worked --------------------------------------------------------------
+
+
+def test_monthly_aggregates_hand_worked(fixture_engine):
+    raw = monthly(fixture_engine)
+    assert list(raw.index) == list(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]))
+    assert raw["obd"].tolist() == [217, 257, 107]
+    march, february = raw.loc["2024-03-01"], raw.loc["2024-02-01"]
+    assert (march["interventions"], march["prone"]) == (6, 2)
+    assert (march["incidents"], march["incidents_low"], march["incidents_moderate"]) == (5, 4, 1)
+    assert march["delayed_days"] == 15
+    assert (march["actual_hours"], march["planned_hours"]) == (4880, 5200)
+    assert (march["readmission_denominator"], march["readmitted"]) == (4, 1)
+    assert (march["discharges"], march["median_los_days"]) == (6, 64.5)
+    assert (february["interventions"], february["incidents"], february["incidents_low"]) == (1, 1, 1)
+    assert february["delayed_days"] == 10
+    assert (february["actual_hours"], february["planned_hours"]) == (500, 1000)
+    assert pd.isna(raw.loc["2024-01-01", "interventions"])  # no events: filled as 0 by the arithmetic
+
+
+def test_monthly_kpis_hand_worked(fixture_engine):
+    values = mq.kpi_values(monthly(fixture_engine).loc["2024-03-01"])
+    assert values["restrictive_interventions_per_1000_obd"][0] == pytest.approx(6 / 107 * 1000)  # 56.0748
+    assert values["prone_restraint_per_1000_obd"][0] == pytest.approx(2 / 107 * 1000)
+    assert values["incidents_low_harm_per_1000_obd"] == (pytest.approx(4 / 107 * 1000), 4, 107)
+    assert values["incidents_moderate_harm_per_1000_obd"] == (pytest.approx(1 / 107 * 1000), 1, 107)
+    assert values["delayed_discharge_days_pct"][0] == pytest.approx(1500 / 107)  # 14.0187
+    assert values["staffing_fill_rate_pct"][0] == pytest.approx(4880 / 52)  # 93.8462
+    assert values["readmission_12m_pct"] == (25.0, 1, 4)
+    assert values["median_los_days"] == (64.5, None, 6)
+    january = mq.kpi_values(monthly(fixture_engine).loc["2024-01-01"])
+    assert january["restrictive_interventions_per_1000_obd"] == (0.0, 0, 217)
+    assert january["staffing_fill_rate_pct"][0] is None  # no staffing rows: none, never 0
+    assert january["readmission_12m_pct"][0] is None
+
+
+@pytest.mark.parametrize("level,code", [("national", None), ("region", "Y60"), ("collaborative", "IMPACT"),
+                                        ("provider", "NQ1"), ("unit", "U3"), ("ward", "W5")])
+def test_each_month_equals_kpi_table_over_that_months_dates(fixture_engine, level, code):
+    # The series starts mid-January and ends on 03-10: each month is clipped to the period.
+    start, end = D(2024, 1, 15), D(2024, 3, 10)
+    raw = monthly(fixture_engine, level, code, start, end)
+    bounds = [(D(2024, 1, 15), D(2024, 1, 31)), (D(2024, 2, 1), D(2024, 2, 29)), (D(2024, 3, 1), D(2024, 3, 10))]
+    for (lo, hi), (_, agg) in zip(bounds, raw.iterrows()):
+        expected = kpi_table(fixture_engine, level, code, lo, hi).set_index("kpi_id")
+        values = mq.kpi_values(agg)
+        assert int(agg["obd"] or 0) == expected.loc["occupied_bed_days", "value"], (lo, "obd")
+        for kpi_id in CATALOGUE_IDS:
+            want = expected.loc[kpi_id, "value"]
+            got = values[kpi_id][0]
+            if want is None or pd.isna(want):
+                assert got is None, (lo, kpi_id, got)
+            else:
+                assert got == pytest.approx(float(want)), (lo, kpi_id)
+
+
+def test_children_hand_worked_and_add_up(fixture_engine):
+    with fixture_engine.connect() as conn:
+        total, kids = dq.period_aggregates(conn, None, "collaborative", "IMPACT", *MARCH)
+    assert (total["obd"], total["interventions"], total["prone"]) == (45, 2, 1)
+    kids = kids.set_index("code")
+    assert list(kids.index) == ["RHA", "NQ1"]  # by name: Nottinghamshire..., St Andrew's...
+    assert kids.loc["RHA", "obd"] == 38 and kids.loc["NQ1", "obd"] == 7
+    assert kids.loc["RHA", "interventions"] == 2 and pd.isna(kids.loc["NQ1", "interventions"])
+    for column in ("obd", "delayed_days", "incidents", "actual_hours", "planned_hours"):
+        assert kids[column].fillna(0).sum() == pytest.approx(total[column]), column
+
+
+def test_children_of_national_equal_kpi_table_of_each_region(fixture_engine):
+    with fixture_engine.connect() as conn:
+        _, kids = dq.period_aggregates(conn, None, "national", None, *MARCH)
+    for _, kid in kids.iterrows():
+        expected = kpi_table(fixture_engine, "region", kid["code"], *MARCH).set_index("kpi_id")["value"]
+        values = mq.kpi_values(kid)
+        for kpi_id in CATALOGUE_IDS:
+            want, got = expected[kpi_id], values[kpi_id][0]
+            assert (got is None) if want is None or pd.isna(want) else got == pytest.approx(want), (kid["code"], kpi_id)
+
+
+def test_access_is_checked(fixture_engine):
+    crg = Viewer("u", "crg", ("collaborative:IMPACT",))
+    assert monthly(fixture_engine, "collaborative", "IMPACT", viewer=crg)["obd"].iloc[-1] == 45
+    with pytest.raises(AccessDenied):
+        monthly(fixture_engine, "collaborative", "NORTH", viewer=crg)
+    with fixture_engine.connect() as conn, pytest.raises(AccessDenied):
+        dq.period_aggregates(conn, crg, "national", None, *MARCH)
+
+
+# --- arithmetic ---------------------------------------------------------------------------------
+
+
+def test_series_start():
+    assert mq.series_start(D(2024, 3, 1), D(2024, 3, 10)) == D(2022, 4, 1)  # 24 months: Apr 2022..Mar 2024
+    assert mq.series_start(D(2021, 1, 5), D(2024, 3, 10)) == D(2021, 1, 5)  # a longer period wins
+    assert mq.series_start(D(2024, 12, 1), D(2024, 12, 31), months=12) == D(2024, 1, 1)
+
+
+def test_funnel_limits_hand_worked():
+    # Rate: centre 10 per 1,000 bed days, 1,000 bed days: p = 0.01, sqrt(p / n) = sqrt(1e-5) = 0.00316228;
+    # 95%: 1.959964 x 0.00316228 = 0.00619795 -> 1000 x (0.01 -/+ 0.00619795) = 3.80205, 16.19795;
+    # 99.8%: 3.090232 x 0.00316228 = 0.00977217 -> 0.22783, 19.77217.
+    assert mq.funnel_limits("rate", 10, 1000, mq.Z95) == pytest.approx((3.80205, 16.19795), abs=1e-5)
+    assert mq.funnel_limits("rate", 10, 1000, mq.Z998) == pytest.approx((0.22783, 19.77217), abs=1e-5)
+    # Percentage: centre 20%, n = 100: sqrt(0.2 x 0.8 / 100) = 0.04; 95% half-width 0.0783986 ->
+    # 12.16014, 27.83986; 99.8% half-width 0.1236093 -> 7.63907, 32.36093.
+    assert mq.funnel_limits("pct", 20, 100, mq.Z95) == pytest.approx((12.16014, 27.83986), abs=1e-5)
+    assert mq.funnel_limits("pct", 20, 100, mq.Z998) == pytest.approx((7.63907, 32.36093), abs=1e-5)
+    # Kept within 0..100: 2%, n = 10: sqrt(0.02 x 0.98 / 10) = 0.0442719, x 1.959964 = 0.0867713 ->
+    # -6.677 -> 0, and 10.67713.
+    assert mq.funnel_limits("pct", 2, 10, mq.Z95) == pytest.approx((0.0, 10.67713), abs=1e-5)
+    assert mq.funnel_limits("pct", 99, 10, mq.Z998)[1] == 100.0
+    assert mq.funnel_limits("rate", 10, 0, mq.Z95) == (None, None)
+    with pytest.raises(ValueError):
+        mq.funnel_limits("days", 10, 100, mq.Z95)
+
+
+def test_compare_table_on_the_fixture(fixture_engine):
+    with fixture_engine.connect() as conn:
+        total, kids = dq.period_aggregates(conn, None, "collaborative", "IMPACT", *MARCH)
+    centre, table = mq.compare_table(total, kids, "restrictive_interventions_per_1000_obd", "none", "collaborative",
+                                     "provider")
+    assert centre["shown"] == pytest.approx(2000 / 45)  # 44.4444
+    # Lower is better: NQ1 (0) ranks before RHA (52.63).
+    assert table["code"].tolist() == ["NQ1", "RHA"]
+    rha = table.set_index("code").loc["RHA"]
+    assert rha["shown"] == pytest.approx(2000 / 38)
+    # p = 2/45 = 0.0444444, n = 38: sqrt(p/n) = 0.0341993; 95% half 0.0670296 -> lower 0 (negative), upper
+    # 1000 x 0.1114740 = 111.474; 99.8% half 0.1056838 -> upper 150.128.
+    assert (rha["lower95"], rha["upper95"]) == pytest.approx((0.0, 111.474), abs=1e-3)
+    assert rha["upper998"] == pytest.approx(150.128, abs=1e-3)
+    assert rha["position"] == "Within limits" and rha["verdict"] == "common_cause"
+    # Under the MHSDS rule every figure here is a rate over fewer than 100 bed days: all suppressed.
+    centre, table = mq.compare_table(total, kids, "restrictive_interventions_per_1000_obd", "mhsds",
+                                     "collaborative", "provider")
+    assert centre["suppressed"] and table["suppressed"].all() and table["shown"].isna().all()
+    assert table["lower95"].isna().all()
+
+
+def test_compare_positions_and_no_funnel_measures():
+    total = pd.Series({"obd": 10000, "interventions": 100})  # 10 per 1,000 bed days
+    kids = pd.DataFrame({"code": ["A", "B", "C"], "name": ["A", "B", "C"], "obd": [1000, 1000, 1000],
+                         "interventions": [30, 17, 10]})
+    # Limits for 1,000 bed days as hand-worked above: 95% up to 16.198, 99.8% up to 19.772.
+    _, table = mq.compare_table(total, kids, "restrictive_interventions_per_1000_obd", "none", "national", "region")
+    assert table.set_index("code")["position"].to_dict() == {
+        "A": "Above 99.8% limit", "B": "Above 95% limit", "C": "Within limits"}
+    assert table.set_index("code").loc["A", "verdict"] == "concern"
+    staff = pd.DataFrame({"code": ["A"], "name": ["A"], "actual_hours": [90.0], "planned_hours": [100.0]})
+    _, table = mq.compare_table(pd.Series({"actual_hours": 90.0, "planned_hours": 100.0}), staff,
+                                "staffing_fill_rate_pct", "none", "national", "region")
+    assert table["lower95"].isna().all() and table["position"].tolist() == ["No limits"]
+
+
+def _long(values, kpi_id="prone_restraint_per_1000_obd", suppressed=None):
+    months = pd.date_range("2023-01-01", periods=len(values), freq="MS")
+    rows = []
+    for i, (month, value) in enumerate(zip(months, values)):
+        hidden = bool(suppressed and i in suppressed)
+        for k in mq.QUALITY_IDS:
+            shown = value if k == kpi_id and not hidden else None
+            rows.append({"month": month, "kpi_id": k, "label": mq.quality_kpi(k).label, "value": value,
+                         "numerator": None, "denominator": None, "shown": shown, "suppressed": hidden and k == kpi_id})
+    return pd.DataFrame(rows)
+
+
+def test_summary_table_row_hand_worked():
+    # 12 months alternating 10, 12 then 17: mean 11, mean moving range 2, limits 5.68..16.32; 17 is above
+    # the upper limit; prone restraint is lower-is-better -> concern (high). Target 5 (green band) lies below
+    # the lower limit 5.68, so for a lower-is-better measure the process will consistently fail it.
+    long = _long([10, 12] * 6 + [17])
+    table = mq.summary_table(long, {"prone_restraint_per_1000_obd": (5.0, 10.0)}).set_index("kpi_id")
+    assert list(table.index) == mq.QUALITY_IDS
+    row = table.loc["prone_restraint_per_1000_obd"]
+    assert (row["latest"], row["mean"], row["target"], row["points"]) == (17, 11, 5.0, 13)
+    assert (row["lower"], row["upper"]) == pytest.approx((5.68, 16.32))
+    assert (row["variation"], row["assurance"]) == ("concern_high", "fail")
+    empty = table.loc["staffing_fill_rate_pct"]
+    assert empty[["variation", "assurance", "latest"]].isna().all()
+
+
+def test_suppressed_months_are_missing_points_and_rebase_starts_new_limits():
+    long = _long([10, 12] * 6 + [17], suppressed={12})
+    table = mq.summary_table(long, {}).set_index("kpi_id")
+    row = table.loc["prone_restraint_per_1000_obd"]
+    assert pd.isna(row["latest"]) and row["latest_suppressed"] and row["missing"] == 1
+    assert row["variation"] == "common_cause"  # latest shown point (12) is common cause
+    frame = mq.spc_frame(_long([10, 12] * 6 + [20, 22, 20, 22]), "prone_restraint_per_1000_obd", {},
+                         rebase=[D(2024, 1, 1)])
+    assert frame["segment"].tolist() == [0] * 12 + [1] * 4
+    assert frame["mean"].iloc[-1] == 21 and frame["trial"].iloc[-1]
+
+
+def test_icons_are_inline_svg_data_uris():
+    import base64
+
+    uri = mq.icon_uri("concern_high")
+    assert uri.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1]).decode().startswith("<svg")
+    assert mq.icon_uri(None) is None and mq.icon_uri(np.nan) is None
+    assert "not applicable" in mq.icon_label(None).lower()
+
+
+def test_monthly_long_discloses_rates_under_100_bed_days(fixture_engine):
+    long = mq.monthly_long(monthly(fixture_engine, "collaborative", "IMPACT"), "mhsds", "collaborative")
+    march = long[(long["month"] == "2024-03-01")].set_index("kpi_id")
+    assert march.loc["restrictive_interventions_per_1000_obd", "suppressed"]  # 45 bed days < 100
+    assert pd.isna(march.loc["restrictive_interventions_per_1000_obd", "shown"])
+    assert march.loc["restrictive_interventions_per_1000_obd", "value"] == pytest.approx(2000 / 45)  # raw kept apart
+
+
+# --- the page (AppTest) -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixture_url(tmp_path_factory):
+    return build_duckdb_file(tmp_path_factory.mktemp("quality") / "fixture.duckdb", build_fixture)
+
+
+def _page(monkeypatch, url, scope, **env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return run_app(monkeypatch, url, "pages/quality.py", scope=scope, **{"from": "2024-03-01", "to": "2024-03-10"})
+
+
+def test_page_summary_table_has_one_row_per_kpi_with_known_values(monkeypatch, fixture_url):
+    at = _page(monkeypatch, fixture_url, "collaborative:IMPACT")
+    assert not at.exception and errors(at) == []
+    table = at.dataframe[0].value
+    assert table["Measure"].tolist() == [mq.quality_kpi(k).label for k in mq.QUALITY_IDS]
+    latest = table.set_index("Measure")["Latest"]
+    assert latest["Restrictive interventions per 1,000 bed days"] == pytest.approx(2000 / 45)  # 44.4
+    assert latest["Prone restraint per 1,000 bed days"] == pytest.approx(1000 / 45)  # RI4 only: 22.2
+    assert table.set_index("Measure").loc["Prone restraint per 1,000 bed days", "Target"] == 5.0
+    assert table["Variation"].str.startswith("data:image/svg+xml;base64,").all()
+    assert any("Download the summary as Excel" in b.label for b in at.get("download_button"))
+
+
+def test_page_suppresses_rates_for_a_crg_viewer(monkeypatch, fixture_url):
+    at = _page(monkeypatch, fixture_url, "collaborative:IMPACT", PCD_LOCAL_ROLE="crg")
+    assert not at.exception and errors(at) == []
+    table = at.dataframe[0].value.set_index("Measure")
+    assert pd.isna(table.loc["Restrictive interventions per 1,000 bed days", "Latest"])
+    assert "latest suppressed" in table.loc["Restrictive interventions per 1,000 bed days", "Note"]
+    assert any("Suppressed under the disclosure rule" in c.value for c in at.caption)
+
+
+def test_page_never_shows_a_scope_outside_the_viewers_home(monkeypatch, fixture_url):
+    # A CRG member of IMPACT asking for NORTH: no NORTH figures, no traceback (the shell keeps the viewer
+    # within their home; data_access.quality refuses outright, see test_access_is_checked).
+    at = _page(monkeypatch, fixture_url, "collaborative:NORTH", PCD_LOCAL_ROLE="crg")
+    assert not at.exception
+    assert "North East" not in at.title[0].value
+
+
+def test_page_rebase_date_is_kept_in_session_state(monkeypatch, fixture_url):
+    at = _page(monkeypatch, fixture_url, "collaborative:IMPACT")
+    at.date_input(key="rebase_date_restrictive_interventions_per_1000_obd").set_value(D(2024, 2, 1)).run()
+    at.button(key="rebase_add_restrictive_interventions_per_1000_obd").click().run()
+    assert not at.exception
+    assert at.session_state["quality_rebase"] == {"restrictive_interventions_per_1000_obd": (D(2024, 2, 1),)}
+    assert any("Limits recalculated from: Feb 2024" in c.value for c in at.caption)
