@@ -45,6 +45,11 @@ TILE_IDS = ["referrals_received", "open_referrals", "median_referral_to_admissio
             "assessment_within_target_pct", "prison_transfer_within_28_days_pct"]
 
 
+def _values(cells, index) -> pd.Series:
+    """Shown values as an object column: None where suppressed or not available (never NaN)."""
+    return pd.Series([c.value for c in cells], index=index, dtype=object)
+
+
 def kpi_values(agg: dict) -> dict[str, tuple]:
     """{kpi_id: (value, numerator, denominator)} for the referral KPIs of the catalogue (as metrics.kpis)."""
     within = sum(agg[f"{u}_within"] for u in URGENCIES)
@@ -89,7 +94,7 @@ def disclosed_stage_table(raw: pd.DataFrame, rule: str, level: str) -> tuple[pd.
     for column in STAGE_COLUMNS:
         cells = [disclose("count", row[column], rule=rule, level=level) if column in ("n", "waiting")
                  else disclose("days", row[column], None, row["n"], rule, level) for _, row in raw.iterrows()]
-        shown[column] = [c.value for c in cells]
+        shown[column] = _values(cells, raw.index)
         flags[column] = [c.suppressed for c in cells]
     return shown, flags
 
@@ -113,9 +118,9 @@ def disclosed_target_table(raw: pd.DataFrame, rule: str, level: str) -> tuple[pd
     shown, flags = raw.copy().astype(object), pd.DataFrame(index=raw.index)
     for column in ("assessed", "within"):
         cells = [disclose("count", v, rule=rule, level=level) for v in raw[column]]
-        shown[column], flags[column] = [c.value for c in cells], [c.suppressed for c in cells]
+        shown[column], flags[column] = _values(cells, raw.index), [c.suppressed for c in cells]
     cells = [disclose("pct", p, n, d, rule, level) for p, n, d in zip(raw["pct"], raw["within"], raw["assessed"])]
-    shown["pct"], flags["pct"] = [c.value for c in cells], [c.suppressed for c in cells]
+    shown["pct"], flags["pct"] = _values(cells, raw.index), [c.suppressed for c in cells]
     return shown, flags
 
 
@@ -126,7 +131,7 @@ def disclosed_counts(frame: pd.DataFrame, columns: list[str], rule: str, level: 
     shown, flags = frame.copy().astype(object), pd.DataFrame(index=frame.index)
     for column in columns:
         cells = [disclose("count", v, rule=rule, level=level) for v in frame[column]]
-        shown[column], flags[column] = [c.value for c in cells], [c.suppressed for c in cells]
+        shown[column], flags[column] = _values(cells, frame.index), [c.suppressed for c in cells]
     return shown, flags
 
 
