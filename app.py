@@ -1,15 +1,18 @@
 """Provider Collaborative Dashboard: the router.
 
-A thin entry point (as Streamlit's app template): page config, settings, database,
-viewer, scope and period (kept in the URL), then st.navigation runs the chosen page.
+A thin entry point (as Streamlit's app template): page config, settings, sign-in and
+viewer (ui/auth.py), database, scope and period (kept in the URL), then st.navigation runs
+the chosen page and the view is written to the audit trail.
 """
 
 import streamlit as st
 
 import settings as app_settings
-from data_access.access import DEFAULT_DISCLOSURE, Viewer
-from ui import context, db, sidebar
+from data_access import access, audit, rls
+from ui import auth, context, db, sidebar
 from ui.navigation import DEFAULT_PAGE, available_pages
+
+AUDIT_PAGE = "pages/audit.py"
 
 
 def secrets_dict() -> dict:
@@ -19,34 +22,67 @@ def secrets_dict() -> dict:
         return {}
 
 
-def navigation() -> st.navigation:
+def navigation(viewer: access.Viewer) -> st.navigation:
     sections: dict[str, list] = {}
     for section, path, title, icon in available_pages():
+        if path == AUDIT_PAGE and not access.audit_allowed(viewer):
+            continue  # the page refuses these roles too; this only keeps the menu honest
         sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE))
     return st.navigation(sections)
 
 
-def local_viewer(values: dict) -> Viewer:
-    """The single local user of a demo or desktop install (no sign-in configured)."""
-    role = values["local_role"]
-    return Viewer("local user", role, (values["local_scope"],), DEFAULT_DISCLOSURE[role], local=True)
+def record_view(ctx: context.Context, page) -> None:
+    """One 'view' audit row per page, scope and period shown (not per widget click)."""
+    key = (page.title, ctx.scope.key, str(ctx.start), str(ctx.end))
+    if st.session_state.get("_pcd_last_view") == key:
+        return
+    st.session_state["_pcd_last_view"] = key
+    audit.record(ctx.engine, ctx.viewer, "view", audit.target(page.title, ctx.scope.key),
+                 {"from": str(ctx.start), "to": str(ctx.end), "rule": ctx.rule})
+
+
+def refuse(identity: auth.Identity, secrets: dict) -> None:
+    """An unknown user: a clear message, a 'denied' audit row, nothing else."""
+    auth.refuse(identity, local=not auth.auth_configured(secrets))
+    try:
+        _, engine = db.connect()
+        audit.record(engine, None, "denied", audit.target("Sign-in", None), {"reason": "no role"},
+                     user_id=identity.user_id)
+    except db.DatabaseUnavailable:
+        pass
+    st.stop()
 
 
 def main() -> None:
     st.set_page_config(page_title="Provider Collaborative Dashboard", page_icon=":material/local_hospital:",
                        layout="wide")
-    values, problems = app_settings.load(secrets_dict())
+    secrets = secrets_dict()
+    values, problems = app_settings.load(secrets)
     for problem in problems:
         st.warning(problem, icon=":material/settings:")
-    page = navigation()
+    identity = auth.identify(values, secrets)
+    if identity.viewer is None:
+        refuse(identity, secrets)
+    viewer = identity.viewer
+    page = navigation(viewer)
     try:
         url, engine = db.connect()
     except db.DatabaseUnavailable as error:
         st.error(str(error), icon=":material/database:")
         st.stop()
-    ctx = context.build(url, engine, values, local_viewer(values))
+    rls.use_viewer(engine, viewer)
+    auth.record_login(engine, viewer)
+    try:
+        ctx = context.build(url, engine, values, viewer)
+    except context.NoHome as error:
+        st.error(f"{error} Check the role settings (docs/security.md).", icon=":material/lock:")
+        st.stop()
+    auth.show_identity(viewer, context.home_names(url, engine, viewer))
     sidebar.draw(ctx)
-    page.run()
+    try:
+        page.run()
+    finally:
+        record_view(ctx, page)
 
 
 main()

@@ -36,6 +36,7 @@ SETTINGS = {s.name: s for s in [
             choices=("national", "commissioner", "lead_provider", "provider", "crg", "viewer")),
     Setting("local_scope", "collaborative:IMPACT",
             "Organisation of the local user (a scope key, e.g. collaborative:IMPACT)"),
+    Setting("roles_file", "", "TOML file with the [roles] table mapping signed-in users to roles (else secrets.toml)"),
     Setting("max_upload_mb", 10, "Largest file an upload may be, in MB", low=1, high=200),
     Setting("max_timeline_rows", 500, "Most referrals drawn one by one on the timeline chart", low=10, high=5000),
 ]}

@@ -3,25 +3,38 @@
 A `Viewer` has a role and a home (the organisations it belongs to, as scope keys).
 Every data_access function that a page calls for a scope goes through `require_scope`;
 every function that returns patient-level (pseudonymised) rows goes through
-`require_patient_level`; finance lines go through `finance_providers`. Pages cannot ask
-for more than the role allows, whatever is in the URL or session state.
+`require_patient_level` (and may restrict its rows in SQL with `patient_wards`); finance
+lines go through `finance_allowed` / `finance_providers`. Pages cannot ask for more than the
+role allows, whatever is in the URL or session state. `viewer=None` means a trusted caller
+(an analyst's script or a test), never a signed-in user.
 
-Roles (settings map users to them):
-- national: every scope, aggregates only.
-- commissioner: scopes within its region(s), aggregates only.
-- lead_provider: scopes within its collaborative(s), patient-level rows there, finance.
-- provider: every scope as aggregates; patient-level rows only within its own provider;
-  finance lines of its own provider only.
-- crg: scopes within its collaborative(s), aggregates only, disclosure control on, no finance detail.
-- viewer: scopes within its home, aggregates only, disclosure control on (a projected meeting).
+Roles (docs/security.md has the full table; settings map users to them):
+- national: every scope, aggregates only, all finance.
+- commissioner: scopes within its region(s), aggregates only, finance there.
+- lead_provider: scopes within its collaborative(s); patient-level rows only where every ward
+  of the node is commissioned by its collaborative(s) (the collaborative itself, and a
+  provider, unit or ward none of whose wards belongs to another collaborative); finance there.
+  Exact figures (rule `none`) only where it has patient-level access, elsewhere `mhsds`.
+- provider: every scope as aggregates; patient-level rows only within its own provider(s)
+  (provider, unit, ward); finance totals of its collaboratives, finance lines of its own
+  provider only.
+- crg: scopes within its home (national, region or collaborative), aggregates only,
+  disclosure control on, no finance.
+- viewer: scopes within its home (any level), aggregates only, disclosure control on, no
+  finance (a projected meeting).
+
+"Within a home": the home node itself or a node below it. The hierarchy is not a tree (a
+provider can hold wards for several collaboratives), so a provider or unit counts as within a
+collaborative or region when at least one of its wards is commissioned there (or, for a
+provider, when it is a member of the collaborative).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
 from data_access.schema import collaborative, collaborative_member, unit, ward
-from data_access.scope import parse_key
+from data_access.scope import LEVEL_LABELS, LEVELS, ScopeError, parse_key, ward_filter
 
 ROLES = ("national", "commissioner", "lead_provider", "provider", "crg", "viewer")
 ROLE_LABELS = {
@@ -34,8 +47,20 @@ ROLE_LABELS = {
 }
 DEFAULT_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provider": "none", "provider": "mhsds",
                       "crg": "mhsds", "viewer": "mhsds"}
+DISCLOSURE_RULES = ("mhsds", "hes", "none")
 PATIENT_LEVEL_ROLES = ("lead_provider", "provider")
 FINANCE_ROLES = ("national", "commissioner", "lead_provider", "provider")
+ALL_SCOPES_ROLES = ("national", "provider")  # may see aggregates of every node
+AUDIT_ROLES = ("national", "lead_provider")
+# The levels a role's home may be at.
+HOME_LEVELS = {
+    "national": ("national",),
+    "commissioner": ("region",),
+    "lead_provider": ("collaborative",),
+    "provider": ("provider",),
+    "crg": ("national", "region", "collaborative"),
+    "viewer": LEVELS,
+}
 
 
 class AccessDenied(PermissionError):
@@ -53,40 +78,73 @@ class Viewer:
     def __post_init__(self):
         if self.role not in ROLES:
             raise ValueError(f"Unknown role '{self.role}'")
+        if self.rule not in DISCLOSURE_RULES:
+            raise ValueError(f"Unknown disclosure rule '{self.rule}'")
+        if self.rule == "none" and self.role not in PATIENT_LEVEL_ROLES:
+            raise ValueError(f"The {self.role} role cannot have exact figures (rule none): it sees aggregates only")
+        if isinstance(self.home, str):
+            object.__setattr__(self, "home", (self.home,))
+        for key in self.home:
+            level, _ = parse_key(key)  # ScopeError (a ValueError) when malformed
+            if level not in HOME_LEVELS[self.role]:
+                raise ValueError(f"A {self.role} cannot have a home at {level} level ('{key}')")
+
+    @property
+    def policy(self) -> "Viewer":
+        """The same access without the user's identity: a cache key shared by users with the same access."""
+        return replace(self, user_id="", local=False)
+
+    def describe(self) -> str:
+        homes = ", ".join(self.home) or "no organisation"
+        return f"{self.role} for {homes}"
+
+
+def _order(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def _wards():
+    return ward.join(unit, unit.c.unit_code == ward.c.unit_code).join(
+        collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)
+
+
+def _count_wards(conn: sa.Connection, *where) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(_wards()).where(*where)).scalar() or 0)
 
 
 def _under(conn: sa.Connection, home_key: str, level: str, code: str | None) -> bool:
-    """Is the node (level, code) the home node or below it?"""
+    """Is the node (level, code) the home node or below it (for a provider or unit: overlapping it)?"""
     home_level, home_code = parse_key(home_key)
     if home_level == "national":
         return True
-    if level == "national":
+    if level not in LEVELS or _order(level) < _order(home_level):
         return False
-    if (level, code) == (home_level, home_code):
-        return True
-    query = _containment(home_level, home_code, level, code)
-    return query is not None and bool(conn.execute(query).scalar())
-
-
-def _containment(home_level, home_code, level, code):
-    """A SELECT returning a positive count when (level, code) is within the home node."""
-    wards = ward.join(unit, unit.c.unit_code == ward.c.unit_code).join(
-        collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)
-    node = {"collaborative": ward.c.collaborative_id, "provider": unit.c.provider_code,
-            "unit": ward.c.unit_code, "ward": ward.c.ward_code}.get(level)
-    home = {"region": collaborative.c.region_code, "collaborative": ward.c.collaborative_id,
-            "provider": unit.c.provider_code, "unit": ward.c.unit_code}.get(home_level)
-    order = ("region", "collaborative", "provider", "unit", "ward")
-    if node is None or home is None or order.index(level) <= order.index(home_level):
-        return None
+    if level == home_level:
+        return code == home_code
     if home_level == "collaborative" and level == "provider":
         m = collaborative_member
-        return sa.select(sa.func.count()).where(m.c.collaborative_id == home_code, m.c.provider_code == code)
-    return sa.select(sa.func.count()).select_from(wards).where(node == code, home == home_code)
+        member = conn.execute(sa.select(sa.func.count()).where(
+            m.c.collaborative_id == home_code, m.c.provider_code == code)).scalar()
+        if member:
+            return True
+    if home_level == "region" and level == "collaborative":
+        return bool(conn.execute(sa.select(sa.func.count()).where(
+            collaborative.c.collaborative_id == code, collaborative.c.region_code == home_code)).scalar())
+    return _count_wards(conn, ward_filter(level, code), ward_filter(home_level, home_code)) > 0
+
+
+def _wholly_within(conn: sa.Connection, homes: tuple[str, ...], level: str, code: str | None) -> bool:
+    """Does the node have wards, every one of them within one of the homes?"""
+    if not homes:
+        return False
+    inside = sa.or_(*[ward_filter(*parse_key(h)) for h in homes])
+    node = ward_filter(level, code)
+    return _count_wards(conn, node) > 0 and _count_wards(conn, node, sa.not_(inside)) == 0
 
 
 def can_see(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -> bool:
-    if viewer.role in ("national", "provider"):
+    """May the viewer see aggregates for this node?"""
+    if viewer.role in ALL_SCOPES_ROLES:
         return True
     return any(_under(conn, home, level, code) for home in viewer.home)
 
@@ -94,20 +152,56 @@ def can_see(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -
 def require_scope(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> None:
     """AccessDenied unless the viewer may see aggregates for this node. None = trusted caller (analysts)."""
     if viewer is not None and not can_see(conn, viewer, level, code):
-        raise AccessDenied("Your role does not give access to this organisation.")
+        raise AccessDenied(f"Your role does not give access to this {LEVEL_LABELS.get(level, 'node').lower()}.")
 
 
 def patient_level_allowed(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> bool:
+    """May the viewer see pseudonymised patient-level rows for this node?"""
     if viewer is None:
         return True
-    if viewer.role not in PATIENT_LEVEL_ROLES or level == "national":
+    if viewer.role not in PATIENT_LEVEL_ROLES or level in ("national", "region"):
         return False
-    return any(_under(conn, home, level, code) for home in viewer.home)
+    if level == "collaborative":
+        return viewer.role == "lead_provider" and f"collaborative:{code}" in viewer.home
+    return _wholly_within(conn, viewer.home, level, code)
 
 
 def require_patient_level(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> None:
     if not patient_level_allowed(conn, viewer, level, code):
         raise AccessDenied("Your role shows aggregates only here, not patient-level rows.")
+
+
+def patient_wards(viewer: Viewer | None):
+    """SELECT of the ward codes whose patients' rows the viewer may see (None = no restriction).
+
+    For a data_access function that returns patient rows: add `ward_code IN patient_wards(viewer)`
+    to the WHERE clause, so rows of wards commissioned elsewhere never leave the database.
+    """
+    if viewer is None:
+        return None
+    select = sa.select(ward.c.ward_code).select_from(_wards())
+    if viewer.role not in PATIENT_LEVEL_ROLES or not viewer.home:
+        return select.where(sa.false())
+    return select.where(sa.or_(*[ward_filter(*parse_key(h)) for h in viewer.home]))
+
+
+def visible_wards(viewer: Viewer | None):
+    """SELECT of the ward codes within the viewer's aggregate scope (None = every ward)."""
+    if viewer is None or viewer.role in ALL_SCOPES_ROLES or "national" in viewer.home:
+        return None
+    select = sa.select(ward.c.ward_code).select_from(_wards())
+    if not viewer.home:
+        return select.where(sa.false())
+    return select.where(sa.or_(*[ward_filter(*parse_key(h)) for h in viewer.home]))
+
+
+def rule_for(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> str:
+    """The disclosure rule for this viewer at this node: exact figures (`none`) only with patient-level access."""
+    if viewer is None:
+        return "mhsds"
+    if viewer.rule == "none" and not patient_level_allowed(conn, viewer, level, code):
+        return "mhsds"
+    return viewer.rule
 
 
 def finance_allowed(viewer: Viewer | None) -> bool:
@@ -119,3 +213,49 @@ def finance_providers(viewer: Viewer | None) -> tuple[str, ...] | None:
     if viewer is None or viewer.role != "provider":
         return None
     return tuple(parse_key(k)[1] for k in viewer.home if k.startswith("provider:"))
+
+
+def finance_visible(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> bool:
+    """May the viewer see finance figures for this node? A provider sees other providers' totals only
+    summed into a collaborative, region or England, never one provider's (or its units') figures."""
+    if not finance_allowed(viewer):
+        return False
+    own = finance_providers(viewer)
+    if own is None or level in ("national", "region", "collaborative"):
+        return True
+    return _wholly_within(conn, tuple(f"provider:{p}" for p in own), level, code)
+
+
+def audit_allowed(viewer: Viewer | None) -> bool:
+    return viewer is None or viewer.role in AUDIT_ROLES
+
+
+def default_scope_key(viewer: Viewer | None) -> str:
+    """Where a viewer starts: its (first) home; England for national roles and trusted callers."""
+    if viewer is None or not viewer.home:
+        return "national"
+    return viewer.home[0]
+
+
+def visible_keys(conn: sa.Connection, viewer: Viewer | None) -> set[str] | None:
+    """Every scope key the viewer may see (None = all), e.g. to filter audit rows by their scope."""
+    if viewer is None or viewer.role in ALL_SCOPES_ROLES or "national" in viewer.home:
+        return None
+    keys = set(viewer.home)
+    wards = visible_wards(viewer)
+    rows = conn.execute(
+        sa.select(collaborative.c.region_code, ward.c.collaborative_id, unit.c.provider_code, ward.c.unit_code,
+                  ward.c.ward_code).select_from(_wards()).where(ward.c.ward_code.in_(wards))).all()
+    for region_code, collab, provider_code, unit_code, ward_code in rows:
+        for level, code in (("region", region_code), ("collaborative", collab), ("provider", provider_code),
+                            ("unit", unit_code), ("ward", ward_code)):
+            if _order(level) > min(_order(parse_key(h)[0]) for h in viewer.home):
+                keys.add(f"{level}:{code}")
+    return {k for k in keys if k == "national" or _visible_key(conn, viewer, k)}
+
+
+def _visible_key(conn: sa.Connection, viewer: Viewer, key: str) -> bool:
+    try:
+        return can_see(conn, viewer, *parse_key(key))
+    except ScopeError:
+        return False

@@ -10,11 +10,14 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from data_access import access
 from data_access import kpi_queries as q
 from data_access.scope import resolve
 from metrics.catalogue import KPI_IDS, KPIS
 
 COLUMNS = ["kpi_id", "label", "value", "numerator", "denominator"]
+MONEY_IDS = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
+             "out_of_area_spend_pct", "reinvestment_gbp"]
 
 
 def ratio(numerator, denominator, scale: float = 100.0):
@@ -112,10 +115,8 @@ def _quality_kpis(beds, events, staff, readm) -> dict:
 
 
 def _money_kpis(conn, level, code, f) -> dict:
-    ids = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
-           "out_of_area_spend_pct", "reinvestment_gbp"]
     if not f["finance_applicable"]:
-        return {kpi_id: (None, None, None) for kpi_id in ids}
+        return {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
     budget, actual, outturn = f["budget"], f["actual"], f["outturn"]
     variance = None if outturn is None or budget is None else outturn - budget
     obd = None
@@ -147,39 +148,56 @@ def _women_kpis(census, home, history) -> dict:
 
 
 def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date, end: dt.date,
-              kpi_ids: list[str] | None = None, targets: dict | None = None) -> pd.DataFrame:
+              kpi_ids: list[str] | None = None, targets: dict | None = None,
+              viewer: access.Viewer | None = None) -> pd.DataFrame:
     """One row per KPI (kpi_id, label, value, numerator, denominator) for a node and an inclusive period.
 
-    Raises ValueError (data_access.scope.ScopeError) for an unknown level or code, or start after end.
+    Raises ValueError (data_access.scope.ScopeError) for an unknown level or code, or start after end,
+    and access.AccessDenied when `viewer` may not see the node (None = trusted caller). Money KPIs are
+    None where the viewer may not see finance (access.finance_visible).
     """
     if start > end:
         raise ValueError(f"The period starts ({start}) after it ends ({end}).")
     with engine.connect() as conn:
         resolve(conn, scope_level, scope_id)
+        access.require_scope(conn, viewer, scope_level, scope_id)
         values = kpi_values(conn, scope_level, scope_id, start, end, targets)
+        if not access.finance_visible(conn, viewer, scope_level, scope_id):
+            values |= {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
     ids = kpi_ids or KPI_IDS
     rows = [(k, KPIS[k].label, *values[k]) for k in ids]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date,
-                end: dt.date) -> pd.DataFrame:
-    """The Overview's KPIs for each child of a node: long format (code, name, kpi_id, label, value, num, den)."""
+                end: dt.date, viewer: access.Viewer | None = None) -> pd.DataFrame:
+    """The Overview's KPIs for each child of a node: long format (code, name, kpi_id, label, value, num, den).
+
+    With a `viewer`: AccessDenied unless it may see the node; only the children it may see; and a
+    `rule` column with each child's disclosure rule (access.rule_for), which metrics.disclosure applies.
+    """
     from data_access.child_queries import child_aggregates
     from data_access.scope import children
 
     with engine.connect() as conn:
         scope = resolve(conn, scope_level, scope_id)
+        access.require_scope(conn, viewer, scope_level, scope_id)
         kids = children(conn, scope)
+        if viewer is not None:
+            kids = [k for k in kids if access.can_see(conn, viewer, k.level, k.code)]
+        rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
         if not kids:
-            return pd.DataFrame(columns=["code", "name", *COLUMNS])
+            return pd.DataFrame(columns=["code", "name", *COLUMNS, *(["rule"] if viewer else [])])
         raw = child_aggregates(conn, kids[0].level, [k.code for k in kids], start, end)
     rows = []
     for kid in kids:
         agg = raw.loc[kid.code] if kid.code in raw.index else pd.Series(dtype=object)
         for kpi_id, value in _child_kpis(agg).items():
             rows.append((kid.code, kid.name, kpi_id, KPIS[kpi_id].label, *value))
-    return pd.DataFrame(rows, columns=["code", "name", *COLUMNS])
+    out = pd.DataFrame(rows, columns=["code", "name", *COLUMNS])
+    if viewer is not None:
+        out["rule"] = out["code"].map(rules)
+    return out
 
 
 def _num(agg: pd.Series, key: str):

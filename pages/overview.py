@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from metrics.overview import children_wide, headline
 from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
+from ui.exports import download_excel
 from ui.formatting import excel_format
 from ui.tiles import tiles
 
@@ -29,9 +31,14 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
            f"length; pp = percentage points. Disclosure rule: {ctx.rule}.")
 
 level, code = ctx.scope.level, ctx.scope.code
-now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets)
-before_start, before_end = period.previous_period(ctx.start, ctx.end)
-before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets)
+try:
+    now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets, viewer=ctx.viewer)
+    before_start, before_end = period.previous_period(ctx.start, ctx.end)
+    before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets,
+                              viewer=ctx.viewer)
+except AccessDenied as denied:
+    st.info(str(denied), icon=":material/lock:")
+    st.stop()
 collab = code if level == "collaborative" else None
 bands = cached.thresholds(ctx.engine, ctx.url, collab)
 frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands)
@@ -41,8 +48,8 @@ tiles(frame)
 if level != "ward":
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}")
-    long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end)
-    shown, flags = children_wide(long, ctx.rule, level)
+    long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer)
+    shown, flags = children_wide(long, ctx.rule, child_level)
     if shown.empty:
         st.info("Nothing below this level.")
     else:
@@ -62,8 +69,7 @@ if level != "ward":
             st.rerun()
         export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
         formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
-        st.download_button(
+        download_excel(
             "Download as Excel", workbook_bytes({"Overview": (export, formats)},
                                                 export_metadata(ctx, f"Overview of {ctx.scope.name}")),
-            file_name=f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+            f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")

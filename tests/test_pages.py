@@ -26,6 +26,7 @@ def test_every_page_runs_at_every_level(monkeypatch, fixture_url, page):
 @pytest.mark.parametrize("bad", ["nonsense", "region:", "galaxy:X1", "ward:NO_SUCH_WARD", "x" * 500,
                                  "collaborative:'; DROP TABLE ward; --"])
 def test_bad_scope_in_url_shows_a_message(monkeypatch, fixture_url, bad):
+    monkeypatch.setenv("PCD_LOCAL_ROLE", "national")  # a role whose home is England (see tests/test_access.py)
     at = run_app(monkeypatch, fixture_url, scope=bad)
     assert not at.exception
     assert any("Showing England instead" in e for e in errors(at))

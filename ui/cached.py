@@ -1,7 +1,10 @@
 """Cached reads for the pages: keyed on small parameters (database URL, scope, dates), never DataFrames.
 
 Every function takes `_engine` (not hashed) and `url` (hashed) so that one cache entry
-belongs to one database.
+belongs to one database. Functions that read data for a scope also take the viewer's
+`policy` (data_access.access.Viewer.policy: role, home and rule without the user), hashed:
+users with the same access share entries, and no entry computed for one access is served to
+another.
 """
 
 import datetime as dt
@@ -10,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access import kpi_queries, scope
+from data_access import access, kpi_queries, scope
 from metrics import kpis
 
 TTL = 600
@@ -36,16 +39,53 @@ def resolve_scope(_engine: sa.Engine, url: str, level: str, code: str | None) ->
         return found, scope.parents(conn, found)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+def _policy(viewer: access.Viewer | None) -> access.Viewer | None:
+    return None if viewer is None else viewer.policy
+
+
 def kpi_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-              targets: tuple = ()) -> pd.DataFrame:
-    return kpis.kpi_table(_engine, level, code, start, end, targets=dict(targets) or None)
+              targets: tuple = (), viewer: access.Viewer | None = None) -> pd.DataFrame:
+    """metrics.kpis.kpi_table; AccessDenied when the viewer may not see the node."""
+    return _kpi_table(_engine, url, level, code, start, end, targets, _policy(viewer))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def _kpi_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
+               targets: tuple, policy: access.Viewer | None) -> pd.DataFrame:
+    return kpis.kpi_table(_engine, level, code, start, end, targets=dict(targets) or None, viewer=policy)
+
+
 def child_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date,
-                end: dt.date) -> pd.DataFrame:
-    return kpis.child_table(_engine, level, code, start, end)
+                end: dt.date, viewer: access.Viewer | None = None) -> pd.DataFrame:
+    """metrics.kpis.child_table (only the children the viewer may see); AccessDenied as kpi_table."""
+    return _child_table(_engine, url, level, code, start, end, _policy(viewer))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _child_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date,
+                 end: dt.date, policy: access.Viewer | None) -> pd.DataFrame:
+    return kpis.child_table(_engine, level, code, start, end, viewer=policy)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scope_access(_engine: sa.Engine, url: str, policy: access.Viewer, level: str, code: str | None) -> dict:
+    """{"see": aggregates allowed, "patient_level": rows allowed, "rule": disclosure rule} for a node."""
+    with _engine.connect() as conn:
+        return {"see": access.can_see(conn, policy, level, code),
+                "patient_level": access.patient_level_allowed(conn, policy, level, code),
+                "rule": access.rule_for(conn, policy, level, code)}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def visible_hierarchy(_engine: sa.Engine, url: str, policy: access.Viewer | None) -> pd.DataFrame:
+    """The hierarchy's wards the viewer may see (every ward for national and provider roles)."""
+    tree = hierarchy(_engine, url)
+    wards = access.visible_wards(policy)
+    if wards is None:
+        return tree
+    with _engine.connect() as conn:
+        codes = {row[0] for row in conn.execute(wards)}
+    return tree[tree["ward_code"].isin(codes)].reset_index(drop=True)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

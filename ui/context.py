@@ -3,6 +3,8 @@
 app.py calls `build()` once per run (it draws the sidebar selectors); pages call
 `current()`. Scope and period live in the URL (?scope=collaborative:IMPACT&from=…&to=…)
 so a view can be shared; a bad value there gives a clear message and a safe default.
+The scope is always one the viewer may see: with no scope in the URL it is the viewer's home;
+a scope outside its access gives a message, an audit row and the home instead.
 """
 
 import datetime as dt
@@ -11,10 +13,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access import access, audit
 from data_access.access import Viewer
-from data_access.scope import LEVEL_LABELS, NATIONAL, Scope, ScopeError, parse_key
+from data_access.scope import LEVEL_LABELS, Scope, ScopeError, parse_key
 from settings import assessment_targets
 from ui import cached, period
+from ui.auth import plain
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Context:
     feeds: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     viewer: Viewer | None = None
+    disclosure: str = ""  # the viewer's rule at this scope (access.rule_for); empty = the viewer's own rule
 
     @property
     def targets(self) -> tuple:
@@ -38,6 +43,8 @@ class Context:
 
     @property
     def rule(self) -> str:
+        if self.disclosure:
+            return self.disclosure
         return self.viewer.rule if self.viewer else "mhsds"
 
 
@@ -57,15 +64,42 @@ def latest_day(feeds: dict, calendar_end: dt.date | None) -> dt.date:
     return min(day, calendar_end) if calendar_end else day
 
 
-def resolve_scope(url: str, engine: sa.Engine) -> tuple[Scope, list]:
-    key = st.query_params.get("scope", "national")
+class NoHome(RuntimeError):
+    """The viewer's home organisation is not in this database."""
+
+
+def _home(url: str, engine: sa.Engine, viewer: Viewer | None) -> tuple[Scope, list]:
+    key = access.default_scope_key(viewer)
+    try:
+        return cached.resolve_scope(engine, url, *parse_key(key))
+    except ScopeError as error:
+        raise NoHome(f"Your organisation ({plain(key)}) is not in this database.") from error
+
+
+def _scope_name(scope: Scope) -> str:
+    return plain(scope.name) if scope.level == "national" else plain(scope_title(scope))
+
+
+def resolve_scope(url: str, engine: sa.Engine, viewer: Viewer | None = None) -> tuple[Scope, list]:
+    """The scope of the URL when it exists and the viewer may see it; otherwise a message and the home."""
+    home_key = access.default_scope_key(viewer)
+    key = st.query_params.get("scope", home_key)
     try:
         level, code = parse_key(key)
-        return cached.resolve_scope(engine, url, level, code)
+        scope, parents = cached.resolve_scope(engine, url, level, code)
     except ScopeError as error:
-        st.error(f"{error} Showing England instead.", icon=":material/error:")
-        st.query_params["scope"] = "national"
-        return NATIONAL, []
+        home, home_parents = _home(url, engine, viewer)
+        st.error(f"{plain(error)} Showing {_scope_name(home)} instead.", icon=":material/error:")
+        st.query_params["scope"] = home.key
+        return home, home_parents
+    if viewer is None or cached.scope_access(engine, url, viewer.policy, level, code)["see"]:
+        return scope, parents
+    home, home_parents = _home(url, engine, viewer)
+    audit.record(engine, viewer, "denied", audit.target("Scope", scope.key), {"reason": "scope outside role"})
+    st.warning(f"Your role does not give access to {_scope_name(scope)}; showing your organisation "
+               f"({_scope_name(home)}) instead.", icon=":material/lock:")
+    st.query_params["scope"] = home.key
+    return home, home_parents
 
 
 def resolve_period(latest: dt.date) -> tuple[dt.date, dt.date]:
@@ -84,12 +118,24 @@ def resolve_period(latest: dt.date) -> tuple[dt.date, dt.date]:
 def build(url: str, engine: sa.Engine, settings: dict, viewer: Viewer) -> Context:
     as_of = cached.data_as_of(engine, url)
     latest = latest_day(as_of["feeds"], as_of["calendar_end"])
-    scope, parents = resolve_scope(url, engine)
+    scope, parents = resolve_scope(url, engine, viewer)
     start, end = resolve_period(latest)
+    rule = cached.scope_access(engine, url, viewer.policy, scope.level, scope.code)["rule"] if viewer else ""
     ctx = Context(url=url, engine=engine, scope=scope, parents=parents, start=start, end=end, latest=latest,
-                  is_demo=as_of["is_demo"], feeds=as_of["feeds"], settings=settings, viewer=viewer)
+                  is_demo=as_of["is_demo"], feeds=as_of["feeds"], settings=settings, viewer=viewer, disclosure=rule)
     st.session_state["ctx"] = ctx
     return ctx
+
+
+def home_names(url: str, engine: sa.Engine, viewer: Viewer) -> dict[str, str]:
+    """{home key: name} for the sidebar's "Local mode: role X for Y"."""
+    names = {}
+    for key in viewer.home:
+        try:
+            names[key] = scope_title(cached.resolve_scope(engine, url, *parse_key(key))[0])
+        except ScopeError:
+            names[key] = key
+    return names
 
 
 def scope_title(scope: Scope) -> str:

@@ -29,7 +29,7 @@ def _on_pick(level: str, parent_key: str, codes: dict[str, str]) -> None:
 
 
 def scope_selector(ctx: Context) -> None:
-    tree: pd.DataFrame = cached.hierarchy(ctx.engine, ctx.url)
+    tree: pd.DataFrame = cached.visible_hierarchy(ctx.engine, ctx.url, ctx.viewer.policy if ctx.viewer else None)
     chosen = _selected_path(ctx)
     parent_key, rows = "national", tree
     for level in LEVELS[1:]:

@@ -1,0 +1,91 @@
+"""The audit trail: who viewed, exported, imported, signed in or was refused, appended to `audit_log`.
+
+`record(engine, viewer, action, target, detail)` never raises: an audit write that fails is
+logged and the page carries on. Rows never hold patient identifiers: `detail` is the filters
+of the action (scope, period, file name, rule…); keys that name patient-level records are
+dropped and long values cut. `target` is "what @ scope key" (see `target()`) so that a lead
+provider's audit page can show the rows about its own organisations (`read`).
+"""
+
+import datetime as dt
+import json
+import logging
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access import access
+from data_access.schema import audit_log
+
+ACTIONS = ("view", "export", "import", "login", "denied")
+ACTION_LABELS = {"view": "Page view", "export": "Export", "import": "Import", "login": "Sign-in",
+                 "denied": "Refused access"}
+# Keys never written to the audit trail: they would name a patient or a patient-level record.
+FORBIDDEN_KEYS = ("patient_id", "patient", "nhs_number", "referral_id", "spell_id", "ward_stay_id", "leave_id",
+                  "intervention_id", "incident_id", "pseudonym", "name", "date_of_birth", "birth_year", "postcode")
+MAX_TEXT = 500
+SEPARATOR = " @ "
+UNKNOWN_ROLE = "unknown"
+
+log = logging.getLogger(__name__)
+
+
+def target(what: str, scope_key: str | None) -> str:
+    """The audit target: the page or object, and the scope it was for (e.g. "Overview @ collaborative:IMPACT")."""
+    return f"{what}{SEPARATOR}{scope_key or 'none'}"
+
+
+def clean_detail(detail) -> str | None:
+    """The detail as compact JSON, without patient-identifying keys, each value cut to MAX_TEXT characters."""
+    if detail is None:
+        return None
+    if not isinstance(detail, dict):
+        return str(detail)[:MAX_TEXT]
+    safe = {str(k): str(v)[:MAX_TEXT] for k, v in detail.items() if str(k).lower() not in FORBIDDEN_KEYS}
+    return json.dumps(safe, sort_keys=True, ensure_ascii=False)[:4 * MAX_TEXT]
+
+
+def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target: str, detail=None,
+           user_id: str | None = None) -> bool:
+    """Append one audit row; True when written. Never raises (a failure is logged)."""
+    try:
+        if action not in ACTIONS:
+            raise ValueError(f"Unknown audit action '{action}'")
+        row = {
+            "at": dt.datetime.now().replace(microsecond=0),
+            "user_id": str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
+            "role": viewer.role if viewer else UNKNOWN_ROLE,
+            "action": action,
+            "target": str(target)[:MAX_TEXT],
+            "detail": clean_detail(detail),
+        }
+        with engine.begin() as conn:
+            conn.execute(audit_log.insert().values(**row))
+        return True
+    except Exception as error:  # noqa: BLE001 - auditing must never break the page
+        log.warning("Audit row not written (%s %s): %s", action, target, type(error).__name__)
+        return False
+
+
+def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end: dt.date,
+         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = 5000) -> pd.DataFrame:
+    """Audit rows from `start` to `end` (inclusive dates), newest first, that the viewer may read.
+
+    national (and trusted callers): every row. lead_provider: rows whose target scope is one of
+    the organisations it may see (access.visible_keys). Other roles: AccessDenied.
+    """
+    if not access.audit_allowed(viewer):
+        raise access.AccessDenied("Your role does not include the audit trail.")
+    a = audit_log
+    where = [a.c.at >= sa.literal(dt.datetime.combine(start, dt.time()), sa.DateTime),
+             a.c.at < sa.literal(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), sa.DateTime)]
+    if actions:
+        where.append(a.c.action.in_(list(actions)))
+    if user_contains.strip():
+        where.append(sa.func.lower(a.c.user_id).contains(user_contains.strip().lower(), autoescape=True))
+    keys = access.visible_keys(conn, viewer)
+    if keys is not None:
+        where.append(sa.or_(sa.false(), *[a.c.target.endswith(SEPARATOR + k, autoescape=True) for k in sorted(keys)]))
+    query = (sa.select(a.c.at, a.c.user_id, a.c.role, a.c.action, a.c.target, a.c.detail).where(*where)
+             .order_by(a.c.at.desc()).limit(limit))
+    return pd.DataFrame(conn.execute(query).all(), columns=["at", "user_id", "role", "action", "target", "detail"])
