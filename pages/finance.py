@@ -1,0 +1,349 @@
+"""Budget and spend: the collaborative's money for the financial year of the period's end.
+
+Headline (budget, spend to date, forecast outturn, variance with RAG, released for reinvestment), the
+cumulative chart April to March, breakdowns by category, provider and security level, risk shares
+with a "what if", and the import of the monthly finance return. Layout and charts only.
+"""
+
+import altair as alt
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access import access
+from data_access.finance import FINANCE_LEVELS, NotApplicable
+from data_access.finance_import import XLSX_MIME, fy_months, import_allowed, load_finance_return
+from data_access.kpi_queries import financial_year
+from data_access.scope import LEVEL_LABELS
+from metrics import finance as fm
+from metrics.catalogue import KPIS
+from ui import cached_finance as cf
+from ui.context import current, scope_title
+from ui.excel import export_metadata, workbook_bytes
+from ui.formatting import format_gbp, format_value
+from ui.tiles import RAG_BADGES
+
+BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
+MONEY_COLUMNS = ["budget", "actual", "outturn", "variance"]
+MONEY_LABELS = {"budget": "Budget (£)", "actual": "Spend to date (£)", "outturn": "Forecast outturn (£)",
+                "variance": "Variance to budget (£)", "variance_pct": "Variance (% of budget)"}
+RAG_TEXT = {"green": f"Within ±{fm.VARIANCE_GREEN_PCT:g}% of budget",
+            "amber": f"Within ±{fm.VARIANCE_AMBER_PCT:g}% of budget",
+            "red": f"More than {fm.VARIANCE_AMBER_PCT:g}% from budget"}
+
+
+def money_config(columns) -> dict:
+    return {c: st.column_config.NumberColumn(format="localized") for c in columns}
+
+
+def label(kpi_id: str) -> str:
+    return KPIS[kpi_id].label
+
+
+def exact(value) -> str | None:
+    return None if value is None or pd.isna(value) else f"Exactly £{value:,.2f}"
+
+
+def guard(ctx) -> bool:
+    """True when this viewer may see finance at this scope; otherwise a clear message."""
+    if ctx.scope.level not in FINANCE_LEVELS:
+        st.info(f"Finance is not applicable at this level ({LEVEL_LABELS[ctx.scope.level].lower()}): the budget "
+                "and the ledger are held by collaboratives and their providers. Choose a provider, a "
+                "collaborative, a region or England in the sidebar.", icon=":material/info:")
+        return False
+    if not access.finance_allowed(ctx.viewer):
+        st.info("Your role does not include finance. Ask the lead provider's finance team for the "
+                "collaborative's budget report.", icon=":material/lock:")
+        return False
+    return True
+
+
+def load(ctx, fy):
+    key = cf.viewer_key(ctx.viewer)
+    level, code = ctx.scope.level, ctx.scope.code
+    data = cf.ledger(ctx.engine, ctx.url, ctx.viewer, key, level, code, fy[1], fy[2])
+    first, last = fm.closed_months(data["month"])
+    obd = pd.DataFrame(columns=["provider_code", "security_level", "obd"])
+    if first is not None:
+        obd = cf.bed_days(ctx.engine, ctx.url, ctx.viewer, key, level, code, first, fm.month_end(last))
+    shares = cf.risk_shares(ctx.engine, ctx.url, ctx.viewer, key, level, code, *fy)
+    return data, obd, shares, (first, last)
+
+
+def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
+    rule, level = ctx.rule, ctx.scope.level
+    money = fm.shown_money(pd.DataFrame([head]), ["budget", "actual", "outturn", "variance", "reinvestment"],
+                           rule, level).iloc[0]
+    cols = st.columns(5)
+    cols[0].metric(label("budget_gbp"), format_value("gbp", money["budget"]), border=True, help=exact(money["budget"]))
+    cols[1].metric(label("actual_gbp"), format_value("gbp", money["actual"]), border=True, help=exact(money["actual"]))
+    cols[2].metric(label("forecast_outturn_gbp"), format_value("gbp", money["outturn"]), border=True,
+                   help=exact(money["outturn"]))
+    with cols[3]:
+        variance = money["variance"]
+        word = "" if variance is None else " overspend" if variance > 0 else " underspend" if variance < 0 else ""
+        delta = None if head["variance_pct"] is None else f"{head['variance_pct']:+.1f}% of budget{word}"
+        st.metric(label("variance_gbp"), format_value("gbp", variance), delta=delta, delta_color="inverse",
+                  border=True, help=exact(variance))
+        if head["rag"] in RAG_BADGES:
+            st.badge(RAG_TEXT[head["rag"]], color=RAG_BADGES[head["rag"]][1])
+    cols[4].metric(label("reinvestment_gbp"), format_value("gbp", money["reinvestment"]), border=True,
+                   help=exact(money["reinvestment"]))
+    ooa = fm.shown_pct(head["out_of_area_spend_pct"], head["out_of_area_actual"], head["inpatient_actual"],
+                       rule, level)
+    cost = fm.shown_money(pd.DataFrame({"v": [cost_per_obd]}), ["v"], rule, level)["v"].iloc[0]
+    cols = st.columns(5)
+    cols[0].metric(label("out_of_area_spend_pct"), format_value("pct", ooa.value, ooa.suppressed), border=True,
+                   help="Out of area actual ÷ inpatient actual (closed months).")
+    cols[1].metric(label("cost_per_obd_gbp"), "–" if cost is None else f"£{cost:,.0f}", border=True,
+                   help="Inpatient actual ÷ occupied bed days of the wards under this scope, closed months.")
+
+
+def cumulative_chart(frame: pd.DataFrame, now) -> alt.LayerChart:
+    order = ["Budget", "Spend to date", "Forecast"]
+    data = frame.assign(shown=frame["value"].map(format_gbp))
+    lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
+        y=alt.Y("value:Q", title="Cumulative (£)", axis=alt.Axis(labelExpr="'£' + format(datum.value, '~s')")),
+        color=alt.Color("series:N", sort=order, title=None,
+                        scale=alt.Scale(domain=order, range=[GREY, BLUE, BLUE]), legend=alt.Legend(orient="top")),
+        strokeDash=alt.StrokeDash("series:N", sort=order, legend=None,
+                                  scale=alt.Scale(domain=order, range=[[1, 0], [1, 0], [6, 4]])),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("date:T", title="Month end", format="%d %b %Y"),
+                 alt.Tooltip("shown:N", title="Cumulative")],
+    )
+    if now is None:
+        return alt.layer(lines).properties(height=340)
+    marker = pd.DataFrame({"date": [pd.Timestamp(now)], "text": [f"Now: month end {now:%d %b %Y}"]})
+    rule = alt.Chart(marker).mark_rule(color=DARK_BLUE, strokeDash=[2, 2], strokeWidth=1.5).encode(x="date:T")
+    text = alt.Chart(marker).mark_text(align="left", dx=4, dy=-4, color=DARK_BLUE, baseline="top").encode(
+        x="date:T", y=alt.value(4), text="text:N")
+    return alt.layer(lines, rule, text).properties(height=340)
+
+
+def month_by_month(ctx, data, fy) -> None:
+    st.subheader("Month by month, April to March")
+    frame, now = fm.cumulative(data["month"], fy[1])
+    frame = fm.shown_money(frame, ["value"], ctx.rule, ctx.scope.level)
+    st.altair_chart(cumulative_chart(frame, now), width="stretch")
+    if now is None:
+        st.caption("No month of this financial year is closed yet: the line is the forecast.")
+    else:
+        st.caption(f"Solid: budget and actual spend to the end of the last closed month ({now:%d %b %Y}); dashed: "
+                   "forecast for the open months, ending at the forecast outturn.")
+
+
+def money_table(ctx, frame: pd.DataFrame, first_column: str) -> pd.DataFrame:
+    """The breakdown as shown: label, £ columns (disclosed) and variance %."""
+    shown = fm.shown_money(frame, MONEY_COLUMNS, ctx.rule, ctx.scope.level)
+    out = shown[["label", *MONEY_COLUMNS, "variance_pct"]].rename(columns={"label": first_column, **MONEY_LABELS})
+    return out
+
+
+def show_table(frame: pd.DataFrame, key: str) -> None:
+    config = money_config([c for c in frame.columns if c.endswith("(£)")])
+    for column in frame.columns:
+        if column.endswith("(%)") or column.endswith("of budget)"):
+            config[column] = st.column_config.NumberColumn(format="%.1f")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=key)
+
+
+def cost_tables(ctx, providers: pd.DataFrame, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rule, level = ctx.rule, ctx.scope.level
+    prov, _ = fm.shown_counts(fm.shown_money(providers, ["inpatient_actual", "cost_per_obd"], rule, level),
+                              ["obd"], rule, level)
+    prov = prov.rename(columns={"provider_name": "Provider", "inpatient_actual": "Inpatient spend to date (£)",
+                                "obd": "Occupied bed days", "cost_per_obd": "Cost per occupied bed day (£)"})
+    prov = prov.drop(columns=["provider_code"])
+    lev, _ = fm.shown_counts(fm.shown_money(levels, ["attributed_cost", "cost_per_obd"], rule, level),
+                             ["obd", "uncosted_obd"], rule, level)
+    lev = lev[["label", "obd", "uncosted_obd", "attributed_cost", "cost_per_obd"]].rename(columns={
+        "label": "Security level", "obd": "Occupied bed days", "uncosted_obd": "Of which without a provider cost",
+        "attributed_cost": "Attributed inpatient spend (£)", "cost_per_obd": "Cost per occupied bed day (£)"})
+    return prov, lev
+
+
+def breakdown(ctx, data, obd, closed, head) -> None:
+    st.subheader("Breakdown")
+    categories = money_table(ctx, fm.category_table(data["category"]), "Category")
+    providers = money_table(ctx, fm.provider_table(data["provider"]), "Provider")
+    prov_cost, level_cost = cost_tables(ctx, *fm.cost_per_bed_day(data["provider"], obd))
+    tab_cat, tab_prov, tab_cost = st.tabs(["By category", "By provider", "Cost per occupied bed day"])
+    with tab_cat:
+        show_table(categories, "fin_categories")
+        ooa = fm.shown_pct(head["out_of_area_spend_pct"], head["out_of_area_actual"], head["inpatient_actual"],
+                           ctx.rule, ctx.scope.level)
+        st.caption(f"{label('out_of_area_spend_pct')}: {format_value('pct', ooa.value, ooa.suppressed)} of inpatient "
+                   "spend to date. Variance = forecast outturn − budget (positive = overspend).")
+    with tab_prov:
+        show_table(providers, "fin_providers")
+        st.caption("Out of area, community and reinvestment lines are held by the collaborative, not a provider.")
+    with tab_cost:
+        months = "no closed month yet" if closed[0] is None else f"{closed[0]:%b %Y} to {closed[1]:%b %Y}"
+        st.caption(f"Closed months: {months}. Provider: its inpatient spend ÷ its bed days on wards under this "
+                   "scope. Security level: each provider's bed days on wards of that level × the provider's cost "
+                   "per bed day, ÷ those bed days. Out-of-area spend buys beds elsewhere and is not attributed.")
+        st.dataframe(prov_cost, hide_index=True, width="stretch", key="fin_cost_providers",
+                     column_config=money_config(["Inpatient spend to date (£)", "Cost per occupied bed day (£)"]))
+        st.dataframe(level_cost, hide_index=True, width="stretch", key="fin_cost_levels",
+                     column_config=money_config(["Attributed inpatient spend (£)", "Cost per occupied bed day (£)"]))
+    export(ctx, {"By category": categories, "By provider": providers, "Cost per bed day, providers": prov_cost,
+                 "Cost per bed day, levels": level_cost})
+
+
+def export(ctx, sheets: dict) -> None:
+    formats = {}
+    for frame in sheets.values():
+        for column in frame.columns:
+            if column.endswith("(£)"):
+                formats[column] = "£#,##0"
+            elif column.endswith("of budget)"):
+                formats[column] = "0.0"
+    fy_label = financial_year(ctx.end)[0]
+    book = workbook_bytes({name: (frame, formats) for name, frame in sheets.items()},
+                          export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}"))
+    st.download_button("Download the breakdown as Excel", book, mime=XLSX_MIME, icon=":material/download:",
+                       file_name=f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx")
+
+
+def risk_chart(table: pd.DataFrame) -> alt.Chart:
+    long = pd.concat([
+        table.assign(case="Forecast", amount=table["share_gbp"]),
+        table.assign(case="What if", amount=table["what_if_share_gbp"]),
+    ])
+    long["partner"] = long["provider_name"] + " (" + long["collaborative_name"] + ")"
+    long["shown"] = long["amount"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y("partner:N", title=None, sort=None),
+        yOffset=alt.YOffset("case:N", sort=["Forecast", "What if"]),
+        x=alt.X("amount:Q", title="Share of over (+) or under (−) spend (£)",
+                axis=alt.Axis(labelExpr="'£' + format(datum.value, '~s')")),
+        color=alt.Color("case:N", scale=alt.Scale(domain=["Forecast", "What if"], range=[BLUE, YELLOW]),
+                        title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("partner:N", title="Partner"), alt.Tooltip("case:N", title="Case"),
+                 alt.Tooltip("shown:N", title="Share")],
+    ).properties(height=max(120, 44 * table.shape[0]))
+
+
+@st.fragment
+def risk_share(ctx, data, shares, fy_label: str) -> None:
+    st.subheader("Risk share and what if")
+    left, right = st.columns(2)
+    occupancy = left.slider("Change in occupancy (%)", -30, 30, 0, 1, key="fin_whatif_occupancy")
+    ooa = right.slider("Change in out-of-area placements (%)", -50, 50, 0, 5, key="fin_whatif_ooa")
+    st.caption("Assumptions of the what if (simple, stated): for the months not yet closed, the forecast for "
+               "own inpatient beds (NHS and independent sector) moves in proportion to occupancy, and the "
+               "out-of-area forecast moves in proportion to out-of-area placements. Closed months, other "
+               "categories and the budget do not change.")
+    result = fm.what_if(data["category"], occupancy, ooa)
+    shown = fm.shown_money(pd.DataFrame([result]), ["outturn", "what_if_outturn", "what_if_variance", "change"],
+                           ctx.rule, ctx.scope.level).iloc[0]
+    cols = st.columns(3)
+    cols[0].metric(f"{label('forecast_outturn_gbp')} (what if)", format_value("gbp", shown["what_if_outturn"]),
+                   delta=None if shown["change"] is None else f"{format_gbp(shown['change'])} vs forecast",
+                   delta_color="inverse", border=True)
+    cols[1].metric(f"{label('variance_gbp')} (what if)", format_value("gbp", shown["what_if_variance"]),
+                   border=True)
+    rag = fm.variance_rag(result["what_if_variance_pct"])
+    if rag:
+        cols[2].badge(RAG_TEXT[rag], color=RAG_BADGES[rag][1])
+    if shares.empty:
+        st.info(f"No risk-share agreement is recorded for {fy_label} in this scope.", icon=":material/info:")
+        return
+    table = fm.risk_share_table(shares, occupancy, ooa)
+    shown = fm.shown_money(table, ["variance", "share_gbp", "what_if_share_gbp"], ctx.rule, ctx.scope.level)
+    display = shown[["collaborative_name", "provider_name", "share_pct", "variance", "share_gbp",
+                     "what_if_share_gbp"]].rename(columns={
+                         "collaborative_name": "Collaborative", "provider_name": "Partner", "share_pct": "Share (%)",
+                         "variance": "Collaborative variance (£)", "share_gbp": "Partner's share (£)",
+                         "what_if_share_gbp": "Partner's share, what if (£)"})
+    config = money_config(["Collaborative variance (£)", "Partner's share (£)", "Partner's share, what if (£)"])
+    config["Share (%)"] = st.column_config.NumberColumn(format="%.1f")
+    st.dataframe(display, hide_index=True, width="stretch", column_config=config, key="fin_risk_table")
+    st.altair_chart(risk_chart(shown), width="stretch")
+    st.caption("A partner's share = its agreed share (%) × its collaborative's variance (forecast outturn − "
+               "budget, all the collaborative's lines). Positive: the partner carries part of an overspend.")
+
+
+def import_section(ctx, fy_label: str) -> None:
+    if not import_allowed(ctx.viewer):
+        return
+    collabs = cf.importable(ctx.engine, ctx.url, ctx.viewer, cf.viewer_key(ctx.viewer))
+    if not collabs:
+        return
+    with st.expander("Import the monthly finance return", icon=":material/upload_file:"):
+        first = int(fy_label[:4])
+        years = [f"{y}/{str(y + 1)[-2:]}" for y in (first - 1, first, first + 1)]
+        left, middle, right = st.columns(3)
+        year = left.selectbox("Financial year", years, index=1, key="fin_import_year")
+        names = {f"{name} ({code})": code for code, name in collabs}
+        default = next((i for i, code in enumerate(names.values()) if code == ctx.scope.code), 0)
+        collab = names[middle.selectbox("Collaborative (template)", list(names), index=default,
+                                        key="fin_import_collab")]
+        months = fy_months(year)
+        month = right.selectbox("Month (template)", months, format_func=lambda m: f"{m:%b %Y}", key="fin_import_month")
+        st.download_button("Download the template", cf.template(ctx.engine, ctx.url, ctx.viewer,
+                                                                cf.viewer_key(ctx.viewer), year, collab, month),
+                           file_name=f"finance_return_{collab}_{month:%Y-%m}.xlsx", mime=XLSX_MIME,
+                           icon=":material/download:")
+        limit = int(ctx.settings.get("max_upload_mb", 10))
+        upload = st.file_uploader(f"Completed return (.xlsx, up to {limit} MB)", type=["xlsx"],
+                                  max_upload_size=limit, key="fin_import_file")
+        if upload is not None and st.button("Check and load", type="primary", key="fin_import_go"):
+            run_import(ctx, upload, year, limit)
+
+
+def run_import(ctx, upload, year: str, limit_mb: int) -> None:
+    try:
+        result = load_finance_return(ctx.engine, ctx.viewer, upload.getvalue(), upload.name, year,
+                                     limit_mb * 1_000_000)
+    except access.AccessDenied as error:
+        st.warning(str(error), icon=":material/lock:")
+        return
+    except sa.exc.SQLAlchemyError:
+        st.error("The database could not be reached; nothing was loaded.", icon=":material/database:")
+        return
+    if result.ok:
+        cf.clear_after_load()
+        st.success(result.message, icon=":material/check_circle:")
+        return
+    st.error(f"Nothing was loaded. {len(result.problems)} problem(s) found; fix them and upload again.",
+             icon=":material/error:")
+    problems = pd.DataFrame([{"Row": p.row, "Column": p.column or "", "Problem": p.message}
+                             for p in result.problems])
+    st.dataframe(problems, hide_index=True, width="stretch", key="fin_import_problems")
+
+
+def main() -> None:
+    ctx = current()
+    fy = financial_year(ctx.end)
+    st.title(f"Budget and spend: {scope_title(ctx.scope)}")
+    st.caption(f"Financial year {fy[0]} (the year of the period's end, {ctx.end:%d %b %Y}). Change the period "
+               f"in the sidebar for another year. Disclosure rule: {ctx.rule}.")
+    if not guard(ctx):
+        return
+    allowed = access.finance_providers(ctx.viewer)
+    if allowed is not None:
+        st.info(f"Your role shows the finance lines of your own provider only ({', '.join(allowed) or 'none'}).",
+                icon=":material/lock:")
+    try:
+        data, obd, shares, closed = load(ctx, fy)
+    except (access.AccessDenied, NotApplicable) as error:
+        st.warning(str(error), icon=":material/lock:")
+        return
+    if data["category"].empty:
+        st.info(f"No finance ledger rows for {fy[0]} in this scope.", icon=":material/info:")
+        import_section(ctx, fy[0])
+        return
+    head = fm.headline(data["category"])
+    cost, _ = fm.total_cost_per_bed_day(head, obd)
+    headline_tiles(ctx, head, cost)
+    st.caption(f"RAG on variance as a % of budget: green within ±{fm.VARIANCE_GREEN_PCT:g}%, amber within "
+               f"±{fm.VARIANCE_AMBER_PCT:g}%, red beyond (over- or underspend).")
+    month_by_month(ctx, data, fy)
+    breakdown(ctx, data, obd, closed, head)
+    risk_share(ctx, data, shares, fy[0])
+    import_section(ctx, fy[0])
+
+
+main()
