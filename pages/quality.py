@@ -49,8 +49,8 @@ def unit(kind: str) -> str:
 
 def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Variation": frame["variation"].map(mq.icon_uri),
-        "Assurance": frame["assurance"].map(mq.icon_uri),
+        "Variation": pd.Series([mq.icon_uri(n) for n in frame["variation"]], dtype="string"),
+        "Assurance": pd.Series([mq.icon_uri(n) for n in frame["assurance"]], dtype="string"),
         "Measure": frame["label"],
         "Unit": frame["kind"].map(unit),
         "Latest month": frame["latest_month"].map(lambda m: f"{m:%b %Y}" if m is not None else "–"),
@@ -116,9 +116,8 @@ def draw_chart(kpi_id: str) -> None:
     if frame["value"].notna().sum() == 0:
         st.info("No months to chart for this measure in this scope (no data, or every month suppressed).")
         return
-    y_title = kpi.label if not unit(kpi.kind) else f"{kpi.label} ({unit(kpi.kind)})"
-    chart = spc_chart(frame, f"{kpi.label}, {ctx.scope.name}", y_title, value_format=",.1f")
-    st.altair_chart(chart, width="stretch")
+    chart = spc_chart(frame, f"{kpi.label}, {ctx.scope.name}", unit(kpi.kind) or kpi.label, value_format=",.1f")
+    st.altair_chart(chart.properties(height=340), width="stretch", height=430)
     series = long[long["kpi_id"] == kpi_id]
     hidden = series[series["suppressed"]]["month"]
     if len(hidden):
@@ -132,7 +131,7 @@ def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
     data = table[table["shown"].notna()].copy()
     data["colour"] = data["verdict"].map(VERDICT_LABELS)
     order = list(data["name"])
-    y = alt.Y("name:N", sort=order, title=None)
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     fmt = ",.1f"
     tooltip = [alt.Tooltip("name:N", title="Name"), alt.Tooltip("shown:Q", title=kpi.label, format=fmt),
                alt.Tooltip("lower95:Q", title="95% lower", format=fmt),
@@ -153,7 +152,7 @@ def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
     if centre is not None:
         layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color="#003087", strokeDash=[6, 3]).encode(
             x="c:Q", tooltip=[alt.Tooltip("c:Q", title=f"{ctx.scope.name}", format=fmt)]))
-    return alt.layer(*layers).properties(height=max(120, 32 * len(data)), width="container")
+    return alt.layer(*layers).properties(height=max(80, 34 * len(data)), width="container")
 
 
 def draw_compare() -> None:
@@ -177,7 +176,8 @@ def draw_compare() -> None:
     elif centre["suppressed"]:
         st.caption("No funnel limits: the scope's own figure is suppressed under the disclosure rule.")
     if table["shown"].notna().any():
-        st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch")
+        shown = int(table["shown"].notna().sum())
+        st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch", height=max(80, 34 * shown) + 110)
     hidden = table[table["suppressed"]]["name"].tolist()
     if hidden:
         st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(hidden)}.")
