@@ -121,7 +121,10 @@ def disclosed_beds(frame: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
     out["occupancy_pct"] = [s.value for s in shown_pct]
     out["pct_suppressed"] = [s.suppressed for s in shown_pct]
     out["suppressed"] = out["suppressed"] | out["pct_suppressed"]
-    out["bucket"] = [bucket(s.value, s.suppressed) for s in shown_pct]
+    full = [c is not None and not pd.isna(c) and c - cl <= 0 and (o or 0) > 0
+            for o, c, cl in zip(frame["occupied"], frame["commissioned"], frame["closed"].fillna(0))]
+    out["bucket"] = ["over_95" if f and not s.suppressed else bucket(s.value, s.suppressed)
+                     for s, f in zip(shown_pct, full)]  # patients in and no open bed: over 95
     return out
 
 

@@ -32,7 +32,9 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def label(mapping: dict, code) -> str:
-    return mapping.get(code, str(code).replace("_", " ").capitalize() if code else NOT_AVAILABLE)
+    if code is None or (isinstance(code, float) and pd.isna(code)) or code == "":
+        return NOT_AVAILABLE
+    return mapping.get(code, str(code).replace("_", " ").capitalize())
 
 
 def when(value) -> str:
