@@ -22,7 +22,7 @@ ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
 node = code or "national"
 benchmark = int(ctx.settings.get("women_los_benchmark_days", 728))
-st.title(f"Women's pathway: {scope_title(ctx.scope)}")
+st.title(f"Women's pathway – {scope_title(ctx.scope)}")
 st.caption(f"Adult secure wards only · as of {ctx.end:%d %b %Y} · {period.describe(ctx.start, ctx.end)} · "
            f"disclosure rule: {ctx.rule}")
 
@@ -50,9 +50,10 @@ def headline_tiles(head: pd.DataFrame) -> None:
             with column:
                 delta = None
                 if row["kpi_id"] == "women_median_los_days" and row["women"] is not None:
-                    delta = f"{row['women'] - benchmark:+,.0f} days vs {benchmark:,} day benchmark"
+                    delta = f"{row['women'] - benchmark:+,.0f} days vs benchmark"
+                help_text = f"Benchmark: {benchmark:,} days" if row["kpi_id"] == "women_median_los_days" else None
                 st.metric(row["label"], shown(row["kind"], row["women"], row["women_suppressed"]),
-                          delta=delta, delta_color="inverse", border=True)
+                          delta=delta, delta_color="inverse", border=True, help=help_text)
                 st.caption(f"Men: {shown(row['kind'], row['men'], row['men_suppressed'])}")
 
 
@@ -68,12 +69,16 @@ def los_chart(head: pd.DataFrame) -> None:
     rule = alt.Chart(pd.DataFrame({"days": [benchmark]})).mark_rule(color=BENCHMARK_RED, strokeDash=[6, 3],
                                                                     size=2).encode(x="days:Q")
     label = alt.Chart(pd.DataFrame({"days": [benchmark], "text": [f"Benchmark {benchmark:,} days"]})).mark_text(
-        align="left", dx=4, dy=-30, color=BENCHMARK_RED).encode(x="days:Q", text="text:N")
+        align="right", dx=-4, dy=-30, color=BENCHMARK_RED).encode(x="days:Q", text="text:N")
     st.altair_chart((bars + rule + label).properties(height=140), width="stretch")
 
 
 def band_chart(frame: pd.DataFrame, title: str) -> None:
-    chart = alt.Chart(frame.dropna(subset=["pct"])).mark_bar().encode(
+    frame = frame.dropna(subset=["pct"])
+    if frame.empty or not frame["pct"].any():
+        st.info("Too few patients to show under the disclosure rule.", icon=":material/visibility_off:")
+        return
+    chart = alt.Chart(frame).mark_bar().encode(
         x=alt.X("band:N", title=title, sort=alt.SortField("order")),
         xOffset=alt.XOffset("sex:N", sort=["Women", "Men"]),
         y=alt.Y("pct:Q", title="% of patients"),
@@ -113,13 +118,15 @@ def children_section() -> pd.DataFrame | None:
     values, flags = wm.children_wide(long, kids, ctx.rule, level)
     labels = {"name": LEVEL_LABELS[child_level], "women_in_bed": "Women in a secure bed",
               **{k: _unit_label(k) for k in wm.INDICATOR_IDS}}
+    numbers = ["women_in_bed", *wm.INDICATOR_IDS]
+    values[numbers] = values[numbers].apply(pd.to_numeric, errors="coerce")
     display = values.rename(columns=labels)
     config = {labels[k]: st.column_config.NumberColumn(format=_number_format(wm.KINDS[k])) for k in wm.INDICATOR_IDS}
     config |= {"code": None, labels["women_in_bed"]: st.column_config.NumberColumn(format="%d")}
     event = st.dataframe(display, hide_index=True, width="stretch", column_config=config, on_select="rerun",
                          selection_mode="single-row", key=f"women_children_{ctx.scope.key}")
-    st.caption("Women's figures. Click a row to drill down. Empty cells are suppressed (*) under the disclosure "
-               "rule or not available.")
+    st.caption("Women's figures. Click a row to drill down. Blank (None) cells are suppressed (*) under the "
+               "disclosure rule or not available.")
     if event.selection.rows:
         go_to(f"{child_level}:{values.iloc[event.selection.rows[0]]['code']}")
         st.rerun()
@@ -157,8 +164,8 @@ def pathway() -> None:
     if raw.empty:
         st.info("No women in an adult secure bed here in the period.")
         return
-    stage = wm.stages(raw, ctx.rule, level)
-    chart = alt.Chart(stage.dropna(subset=["patients"])).mark_bar().encode(
+    stage = wm.stages(raw, ctx.rule, level).dropna(subset=["patients"])
+    chart = alt.Chart(stage).mark_bar().encode(
         x=alt.X("stage:N", title="Stage of the pathway", sort=alt.SortField("order")),
         y=alt.Y("patients:Q", title="Women", stack="zero"),
         color=alt.Color("state:N", title="Security level or outcome",
@@ -166,7 +173,10 @@ def pathway() -> None:
         tooltip=["stage", "state", alt.Tooltip("patients:Q", format=",.0f")])
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(chart.properties(height=300), width="stretch")
+        if stage.empty:
+            st.info("Too few women to chart under the disclosure rule.", icon=":material/visibility_off:")
+        else:
+            st.altair_chart(chart.properties(height=300), width="stretch")
     with right:
         flows = wm.flows(raw, ctx.rule, level)
         table = flows.assign(patients=[("*" if s else f"{v:,.0f}") for v, s in zip(flows["patients"],
@@ -189,7 +199,9 @@ def pilot() -> None:
     if caution:
         st.warning(f"A group has fewer than {wm.SMALL_GROUP} spells: differences may be chance.",
                    icon=":material/warning:")
-    st.dataframe(table.astype(str).replace({"None": "–", "nan": "–"}), hide_index=True, width="stretch")
+    text = table.map(lambda v: "–" if v is None or (isinstance(v, float) and pd.isna(v))
+                     else f"{v:,.0f}" if isinstance(v, (int, float)) else str(v))
+    st.dataframe(text, hide_index=True, width="stretch")
     dest = wm.pilot_destinations(raw, ctx.rule, level).dropna(subset=["pct"])
     if not dest.empty:
         chart = alt.Chart(dest).mark_bar().encode(
