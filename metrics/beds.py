@@ -134,14 +134,18 @@ def beds_available(wards: pd.DataFrame) -> int | None:
     return None if reported.empty else int(reported.sum())
 
 
-def view_state(latitudes, longitudes) -> dict:
-    """Centre and zoom that fit the points (Web Mercator, roughly a 900-pixel-wide map)."""
+def view_state(latitudes, longitudes, height_px: int = 520, width_px: int = 900) -> dict:
+    """Centre and zoom that fit the points in a map of about this size (Web Mercator, 80% margin)."""
     lats, lons = [float(v) for v in latitudes], [float(v) for v in longitudes]
     if not lats:
         return {"latitude": 52.8, "longitude": -1.5, "zoom": 5.3}
-    span = max(max(lats) - min(lats), (max(lons) - min(lons)) * 0.6, 0.05)
-    zoom = min(max(math.log2(360 / span) - 0.6, 4.5), 11.0)
-    return {"latitude": (max(lats) + min(lats)) / 2, "longitude": (max(lons) + min(lons)) / 2, "zoom": zoom}
+    middle = (max(lats) + min(lats)) / 2
+    stretch = 1 / max(math.cos(math.radians(middle)), 0.2)  # a degree of latitude is taller than one of longitude
+    span_lat, span_lon = max(max(lats) - min(lats), 0.1), max(max(lons) - min(lons), 0.1)
+    per_degree = 512 / 360  # pixels per degree of longitude at zoom 0
+    zoom = min(math.log2(0.8 * height_px / (span_lat * stretch * per_degree)),
+               math.log2(0.8 * width_px / (span_lon * per_degree)))
+    return {"latitude": middle, "longitude": (max(lons) + min(lons)) / 2, "zoom": min(max(zoom, 4.5), 11.0)}
 
 
 def daily_series(daily: pd.DataFrame) -> pd.DataFrame:

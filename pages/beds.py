@@ -29,6 +29,7 @@ scoped = (ctx.engine, ctx.url, ctx.viewer, vkey, level, code)
 FILTERS = {"security_level": ("beds_security", "Security level", view.SECURITY_LABELS),
            "gender": ("beds_gender", "Gender", view.GENDER_LABELS),
            "specialism": ("beds_specialism", "Specialism", view.SPECIALISM_LABELS)}
+REFRESH_CHOICES = [15, 30, 60, 120]
 
 st.title(f"Bed occupancy: {scope_title(ctx.scope)}")
 as_of_text = "live (every report received)" if bound is None else f"end of {ctx.end:%d %b %Y}"
@@ -99,6 +100,19 @@ def url_toggle(column, param: str, text: str, help_text: str) -> bool:
     return st.session_state[key]
 
 
+def on_refresh() -> None:
+    st.query_params["refresh"] = str(st.session_state["beds_refresh"])
+
+
+def url_refresh(column, present: bool) -> int:
+    """Seconds between presentation refreshes, kept in the URL (?refresh=15) for a meeting-room screen."""
+    raw = st.query_params.get("refresh", str(REFRESH_CHOICES[1]))
+    st.session_state["beds_refresh"] = int(raw) if raw in [str(c) for c in REFRESH_CHOICES] else REFRESH_CHOICES[1]
+    column.selectbox("Refresh every", REFRESH_CHOICES, key="beds_refresh", format_func=lambda s: f"{s} seconds",
+                     disabled=not present, on_change=on_refresh)
+    return st.session_state["beds_refresh"]
+
+
 # ---------------------------------------------------------------- headline figures for the period
 daily = read(cb.daily_occupancy, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
 ooa_daily = read(cb.daily_out_of_area, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
@@ -123,8 +137,7 @@ with tab_live:
                             "small flows suppressed)")
     present = url_toggle(switches[1], "present", "Presentation mode",
                          "Refresh the map and bed state by themselves, keeping your filters")
-    refresh = switches[2].selectbox("Refresh every", [15, 30, 60, 120], index=1, key="beds_refresh",
-                                    format_func=lambda s: f"{s} seconds", disabled=not present)
+    refresh = url_refresh(switches[2], present)
 
 
 def live_panel() -> None:
@@ -161,8 +174,9 @@ def draw_map(wards: pd.DataFrame) -> None:
         flows, hidden = mb.disclosed_flows(raw, ctx.rule, level)
         if hidden:
             st.caption(f"{hidden} small flows not drawn (disclosure rule {ctx.rule}).")
-    state = mb.view_state(list(units["latitude"]) + ([] if flows is None else list(flows["home_latitude"])),
-                          list(units["longitude"]) + ([] if flows is None else list(flows["home_longitude"])))
+    ends = [] if flows is None else ["home_", ""]
+    state = mb.view_state([*units["latitude"], *(v for e in ends for v in flows[f"{e}latitude"])],
+                          [*units["longitude"], *(v for e in ends for v in flows[f"{e}longitude"])])
     event = st.pydeck_chart(view.deck(units, flows, state), on_select="rerun", selection_mode="single-object",
                             key=f"beds_map_{ctx.scope.key}", height=520,
                             alt=f"Map of {len(units)} units coloured by current bed occupancy")

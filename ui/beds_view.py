@@ -94,10 +94,10 @@ def deck(units: pd.DataFrame, flows: pd.DataFrame | None, view: dict) -> pdk.Dec
         layers.append(pdk.Layer(
             "ArcLayer", id="flows", data=arcs, get_source_position="[home_longitude, home_latitude]",
             get_target_position="[longitude, latitude]", get_source_color="colour", get_target_color="colour",
-            get_width="width", width_units="pixels", pickable=True, auto_highlight=True))
+            get_width="width", width_units='"pixels"', pickable=True, auto_highlight=True))
     layers.append(pdk.Layer(
         "ScatterplotLayer", id="units", data=points, get_position="[longitude, latitude]", get_fill_color="colour",
-        get_radius="radius", radius_units="pixels", stroked=True, get_line_color=[255, 255, 255],
+        get_radius="radius", radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
         line_width_min_pixels=1, pickable=True, auto_highlight=True))
     if len(points) <= 40:
         layers.append(pdk.Layer(
