@@ -154,9 +154,9 @@ def _target_checks(stage: str, urgency: str, source: str, targets: dict) -> list
     """The targets (name, days from referral) that apply to an open referral in `stage`."""
     checks = []
     if stage == "awaiting_assessment" and urgency in targets:
-        checks.append((f"Assessment within {targets[urgency]} days ({urgency})", targets[urgency]))
+        checks.append((f"Assessment {targets[urgency]} days ({urgency})", targets[urgency]))
     if source == "prison":
-        checks.append((f"Prison transfer within {PRISON_TRANSFER_DAYS} days", PRISON_TRANSFER_DAYS))
+        checks.append((f"Prison transfer {PRISON_TRANSFER_DAYS} days", PRISON_TRANSFER_DAYS))
     return checks
 
 
@@ -167,7 +167,7 @@ def waiting_with_targets(rows: pd.DataFrame, targets: dict) -> pd.DataFrame:
     names, over = [], []
     for stage, urgency, source, age in zip(rows["stage"], rows["urgency"], rows["source"], rows["age_days"]):
         checks = _target_checks(stage, urgency, source, targets)
-        names.append("; ".join(name for name, _ in checks) or "No target set for this stage")
+        names.append("; ".join(name for name, _ in checks) or "None set for this stage")
         over.append(max(max(int(age) - days for _, days in checks), 0) if checks else None)
     out["stage_label"] = [WAITING_LABELS[s] for s in rows["stage"]]
     out["target"], out["days_over_target"] = names, pd.array(over, dtype="Int64")

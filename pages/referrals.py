@@ -54,10 +54,30 @@ except AccessDenied:
     st.stop()
 
 patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code)
-tiles(m.tiles_frame(agg, ctx.rule, level), per_row=5)
+tiles(m.tiles_frame(agg, ctx.rule, level), per_row=3)
 st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Health Act 2025 (s.47A) 28-day "
            "transfer period, for prison referrals admitted in the period. Assessment targets (settings): "
            + ", ".join(f"{u} {targets[u]} days" for u in m.URGENCIES) + ".")
+
+
+def _figure(value, decimals: int) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return value if isinstance(value, str) else f"{float(value):,.{decimals}f}"
+
+
+def on_screen(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) -> tuple[pd.DataFrame, dict]:
+    """(table, column_config) for st.dataframe: figures as right-aligned text with thousands separators,
+    suppressed cells as *, missing as –."""
+    out = frame.astype(object).where(frame.notna(), "–")
+    for column in figures:
+        out[column] = [_figure(v, 1 if column in one_decimal else 0) for v in frame[column]]
+    return out, {column: st.column_config.TextColumn(alignment="right") for column in figures}
+
+
+def show_table(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) -> None:
+    shown_frame, config = on_screen(frame, figures, one_decimal)
+    st.dataframe(shown_frame, hide_index=True, width="stretch", column_config=config)
 
 
 def star(value, suppressed: bool, fmt: str = "{:,.0f}") -> str:
@@ -74,34 +94,37 @@ def funnel_section() -> None:
     steps["text"] = [star(v, s) for v, s in zip(steps["shown"], steps["suppressed"])]
     bars = alt.Chart(steps).encode(
         y=alt.Y("label:N", sort=list(steps["label"]), title=None),
-        x=alt.X("shown:Q", title="Referrals"),
+        x=alt.X("shown:Q", title="Referrals", axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Referrals")])
     chart = (bars.mark_bar(color=NHS_BLUE) + bars.mark_text(align="left", dx=4).encode(text="text:N"))
     st.altair_chart(chart.properties(height=230), width="stretch")
+    funnel_breakdown()
+
+
+@st.fragment
+def funnel_breakdown() -> None:
+    """The breakdown table; a fragment, so changing the breakdown reruns only this."""
     labels = {k: v for k, (v, _) in m.DIMENSION_LABELS.items()}
     by = st.radio("Break down by", list(labels), format_func=labels.get, horizontal=True, key="referral_funnel_by")
     shown, flags = m.funnel_breakdown(cr.funnel(*base_args, ctx.start, ctx.end, by), by, ctx.rule, level)
-    table = with_stars(shown, flags).rename(
-        columns={"category": labels[by], **m.FUNNEL_STEPS})
-    st.dataframe(table, hide_index=True, width="stretch")
+    breakdown = with_stars(shown, flags).rename(columns={"category": labels[by], **m.FUNNEL_STEPS})
+    show_table(breakdown, list(m.FUNNEL_STEPS.values()))
 
 
 def stage_section() -> tuple[pd.DataFrame, pd.DataFrame]:
     st.subheader("Time in each stage")
     shown, flags = m.disclosed_stage_table(m.stage_table(agg), ctx.rule, level)
-    table = with_stars(shown, flags).drop(columns=["stage_id"]).rename(columns=STAGE_HEADERS)
-    config = {STAGE_HEADERS[c]: st.column_config.NumberColumn(format="%.1f") for c in ("median", "p90")}
-    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+    stages = with_stars(shown, flags).drop(columns=["stage_id"]).rename(columns=STAGE_HEADERS)
+    show_table(stages, [STAGE_HEADERS[c] for c in m.STAGE_COLUMNS], (STAGE_HEADERS["median"], STAGE_HEADERS["p90"]))
     st.caption("A referral enters a stage's figures only when both of its dates exist, with the later date in "
                "the period (never as zero days); those still in a stage on the end date are counted in the last "
                "column instead. Decision to admission has no catalogue KPI; its figures follow the same rule.")
     target_shown, target_flags = m.disclosed_target_table(m.target_table(agg, targets), ctx.rule, level)
     target = with_stars(target_shown, target_flags).rename(columns=TARGET_HEADERS)
     st.markdown(f"**{KPIS['assessment_within_target_pct'].label}, by urgency**")
-    st.dataframe(target, hide_index=True, width="stretch",
-                 column_config={TARGET_HEADERS["pct"]: st.column_config.NumberColumn(format="%.1f"),
-                                TARGET_HEADERS["target_days"]: st.column_config.NumberColumn(format="%d")})
-    return table, target
+    figures = [TARGET_HEADERS[c] for c in ("target_days", "assessed", "within", "pct")]
+    show_table(target, figures, (TARGET_HEADERS["pct"],))
+    return stages, target
 
 
 STAGE_HEADERS = {"stage": "Stage", "n": "Referrals completing the stage in the period", "median": "Median days",
@@ -120,19 +143,22 @@ def timeline_chart(segments: pd.DataFrame, order: list[str]) -> alt.LayerChart:
                alt.Tooltip("source:N", title="Source"), alt.Tooltip("urgency:N", title="Urgency"),
                alt.Tooltip("disputed:N", title="Disputed")]
     y = alt.Y("referral_id:N", sort=order, title=None, axis=alt.Axis(labels=len(order) <= 80, ticks=False))
-    colour = alt.Color("outcome:N", title="Outcome", legend=alt.Legend(orient="top"),
+    colour = alt.Color("outcome:N", title="Outcome", legend=alt.Legend(orient="top", columns=6),
                        scale=alt.Scale(domain=domain, range=[OUTCOME_COLOURS[o] for o in domain]))
-    opacity = alt.Opacity("stage:N", title="Stage", legend=alt.Legend(orient="top"),
+    opacity = alt.Opacity("stage:N", title="Stage", legend=alt.Legend(orient="right"),
                           scale=alt.Scale(domain=list(STAGE_OPACITY), range=list(STAGE_OPACITY.values())))
     base = alt.Chart(segments).encode(y=y, tooltip=tooltip)
-    bars = base.mark_bar(stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("from:T", title="Date", axis=alt.Axis(format="%d %b %Y", orient="top")), x2="to:T",
-        color=colour, opacity=opacity)
-    starts = base.transform_filter("datum.first").mark_tick(color=GREY, thickness=2).encode(x="from:T")
+    x = alt.X("from:T", title=None, axis=alt.Axis(format="%d %b %Y", orient="top"),
+              scale=alt.Scale(domain=[ctx.start.isoformat(), ctx.end.isoformat()]))
+    bars = base.mark_bar(stroke="white", strokeWidth=0.5, clip=True).encode(x=x, x2="to:T", color=colour,
+                                                                            opacity=opacity)
+    starts = base.transform_filter("datum.first").mark_tick(color=GREY, thickness=2, clip=True).encode(x=x)
     return alt.layer(bars, starts).properties(height=max(160, 14 * len(order)))
 
 
+@st.fragment
 def timeline_section() -> None:
+    """The timeline (patient-level) or its aggregate view; a fragment, so its filters rerun only this."""
     st.subheader("Timeline of each referral")
     if not patient_level:
         outcome_bands_view()
@@ -155,7 +181,8 @@ def timeline_section() -> None:
     note = (f"Showing the {len(rows):,} most recently received of {total:,} referrals open at some time in the "
             f"period (the most referrals drawn is {cap:,}, a setting); newest at the top." if total > len(rows)
             else f"All {total:,} referrals open at some time in the period; newest at the top.")
-    st.caption(note + " Bars run from referral to the end date; the tick marks the referral date. "
+    st.caption(note + " Bars run from referral to admission, decline or withdrawal (or to the end date while "
+               "still waiting), drawn within the period; the tick marks the referral date. "
                "Hover for the pseudonymised referral id, dates and days in each stage.")
     segments = m.timeline_segments(rows, ctx.end)
     order = list(dict.fromkeys(segments["referral_id"]))
@@ -175,7 +202,8 @@ def outcome_bands_view() -> None:
         return
     domain = [o for o in OUTCOME_COLOURS if o in set(visible["outcome_label"])]
     chart = alt.Chart(visible).mark_bar().encode(
-        x=alt.X("band:N", sort=BANDS, title="Days from referral"), y=alt.Y("referrals:Q", title="Referrals"),
+        x=alt.X("band:N", title="Days from referral", scale=alt.Scale(domain=BANDS), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("referrals:Q", title="Referrals"),
         color=alt.Color("outcome_label:N", title="Outcome", legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=domain, range=[OUTCOME_COLOURS[o] for o in domain])),
         tooltip=[alt.Tooltip("outcome_label:N", title="Outcome"), alt.Tooltip("band:N", title="Days"),
@@ -186,37 +214,42 @@ def outcome_bands_view() -> None:
         st.caption(f"{hidden} small group(s) suppressed ({SUPPRESSED}) under the disclosure rule are not drawn.")
 
 
-WAITING_HEADERS = {"referral_id": "Referral (pseudonymised)", "received_date": "Received",
-                   "stage_label": "Stage", "age_days": "Age (days)", "target": "Target",
-                   "days_over_target": "Days over target", "urgency": "Urgency", "source": "Source",
-                   "security_level": "Security level", "disputed": "Disputed"}
+WAITING_HEADERS = {"referral_id": "Referral (pseudonymised)", "disputed": "Disputed", "received_date": "Received",
+                   "stage_label": "Stage", "age_days": "Age (days)", "days_over_target": "Days over target",
+                   "target": "Target", "urgency": "Urgency", "source": "Source", "security_level": "Security level"}
 
 
 def waiting_section() -> tuple[str, pd.DataFrame]:
     st.subheader(f"Waiting list as of {ctx.end:%d %b %Y}")
-    if patient_level:
-        try:
-            rows = cr.waiting_list(*base_args, ctx.end)
-        except AccessDenied as denied:
-            st.info(str(denied), icon=":material/lock:")
-            return "Waiting list", pd.DataFrame()
-        table = m.waiting_with_targets(rows, targets)
-        table = table.assign(urgency=table["urgency"].map(m.URGENCY_LABELS), source=table["source"].map(
-            m.SOURCE_LABELS), security_level=table["security_level"].map(m.SECURITY_LABELS),
-            disputed=table["disputed"].map({True: "Disputed", False: ""}))[list(WAITING_HEADERS)]
-        table = table.rename(columns=WAITING_HEADERS)
-        disputed = int((rows["disputed"]).sum()) if len(rows) else 0
-        st.caption(f"{len(rows):,} referrals open, oldest first; {disputed:,} disputed (marked). Days over target "
-                   "counts from referral against the assessment target while awaiting assessment, and the 28-day "
-                   "transfer period for prison referrals; later stages have no target set.")
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            WAITING_HEADERS["received_date"]: st.column_config.DateColumn(format=DATE_FORMAT)})
-        return "Waiting list", table
-    shown, flags = m.waiting_pivot(cr.waiting_summary(*base_args, ctx.end), BANDS, ctx.rule, level)
-    table = with_stars(shown, flags)
-    st.caption("Your role shows aggregates here: referrals open on the end date by stage and days since referral.")
-    st.dataframe(table, hide_index=True, width="stretch")
-    return "Waiting list summary", table
+    if not patient_level:
+        shown, flags = m.waiting_pivot(cr.waiting_summary(*base_args, ctx.end), BANDS, ctx.rule, level)
+        summary = with_stars(shown, flags)
+        st.caption("Your role shows aggregates here: referrals open on the end date by stage and days since "
+                   "referral.")
+        show_table(summary, [*BANDS, "Total"])
+        return "Waiting list summary", summary
+    try:
+        rows = cr.waiting_list(*base_args, ctx.end)
+    except AccessDenied as denied:
+        st.info(str(denied), icon=":material/lock:")
+        return "Waiting list", pd.DataFrame()
+    listed = m.waiting_with_targets(rows, targets)
+    listed = listed.assign(urgency=listed["urgency"].map(m.URGENCY_LABELS),
+                           source=listed["source"].map(m.SOURCE_LABELS),
+                           security_level=listed["security_level"].map(m.SECURITY_LABELS),
+                           disputed=listed["disputed"].map({True: "⚠ Disputed", False: ""}))
+    listed = listed[list(WAITING_HEADERS)].rename(columns=WAITING_HEADERS)
+    disputed = int(rows["disputed"].sum()) if len(rows) else 0
+    st.caption(f"{len(rows):,} referrals open, oldest first; {disputed:,} disputed (marked). Days over target count "
+               "from referral against the assessment target while awaiting assessment, and against the 28-day "
+               "transfer period for prison referrals; later stages have no target set (–).")
+    screen, config = on_screen(listed, [WAITING_HEADERS["days_over_target"]])
+    config[WAITING_HEADERS["received_date"]] = st.column_config.DateColumn(format=DATE_FORMAT)
+    config[WAITING_HEADERS["age_days"]] = st.column_config.NumberColumn(format="%d")
+    screen[WAITING_HEADERS["age_days"]] = listed[WAITING_HEADERS["age_days"]]
+    screen[WAITING_HEADERS["received_date"]] = listed[WAITING_HEADERS["received_date"]]
+    st.dataframe(screen, hide_index=True, width="stretch", column_config=config)
+    return "Waiting list", listed
 
 
 def trend_section() -> None:

@@ -254,7 +254,7 @@ def test_days_over_target_rules():
     table = m.waiting_with_targets(rows, TARGETS)
     # 10 - 7 = 3; prison awaiting assessment: worst of 30 - 2 = 28 and 30 - 28 = 2; 20 - 28 < 0 -> 0
     assert table["days_over_target"].tolist() == [3, 28, 0]
-    assert table["target"].iloc[1] == "Assessment within 2 days (emergency); Prison transfer within 28 days"
+    assert table["target"].iloc[1] == "Assessment 2 days (emergency); Prison transfer 28 days"
 
 
 def test_waiting_summary_by_stage_and_band(fixture_engine):
