@@ -20,6 +20,7 @@ from data_access.schema import (
     bed_state,
     calendar,
     collaborative,
+    hospital_spell,
     leave_episode,
     locality,
     locality_collaborative,
@@ -209,10 +210,13 @@ def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.dat
     the in-area ward stay started)."""
     access.require_scope(conn, viewer, level, code)
     facts = stay_facts()
+    moved = (sa.select(hospital_spell.c.patient_id)  # patients with a ward stay starting in the period
+             .select_from(ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id))
+             .where(ward_stay.c.start_date.between(_date(start), _date(end))))
     ordered = sa.select(
         facts, sa.func.lag(facts.c.out_of_area).over(
             partition_by=facts.c.patient_id, order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("prev_ooa")
-    ).subquery("ordered")
+    ).where(facts.c.patient_id.in_(moved)).subquery("ordered")
     query = (
         sa.select(calendar.c.month_start, sa.func.count(sa.distinct(ordered.c.patient_id)).label("repatriations"))
         .select_from(ordered.join(calendar, calendar.c.date == ordered.c.start_date))
