@@ -40,8 +40,10 @@ def setup_sql(app_role: str = DEFAULT_APP_ROLE) -> str:
 
 def apply(engine: sa.Engine, app_role: str = DEFAULT_APP_ROLE) -> None:
     """Run the setup script on the engine's database and current schema (as the tables' owner)."""
+    script = setup_sql(app_role)
     with engine.begin() as conn:
-        conn.exec_driver_sql(setup_sql(app_role))
+        # The driver's own execute with no parameters: the script's %I (format()) must reach the server as is.
+        conn.connection.driver_connection.execute(script)
 
 
 def settings_for(viewer: Viewer | None) -> dict[str, str]:

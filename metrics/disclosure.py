@@ -146,5 +146,6 @@ def disclose_counts_with_total(frame: pd.DataFrame, columns: list[str], rule: st
             flags.at[i, column] = flag
         for i in total_index:
             flags.at[i, column] = total_flag
-        shown[column] = [None if flags.at[i, column] else cells[i].value for i in frame.index]
+        shown[column] = pd.Series([None if flags.at[i, column] else cells[i].value for i in frame.index],
+                                  index=frame.index, dtype=object)
     return shown, flags

@@ -48,8 +48,20 @@ class Context:
         return self.viewer.rule if self.viewer else "mhsds"
 
 
+# The context of each session's current run, kept out of st.session_state's reach: a value put
+# there (by a test harness or a future widget key) can never stand in for the one build() made.
+_built: dict[str, Context] = {}
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx()
+    return run.session_id if run else ""
+
+
 def current() -> Context:
-    return st.session_state["ctx"]
+    return _built[_session_id()]
 
 
 def go_to(scope_key: str) -> None:
@@ -123,7 +135,8 @@ def build(url: str, engine: sa.Engine, settings: dict, viewer: Viewer) -> Contex
     rule = cached.scope_access(engine, url, viewer.policy, scope.level, scope.code)["rule"] if viewer else ""
     ctx = Context(url=url, engine=engine, scope=scope, parents=parents, start=start, end=end, latest=latest,
                   is_demo=as_of["is_demo"], feeds=as_of["feeds"], settings=settings, viewer=viewer, disclosure=rule)
-    st.session_state["ctx"] = ctx
+    st.session_state["ctx"] = ctx  # for reading only (tests); pages use current()
+    _built[_session_id()] = ctx
     return ctx
 
 
