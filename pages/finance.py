@@ -74,28 +74,27 @@ def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
     rule, level = ctx.rule, ctx.scope.level
     money = fm.shown_money(pd.DataFrame([head]), ["budget", "actual", "outturn", "variance", "reinvestment"],
                            rule, level).iloc[0]
-    cols = st.columns(5)
-    cols[0].metric(label("budget_gbp"), format_value("gbp", money["budget"]), border=True, help=exact(money["budget"]))
-    cols[1].metric(label("actual_gbp"), format_value("gbp", money["actual"]), border=True, help=exact(money["actual"]))
-    cols[2].metric(label("forecast_outturn_gbp"), format_value("gbp", money["outturn"]), border=True,
-                   help=exact(money["outturn"]))
+    cols = st.columns(4)
+    for column, kpi_id, key in zip(cols[:3], ["budget_gbp", "actual_gbp", "forecast_outturn_gbp"],
+                                   ["budget", "actual", "outturn"]):
+        column.metric(label(kpi_id), format_value("gbp", money[key]), border=True, help=exact(money[key]))
     with cols[3]:
         variance = money["variance"]
         word = "" if variance is None else " overspend" if variance > 0 else " underspend" if variance < 0 else ""
-        delta = None if head["variance_pct"] is None else f"{head['variance_pct']:+.1f}% of budget{word}"
+        delta = None if head["variance_pct"] is None else f"{head['variance_pct']:+.1f}%{word}"
         st.metric(label("variance_gbp"), format_value("gbp", variance), delta=delta, delta_color="inverse",
-                  border=True, help=exact(variance))
+                  border=True, help=f"{exact(variance) or '–'}; as a % of budget.")
         if head["rag"] in RAG_BADGES:
             st.badge(RAG_TEXT[head["rag"]], color=RAG_BADGES[head["rag"]][1])
-    cols[4].metric(label("reinvestment_gbp"), format_value("gbp", money["reinvestment"]), border=True,
-                   help=exact(money["reinvestment"]))
     ooa = fm.shown_pct(head["out_of_area_spend_pct"], head["out_of_area_actual"], head["inpatient_actual"],
                        rule, level)
     cost = fm.shown_money(pd.DataFrame({"v": [cost_per_obd]}), ["v"], rule, level)["v"].iloc[0]
-    cols = st.columns(5)
-    cols[0].metric(label("out_of_area_spend_pct"), format_value("pct", ooa.value, ooa.suppressed), border=True,
+    cols = st.columns(4)
+    cols[0].metric(label("reinvestment_gbp"), format_value("gbp", money["reinvestment"]), border=True,
+                   help=exact(money["reinvestment"]))
+    cols[1].metric(label("out_of_area_spend_pct"), format_value("pct", ooa.value, ooa.suppressed), border=True,
                    help="Out of area actual ÷ inpatient actual (closed months).")
-    cols[1].metric(label("cost_per_obd_gbp"), "–" if cost is None else f"£{cost:,.0f}", border=True,
+    cols[2].metric(label("cost_per_obd_gbp"), "–" if cost is None else f"£{cost:,.0f}", border=True,
                    help="Inpatient actual ÷ occupied bed days of the wards under this scope, closed months.")
 
 
@@ -116,7 +115,7 @@ def cumulative_chart(frame: pd.DataFrame, now) -> alt.LayerChart:
         return alt.layer(lines).properties(height=340)
     marker = pd.DataFrame({"date": [pd.Timestamp(now)], "text": [f"Now: month end {now:%d %b %Y}"]})
     rule = alt.Chart(marker).mark_rule(color=DARK_BLUE, strokeDash=[2, 2], strokeWidth=1.5).encode(x="date:T")
-    text = alt.Chart(marker).mark_text(align="left", dx=4, dy=-4, color=DARK_BLUE, baseline="top").encode(
+    text = alt.Chart(marker).mark_text(align="right", dx=-6, color=DARK_BLUE, baseline="top").encode(
         x="date:T", y=alt.value(4), text="text:N")
     return alt.layer(lines, rule, text).properties(height=340)
 
@@ -200,29 +199,31 @@ def export(ctx, sheets: dict) -> None:
             elif column.endswith("of budget)"):
                 formats[column] = "0.0"
     fy_label = financial_year(ctx.end)[0]
-    book = workbook_bytes({name: (frame, formats) for name, frame in sheets.items()},
-                          export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}"))
+    meta = export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}")
+    book = lambda: workbook_bytes({name: (frame, formats) for name, frame in sheets.items()}, meta)  # on click
     st.download_button("Download the breakdown as Excel", book, mime=XLSX_MIME, icon=":material/download:",
                        file_name=f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx")
 
 
-def risk_chart(table: pd.DataFrame) -> alt.Chart:
-    long = pd.concat([
-        table.assign(case="Forecast", amount=table["share_gbp"]),
-        table.assign(case="What if", amount=table["what_if_share_gbp"]),
-    ])
-    long["partner"] = long["provider_name"] + " (" + long["collaborative_name"] + ")"
-    long["shown"] = long["amount"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
-    return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("partner:N", title=None, sort=None),
-        yOffset=alt.YOffset("case:N", sort=["Forecast", "What if"]),
-        x=alt.X("amount:Q", title="Share of over (+) or under (−) spend (£)",
-                axis=alt.Axis(labelExpr="'£' + format(datum.value, '~s')")),
-        color=alt.Color("case:N", scale=alt.Scale(domain=["Forecast", "What if"], range=[BLUE, YELLOW]),
-                        title=None, legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("partner:N", title="Partner"), alt.Tooltip("case:N", title="Case"),
-                 alt.Tooltip("shown:N", title="Share")],
-    ).properties(height=max(120, 44 * table.shape[0]))
+def risk_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Bars: each partner's share of the forecast variance; a yellow tick: its share under the what if."""
+    data = table.assign(partner=table["provider_name"] + " (" + table["collaborative_id"] + ")")
+    data["shown"] = data["share_gbp"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
+    data["what_if_shown"] = data["what_if_share_gbp"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
+    data["side"] = ["Overspend share" if v > 0 else "Underspend share" for v in data["share_gbp"].fillna(0)]
+    y = alt.Y("partner:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
+    x_axis = alt.Axis(labelExpr="'£' + format(datum.value, '~s')")
+    tooltip = [alt.Tooltip("partner:N", title="Partner"), alt.Tooltip("shown:N", title="Share of forecast variance"),
+               alt.Tooltip("what_if_shown:N", title="Share, what if")]
+    bars = alt.Chart(data).mark_bar(height={"band": 0.6}).encode(
+        y=y, x=alt.X("share_gbp:Q", title="Share of the over (+) or under (−) spend (£)", axis=x_axis),
+        color=alt.Color("side:N", title=None, scale=alt.Scale(domain=["Overspend share", "Underspend share"],
+                                                              range=[RED, GREEN]), legend=alt.Legend(orient="top")),
+        tooltip=tooltip)
+    ticks = alt.Chart(data).mark_tick(color=YELLOW, thickness=4, size=28).encode(
+        y=y, x="what_if_share_gbp:Q", tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=GREY).encode(x="x:Q")
+    return alt.layer(bars, ticks, zero).properties(height=56 * len(data) + 110)  # autosize fit: legend, axis
 
 
 @st.fragment
@@ -240,7 +241,7 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
                            ctx.rule, ctx.scope.level).iloc[0]
     cols = st.columns(3)
     cols[0].metric(f"{label('forecast_outturn_gbp')} (what if)", format_value("gbp", shown["what_if_outturn"]),
-                   delta=None if shown["change"] is None else f"{format_gbp(shown['change'])} vs forecast",
+                   delta=None if not shown["change"] else f"{format_gbp(shown['change'])} vs forecast",
                    delta_color="inverse", border=True)
     cols[1].metric(f"{label('variance_gbp')} (what if)", format_value("gbp", shown["what_if_variance"]),
                    border=True)
@@ -261,7 +262,8 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
     config["Share (%)"] = st.column_config.NumberColumn(format="%.1f")
     st.dataframe(display, hide_index=True, width="stretch", column_config=config, key="fin_risk_table")
     st.altair_chart(risk_chart(shown), width="stretch")
-    st.caption("A partner's share = its agreed share (%) × its collaborative's variance (forecast outturn − "
+    st.caption("Bars: share of the forecast variance; yellow ticks: share under the what if. A partner's share "
+               "= its agreed share (%) × its collaborative's variance (forecast outturn − "
                "budget, all the collaborative's lines). Positive: the partner carries part of an overspend.")
 
 
@@ -281,9 +283,11 @@ def import_section(ctx, fy_label: str) -> None:
         collab = names[middle.selectbox("Collaborative (template)", list(names), index=default,
                                         key="fin_import_collab")]
         months = fy_months(year)
-        month = right.selectbox("Month (template)", months, format_func=lambda m: f"{m:%b %Y}", key="fin_import_month")
-        st.download_button("Download the template", cf.template(ctx.engine, ctx.url, ctx.viewer,
-                                                                cf.viewer_key(ctx.viewer), year, collab, month),
+        month = right.selectbox("Month (template)", months, index=months.index(next_return(ctx, months)),
+                                format_func=lambda m: f"{m:%b %Y}", key="fin_import_month")
+        key = cf.viewer_key(ctx.viewer)
+        template = lambda: cf.template(ctx.engine, ctx.url, ctx.viewer, key, year, collab, month)  # on click
+        st.download_button("Download the template", template,
                            file_name=f"finance_return_{collab}_{month:%Y-%m}.xlsx", mime=XLSX_MIME,
                            icon=":material/download:")
         limit = int(ctx.settings.get("max_upload_mb", 10))
@@ -291,6 +295,12 @@ def import_section(ctx, fy_label: str) -> None:
                                   max_upload_size=limit, key="fin_import_file")
         if upload is not None and st.button("Check and load", type="primary", key="fin_import_go"):
             run_import(ctx, upload, year, limit)
+
+
+def next_return(ctx, months: list) -> object:
+    """The month whose return is due: the month of the period's end if it is in the list, else April."""
+    due = ctx.end.replace(day=1)
+    return due if due in months else months[0]
 
 
 def run_import(ctx, upload, year: str, limit_mb: int) -> None:

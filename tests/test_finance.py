@@ -248,7 +248,7 @@ def test_page_shows_hand_worked_headline(monkeypatch, fixture_url):
     assert shown["Out of area spend"] == "14.4%"  # 27000 / 187000
     assert shown["Cost per occupied bed day"] == "£733"  # 187000 / 255 bed days
     delta = next(m.delta for m in at.metric if m.label == "Variance to budget")
-    assert delta == "+3.8% of budget overspend"
+    assert delta == "+3.8% overspend"
     tables = [d.value for d in at.dataframe]
     categories = tables[0].set_index("Category")
     assert categories.loc["NHS inpatient", "Variance to budget (£)"] == 6000

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import finance, finance_import
-from ui import cached
 
 TTL = 600
 
@@ -55,6 +54,5 @@ def template(_engine: sa.Engine, url: str, _viewer, viewer_key: tuple, fy_label:
 
 
 def clear_after_load() -> None:
-    """A load changed the ledger: forget every cached figure that reads it."""
-    for function in (ledger, risk_shares, template, cached.kpi_table, cached.child_table, cached.data_as_of):
-        function.clear()
+    """A load changed the ledger and load_log: every page's cached figures (money KPIs, data as of) are stale."""
+    st.cache_data.clear()
