@@ -374,3 +374,28 @@ def test_export_obeys_the_rules(monkeypatch, app_url):
     assert rows["St Andrew's Healthcare"][admissions] == "*"
     about = {r[0]: r[1] for r in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Scope"] == "IMPACT (collaborative:IMPACT)" and about["Disclosure rule"].startswith("none")
+
+
+def test_roles_mapping_from_the_example_file(tmp_path):
+    """roles.toml.example, read through the roles_file setting: precedence e-mail > claim > domain."""
+    from pathlib import Path
+
+    from ui.auth import map_user, roles_table
+
+    example = Path(__file__).resolve().parent.parent / "roles.toml.example"
+    table = roles_table({}, {"roles_file": str(example)})
+    jane = map_user({"email": "Jane.Smith@NHS.net"}, table).viewer
+    assert (jane.role, jane.home, jane.rule) == ("lead_provider", ("collaborative:IMPACT",), "none")
+    assert map_user({"email": "a@england.nhs.uk"}, table).viewer is None
+    assert map_user({"email": "analyst@england.nhs.uk"}, table).viewer.home == ("national",)
+    group = map_user({"email": "x@nottshc.nhs.uk", "groups": ["00000000-0000-0000-0000-000000000000"]}, table)
+    assert group.viewer.role == "commissioner"  # a claim match beats the domain match
+    assert map_user({"email": "x@nottshc.nhs.uk"}, table).viewer.home == ("provider:RHA",)
+    assert map_user({"email": "x@evilnottshc.nhs.uk"}, table).viewer is None
+    assert map_user({"email": "x@nottshc.nhs.uk", "email_verified": False}, table).viewer is None
+    assert map_user({"preferred_username": "jane.smith@nhs.net"}, table).viewer.role == "lead_provider"
+    assert map_user({"email": "x@crg.example.nhs.uk"}, table).viewer.rule == "hes"
+    bad = {"user": [{"email": "a@b.nhs.uk", "role": "crg", "home": ["collaborative:IMPACT"], "disclosure": "none"}]}
+    refused = map_user({"email": "a@b.nhs.uk"}, bad)
+    assert refused.viewer is None and "set up wrongly" in refused.message
+    assert roles_table({}, {"roles_file": str(tmp_path / "missing.toml")}) == {}
