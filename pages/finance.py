@@ -140,11 +140,16 @@ def money_table(ctx, frame: pd.DataFrame, first_column: str) -> pd.DataFrame:
 
 
 def show_table(frame: pd.DataFrame, key: str) -> None:
-    config = money_config([c for c in frame.columns if c.endswith("(£)")])
+    """A table on screen: £ columns in whole pounds with separators, percentages to one decimal."""
+    pounds = [c for c in frame.columns if c.endswith("(£)")]
+    config = money_config(pounds)
     for column in frame.columns:
         if column.endswith("(%)") or column.endswith("of budget)"):
             config[column] = st.column_config.NumberColumn(format="%.1f")
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=key)
+    shown = frame.copy()
+    for column in pounds:
+        shown[column] = pd.to_numeric(shown[column], errors="coerce").round(0)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
 
 
 def cost_tables(ctx, providers: pd.DataFrame, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -182,10 +187,8 @@ def breakdown(ctx, data, obd, closed, head) -> None:
         st.caption(f"Closed months: {months}. Provider: its inpatient spend ÷ its bed days on wards under this "
                    "scope. Security level: each provider's bed days on wards of that level × the provider's cost "
                    "per bed day, ÷ those bed days. Out-of-area spend buys beds elsewhere and is not attributed.")
-        st.dataframe(prov_cost, hide_index=True, width="stretch", key="fin_cost_providers",
-                     column_config=money_config(["Inpatient spend to date (£)", "Cost per occupied bed day (£)"]))
-        st.dataframe(level_cost, hide_index=True, width="stretch", key="fin_cost_levels",
-                     column_config=money_config(["Attributed inpatient spend (£)", "Cost per occupied bed day (£)"]))
+        show_table(prov_cost, "fin_cost_providers")
+        show_table(level_cost, "fin_cost_levels")
     export(ctx, {"By category": categories, "By provider": providers, "Cost per bed day, providers": prov_cost,
                  "Cost per bed day, levels": level_cost})
 
@@ -257,10 +260,8 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
                      "what_if_share_gbp"]].rename(columns={
                          "collaborative_name": "Collaborative", "provider_name": "Partner", "share_pct": "Share (%)",
                          "variance": "Collaborative variance (£)", "share_gbp": "Partner's share (£)",
-                         "what_if_share_gbp": "Partner's share, what if (£)"})
-    config = money_config(["Collaborative variance (£)", "Partner's share (£)", "Partner's share, what if (£)"])
-    config["Share (%)"] = st.column_config.NumberColumn(format="%.1f")
-    st.dataframe(display, hide_index=True, width="stretch", column_config=config, key="fin_risk_table")
+                         "what_if_share_gbp": "Share, what if (£)"})
+    show_table(display, "fin_risk_table")
     st.altair_chart(risk_chart(shown), width="stretch")
     st.caption("Bars: share of the forecast variance; yellow ticks: share under the what if. A partner's share "
                "= its agreed share (%) × its collaborative's variance (forecast outturn − "

@@ -263,7 +263,7 @@ def test_page_what_if_slider(monkeypatch, fixture_url):
     assert not at.exception
     assert metrics(at)["Variance to budget (what if)"] == "£17k"  # 17100
     risk = next(d.value for d in at.dataframe if "Partner" in d.value.columns).set_index("Partner")
-    assert risk.loc["Nottinghamshire Healthcare NHS Foundation Trust", "Partner's share, what if (£)"] == \
+    assert risk.loc["Nottinghamshire Healthcare NHS Foundation Trust", "Share, what if (£)"] == \
         pytest.approx(10260)
 
 
