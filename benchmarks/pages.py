@@ -37,7 +37,7 @@ def timed(fn) -> float:
 def page_times(path: str, scope: str, other_scope: str) -> tuple[float, float]:
     """(first render, filter change) seconds for one page, with empty caches."""
     st.cache_data.clear()
-    at = AppTest.from_file("app.py", default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.query_params["scope"] = scope
     at.run()  # the router and sidebar, warming the database connection only
     st.cache_data.clear()
