@@ -46,6 +46,27 @@ def test_lead_provider_sees_funnel_and_timeline(fixture_url, page):
         assert page.get_by_text("Timeline of each referral").is_visible()
         assert page.get_by_text("All 6 referrals open at some time in the period").is_visible()
         screenshot(page, "referrals_lead_provider")
+        _check_export(page)
+
+
+def _check_export(page):
+    """The Excel download: stage table (IMPACT referral to admission: median 10, p90 39.1) and waiting list (R13)."""
+    import io
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    with page.expect_download() as info:
+        page.get_by_text("Download stage table and waiting list (Excel)").click()
+    assert info.value.suggested_filename == "referrals_collaborative_IMPACT_2024-03-01_2024-03-10.xlsx"
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert book.sheetnames == ["Stage durations", "Assessments within target", "Waiting list", "About"]
+    stages = {row[0]: row for row in book["Stage durations"].iter_rows(min_row=2, values_only=True)}
+    assert stages["Referral to admission"][2:4] == pytest.approx((10.0, 39.1))
+    waiting = list(book["Waiting list"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in waiting] == ["R13"]
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Disclosure rule"].startswith("none")
 
 
 def test_crg_sees_aggregates_only(fixture_url, page):
