@@ -68,11 +68,13 @@ def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target:
 
 
 def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end: dt.date,
-         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = 5000) -> pd.DataFrame:
+         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = 5000,
+         keys: set[str] | None = None) -> pd.DataFrame:
     """Audit rows from `start` to `end` (inclusive dates), newest first, that the viewer may read.
 
     national (and trusted callers): every row. lead_provider: rows whose target scope is one of
-    the organisations it may see (access.visible_keys). Other roles: AccessDenied.
+    the organisations it may see (access.visible_keys, or `keys` when the caller has them already).
+    Other roles: AccessDenied.
     """
     if not access.audit_allowed(viewer):
         raise access.AccessDenied("Your role does not include the audit trail.")
@@ -83,7 +85,7 @@ def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end:
         where.append(a.c.action.in_(list(actions)))
     if user_contains.strip():
         where.append(sa.func.lower(a.c.user_id).contains(user_contains.strip().lower(), autoescape=True))
-    keys = access.visible_keys(conn, viewer)
+    keys = access.visible_keys(conn, viewer) if keys is None else keys
     if keys is not None:
         where.append(sa.or_(sa.false(), *[a.c.target.endswith(SEPARATOR + k, autoescape=True) for k in sorted(keys)]))
     query = (sa.select(a.c.at, a.c.user_id, a.c.role, a.c.action, a.c.target, a.c.detail).where(*where)

@@ -32,9 +32,10 @@ def test_page_renders_without_exception(server, page, page_info):
 
 
 def test_overview_shows_scope_and_children_table(server, page):
-    page.goto(f"{server}/?scope=national")
+    # The local demo user is IMPACT's lead provider (England is outside its role: tests/test_access.py).
+    page.goto(f"{server}/?scope=collaborative:IMPACT")
     wait_for_app(page)
-    assert page.get_by_text("England").first.is_visible()
+    assert page.get_by_text("IMPACT").first.is_visible()
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
 
 
