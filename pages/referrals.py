@@ -93,6 +93,10 @@ def funnel_section() -> None:
                "several steps); still waiting is as of the end date.")
     steps = m.funnel_steps(cr.funnel(*base_args, ctx.start, ctx.end), ctx.rule, level)
     steps["text"] = [star(v, s) for v, s in zip(steps["shown"], steps["suppressed"])]
+    if steps["suppressed"].all():
+        st.info(f"Every step of the funnel is a small number, suppressed ({SUPPRESSED}) under the disclosure rule.")
+        funnel_breakdown()
+        return
     bars = alt.Chart(steps).encode(
         y=alt.Y("label:N", sort=list(steps["label"]), title=None),
         x=alt.X("shown:Q", title="Referrals", axis=alt.Axis(format="d", tickMinStep=1)),
