@@ -46,3 +46,14 @@ def test_bad_scope_shows_message_in_browser(server, page):
     assert page.get_by_text("instead").first.is_visible()
     assert page.get_by_text("is not a scope").first.is_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_shared_link_to_a_page_works_on_a_fresh_server(tmp_path, page):
+    """The first request after a start goes straight to a page (not /): the router must still run."""
+    require_chromium()
+    url = build_duckdb_file(tmp_path / "fresh.duckdb", build_fixture)
+    with streamlit_server(url) as base:
+        page.goto(f"{base}/packs?scope=collaborative:IMPACT&forum=F1")
+        wait_for_app(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text("Provider Collaboration Board").first.is_visible()

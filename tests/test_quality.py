@@ -271,7 +271,8 @@ def fixture_url(tmp_path_factory):
 def _page(monkeypatch, url, scope, **env):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    return run_app(monkeypatch, url, "pages/quality.py", scope=scope, **{"from": "2024-03-01", "to": "2024-03-10"})
+    period = {"from": "2024-03-01", "to": "2024-03-10"}
+    return run_app(monkeypatch, url, "pages/views/quality.py", scope=scope, **period)
 
 
 def test_page_summary_table_has_one_row_per_kpi_with_known_values(monkeypatch, fixture_url):

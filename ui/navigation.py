@@ -6,16 +6,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (section, file, title, icon)
 PAGES = [
-    ("Overview", "pages/overview.py", "Overview", ":material/dashboard:"),
-    ("Beds", "pages/beds.py", "Bed occupancy", ":material/bed:"),
-    ("Access", "pages/referrals.py", "Referrals to admission", ":material/timeline:"),
-    ("Money", "pages/finance.py", "Budget and spend", ":material/payments:"),
-    ("Pathways", "pages/women.py", "Women's pathway", ":material/diversity_3:"),
-    ("Quality", "pages/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
-    ("Governance", "pages/packs.py", "Meeting packs", ":material/groups:"),
-    ("Governance", "pages/audit.py", "Audit trail", ":material/policy:"),
+    ("Overview", "pages/views/overview.py", "Overview", ":material/dashboard:"),
+    ("Beds", "pages/views/beds.py", "Bed occupancy", ":material/bed:"),
+    ("Access", "pages/views/referrals.py", "Referrals to admission", ":material/timeline:"),
+    ("Money", "pages/views/finance.py", "Budget and spend", ":material/payments:"),
+    ("Pathways", "pages/views/women.py", "Women's pathway", ":material/diversity_3:"),
+    ("Quality", "pages/views/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
+    ("Governance", "pages/views/packs.py", "Meeting packs", ":material/groups:"),
+    ("Governance", "pages/views/audit.py", "Audit trail", ":material/policy:"),
 ]
-DEFAULT_PAGE = "pages/overview.py"
+DEFAULT_PAGE = "pages/views/overview.py"
 
 
 def available_pages() -> list[tuple[str, str, str, str]]:
