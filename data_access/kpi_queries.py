@@ -276,10 +276,12 @@ def readmissions(conn, level, code, start, end) -> dict:
 def repatriations(conn, level, code, start, end) -> dict:
     """Patients moved in the period from an out-of-area ward to a ward in their home collaborative."""
     facts = stay_facts()
+    movers = sa.select(ward_stay.c.spell_id).where(ward_stay.c.start_date.between(_date(start), _date(end)))
+    moved = sa.select(hospital_spell.c.patient_id).where(hospital_spell.c.spell_id.in_(movers))
     ordered = sa.select(
         facts, sa.func.lag(facts.c.out_of_area).over(
             partition_by=facts.c.patient_id, order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("prev_ooa")
-    ).subquery("ordered")
+    ).where(facts.c.patient_id.in_(moved)).subquery("ordered")  # only patients with a stay starting in the period
     value = conn.execute(
         sa.select(sa.func.count(sa.distinct(ordered.c.patient_id)))
         .where(ordered.c.start_date.between(_date(start), _date(end)), ordered.c.out_of_area == 0,

@@ -18,6 +18,18 @@ from metrics.catalogue import KPI_IDS, KPIS
 COLUMNS = ["kpi_id", "label", "value", "numerator", "denominator"]
 MONEY_IDS = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
              "out_of_area_spend_pct", "reinvestment_gbp"]
+# Which KPIs each family of aggregates serves (kpi_values runs only the families asked for).
+OCCUPANCY_IDS = {"bed_occupancy_pct", "bed_occupancy_excl_leave_pct"}
+BED_IDS = OCCUPANCY_IDS | {"beds_available_now", "occupied_bed_days"}
+HOME_IDS = {"out_of_area_pct", "out_of_area_patients", "median_distance_km"}
+SPELL_IDS = {"median_los_days", "mean_los_days", "current_los_days", "admissions", "discharges", "repatriations"}
+REFERRAL_IDS = {"referrals_received", "median_referral_to_assessment_days", "median_assessment_to_decision_days",
+                "median_referral_to_admission_days", "assessment_within_target_pct",
+                "prison_transfer_within_28_days_pct", "open_referrals"}
+QUALITY_IDS = {"delayed_discharge_days_pct", "readmission_12m_pct", "restrictive_interventions_per_1000_obd",
+               "prone_restraint_per_1000_obd", "incidents_per_1000_obd", "staffing_fill_rate_pct"}
+WOMEN_IDS = {"women_share_pct", "women_median_los_days", "women_median_distance_km", "women_mean_hospitals",
+             "women_detained_over_3y_pct"}
 
 
 def ratio(numerator, denominator, scale: float = 100.0):
@@ -32,20 +44,60 @@ def _float(value):
 
 
 def kpi_values(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
-               targets: dict | None = None) -> dict[str, tuple]:
-    """{kpi_id: (value, numerator, denominator)} for every KPI of the catalogue."""
-    beds = q.bed_days(conn, level, code, start, end)
-    home, wards = q.census_home(conn, level, code, end), q.census_wards(conn, level, code, end)
+               targets: dict | None = None, kpi_ids: list[str] | None = None) -> dict[str, tuple]:
+    """{kpi_id: (value, numerator, denominator)} for the KPIs asked for (default: all of the catalogue).
+
+    Only the aggregate queries those KPIs need are run, each at most once.
+    """
+    want = set(kpi_ids or KPI_IDS)
+    memo: dict[str, dict] = {}
+
+    def get(name: str) -> dict:
+        if name not in memo:
+            memo[name] = _fetch(conn, name, level, code, start, end, targets, detail=bool(want & OCCUPANCY_IDS))
+        return memo[name]
+
     out: dict[str, tuple] = {}
-    out |= _bed_kpis(beds, q.beds_now(conn, level, code, end))
-    out |= _home_kpis(q.home_bed_days(conn, level, code, start, end), home)
-    out |= _spell_kpis(q.spells(conn, level, code, start, end), wards, q.repatriations(conn, level, code, start, end))
-    out |= _referral_kpis(q.referrals(conn, level, code, start, end, targets))
-    out |= _quality_kpis(beds, q.quality_events(conn, level, code, start, end),
-                         q.staffing_hours(conn, level, code, start, end), q.readmissions(conn, level, code, start, end))
-    out |= _money_kpis(conn, level, code, q.finance(conn, level, code, end))
-    out |= _women_kpis(wards, home, q.women_history(conn, level, code, end))
+    if want & BED_IDS:
+        out |= _bed_kpis(get("beds"), get("beds_now"))
+    if want & HOME_IDS:
+        out |= _home_kpis(get("home_days"), get("census_home"))
+    if want & SPELL_IDS:
+        out |= _spell_kpis(get("spells"), get("census_wards"), get("repatriations") if "repatriations" in want
+                           else {"repatriations": None})
+    if want & REFERRAL_IDS:
+        out |= _referral_kpis(get("referrals"))
+    if want & QUALITY_IDS:
+        readm = get("readmissions") if "readmission_12m_pct" in want else {"readmitted": None,
+                                                                            "readmission_denominator": None}
+        out |= _quality_kpis(get("beds"), get("events"), get("staffing"), readm)
+    if want & set(MONEY_IDS):
+        out |= _money_kpis(conn, level, code, get("finance"))
+    if want & WOMEN_IDS:
+        out |= _women_kpis(get("census_wards"), get("census_home"), get("women_history"))
     return out
+
+
+def _fetch(conn, name, level, code, start, end, targets, detail: bool) -> dict:
+    """One family of raw aggregates from data_access."""
+    if name == "beds":
+        out = q.bed_days(conn, level, code, start, end, detail=detail)
+        return out if detail else out | {"leave_days": 0, "available_days": None}
+    calls = {
+        "beds_now": lambda: q.beds_now(conn, level, code, end),
+        "home_days": lambda: q.home_bed_days(conn, level, code, start, end),
+        "census_home": lambda: q.census_home(conn, level, code, end),
+        "census_wards": lambda: q.census_wards(conn, level, code, end),
+        "spells": lambda: q.spells(conn, level, code, start, end),
+        "repatriations": lambda: q.repatriations(conn, level, code, start, end),
+        "referrals": lambda: q.referrals(conn, level, code, start, end, targets),
+        "events": lambda: q.quality_events(conn, level, code, start, end),
+        "staffing": lambda: q.staffing_hours(conn, level, code, start, end),
+        "readmissions": lambda: q.readmissions(conn, level, code, start, end),
+        "finance": lambda: q.finance(conn, level, code, end),
+        "women_history": lambda: q.women_history(conn, level, code, end),
+    }
+    return calls[name]()
 
 
 def _bed_kpis(beds, now) -> dict:
@@ -161,7 +213,7 @@ def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: 
     with engine.connect() as conn:
         resolve(conn, scope_level, scope_id)
         access.require_scope(conn, viewer, scope_level, scope_id)
-        values = kpi_values(conn, scope_level, scope_id, start, end, targets)
+        values = kpi_values(conn, scope_level, scope_id, start, end, targets, kpi_ids)
         if not access.finance_visible(conn, viewer, scope_level, scope_id):
             values |= {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
     ids = kpi_ids or KPI_IDS
@@ -224,3 +276,16 @@ def _child_kpis(agg: pd.Series) -> dict[str, tuple]:
         "restrictive_interventions_per_1000_obd": (ratio(interventions, obd, 1000), interventions, int(obd)),
         "staffing_fill_rate_pct": (ratio(actual, planned), _float(actual), _float(planned)),
     }
+
+
+def kpi_tables(engine: sa.Engine, scope_level: str, scope_id: str | None, periods: list[tuple[dt.date, dt.date]],
+               kpi_ids: list[str] | None = None, targets: dict | None = None,
+               viewer: access.Viewer | None = None) -> list[pd.DataFrame]:
+    """kpi_table for several periods (e.g. this one and the previous one), run side by side on separate
+    connections: the database works on both at once, so a period change costs one table's time, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(periods))) as pool:
+        futures = [pool.submit(kpi_table, engine, scope_level, scope_id, start, end, kpi_ids, targets, viewer)
+                   for start, end in periods]
+        return [future.result() for future in futures]

@@ -44,15 +44,29 @@ def _policy(viewer: access.Viewer | None) -> access.Viewer | None:
 
 
 def kpi_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-              targets: tuple = (), viewer: access.Viewer | None = None) -> pd.DataFrame:
-    """metrics.kpis.kpi_table; AccessDenied when the viewer may not see the node."""
-    return _kpi_table(_engine, url, level, code, start, end, targets, _policy(viewer))
+              targets: tuple = (), viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> pd.DataFrame:
+    """metrics.kpis.kpi_table (only `kpi_ids` when given); AccessDenied when the viewer may not see the node."""
+    return _kpi_table(_engine, url, level, code, start, end, targets, _policy(viewer), tuple(kpi_ids))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _kpi_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-               targets: tuple, policy: access.Viewer | None) -> pd.DataFrame:
-    return kpis.kpi_table(_engine, level, code, start, end, targets=dict(targets) or None, viewer=policy)
+               targets: tuple, policy: access.Viewer | None, kpi_ids: tuple = ()) -> pd.DataFrame:
+    return kpis.kpi_table(_engine, level, code, start, end, kpi_ids=list(kpi_ids) or None,
+                          targets=dict(targets) or None, viewer=policy)
+
+
+def kpi_tables(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple = (),
+               viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> list[pd.DataFrame]:
+    """metrics.kpis.kpi_tables: one kpi_table per (start, end) in `periods`, computed side by side."""
+    return _kpi_tables(_engine, url, level, code, tuple(periods), targets, _policy(viewer), tuple(kpi_ids))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _kpi_tables(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
+                policy: access.Viewer | None, kpi_ids: tuple) -> list[pd.DataFrame]:
+    return kpis.kpi_tables(_engine, level, code, list(periods), kpi_ids=list(kpi_ids) or None,
+                           targets=dict(targets) or None, viewer=policy)
 
 
 def child_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date,

@@ -32,10 +32,9 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
 
 level, code = ctx.scope.level, ctx.scope.code
 try:
-    now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets, viewer=ctx.viewer)
-    before_start, before_end = period.previous_period(ctx.start, ctx.end)
-    before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets,
-                              viewer=ctx.viewer)
+    periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
+    now, before = cached.kpi_tables(ctx.engine, ctx.url, level, code, periods, ctx.targets, viewer=ctx.viewer,
+                                    kpi_ids=tuple(HEADLINE_IDS))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()

@@ -56,9 +56,15 @@ if not known:
     st.stop()
 
 level, code = ctx.scope.level, ctx.scope.code
-now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets)
-before_start, before_end = period.previous_period(ctx.start, ctx.end)
-before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets)
+try:
+    now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets, viewer=ctx.viewer,
+                           kpi_ids=tuple(known))
+    before_start, before_end = period.previous_period(ctx.start, ctx.end)
+    before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets,
+                              viewer=ctx.viewer, kpi_ids=tuple(known))
+except AccessDenied as denied:
+    st.info(str(denied), icon=":material/lock:")
+    st.stop()
 bands = cached.thresholds(ctx.engine, ctx.url, scope_collaborative())
 table = pack_table(now, before, known, ctx.rule, level, bands)
 tiles(table)
