@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from data_access.schema import INPATIENT_CATEGORIES
-from metrics.disclosure import disclose
+from metrics.disclosure import disclose, disclose_counts
 from metrics.kpis import ratio
 
 # RAG on variance to budget as a % of budget, either way (over- and underspend alike):
@@ -247,13 +247,8 @@ def shown_money(frame: pd.DataFrame, columns: list[str], rule: str, level: str) 
 
 def shown_counts(frame: pd.DataFrame, columns: list[str], rule: str, level: str) -> tuple[pd.DataFrame, pd.Series]:
     """`frame` with count columns disclosed (suppressed -> None) and a per-row suppressed flag."""
-    out = frame.copy()
-    flags = pd.Series(False, index=out.index)
-    for column in columns:
-        cells = [disclose("count", v, rule=rule, level=level) for v in out[column]]
-        out[column] = [c.value for c in cells]
-        flags |= pd.Series([c.suppressed for c in cells], index=out.index)
-    return out, flags
+    out = disclose_counts(frame, columns, rule, level)
+    return out.drop(columns="suppressed"), out["suppressed"]
 
 
 def shown_pct(value, numerator, denominator, rule: str, level: str):

@@ -36,7 +36,7 @@ def test_overview_shows_scope_and_children_table(server, page):
     page.goto(f"{server}/?scope=collaborative:IMPACT")
     wait_for_app(page)
     assert page.get_by_text("IMPACT").first.is_visible()
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)  # drawn just after the run ends
 
 
 def test_bad_scope_shows_message_in_browser(server, page):
