@@ -12,7 +12,7 @@ from data_access import access, audit, rls
 from ui import auth, context, db, sidebar
 from ui.navigation import DEFAULT_PAGE, available_pages
 
-AUDIT_PAGE = "pages/views/audit.py"
+AUDIT_PAGE = "app_pages/audit.py"
 
 
 def secrets_dict() -> dict:

@@ -272,12 +272,12 @@ def test_no_scope_in_the_url_starts_at_the_home(monkeypatch, app_url):
     at = _run(monkeypatch, app_url)
     assert at.title[0].value == "IMPACT"
     shown = " ".join(i.value for i in at.sidebar.info)
-    assert "Local mode: role **lead_provider** for Provider collaborative: IMPACT" in shown
+    assert "Local mode: role **lead_provider** for IMPACT — provider collaborative" in shown
 
 
 def test_bad_scope_falls_back_to_the_home(monkeypatch, app_url):
     at = _run(monkeypatch, app_url, scope="galaxy:X1")
-    assert any("Showing Provider collaborative: IMPACT instead" in e.value for e in at.error)
+    assert any("Showing IMPACT — provider collaborative instead" in e.value for e in at.error)
     assert at.title[0].value == "IMPACT"
 
 

@@ -117,7 +117,7 @@ def test_app_writes_login_view_and_denied_rows(monkeypatch, app_url):
 def test_audit_page_shows_the_rows(monkeypatch, app_url):
     from tests.apptest import run_app
 
-    at = run_app(monkeypatch, app_url, "pages/views/audit.py")
+    at = run_app(monkeypatch, app_url, "app_pages/audit.py")
     assert not at.exception
     assert at.title[-1].value == "Audit trail"
     table = at.dataframe[0].value
@@ -132,4 +132,4 @@ def test_audit_page_is_not_in_the_menu_for_other_roles(monkeypatch, app_url):
     at = run_app(monkeypatch, app_url)
     assert not at.exception
     with pytest.raises(Exception):  # noqa: B017 - AppTest refuses a page that st.navigation does not list
-        at.switch_page("pages/views/audit.py").run()
+        at.switch_page("app_pages/audit.py").run()

@@ -364,7 +364,7 @@ def _deck_units(at) -> list[dict]:
 
 
 def test_deck_has_one_point_per_unit_with_its_bucket(monkeypatch, world_url):
-    at = run_app(monkeypatch, world_url, "pages/views/beds.py", scope="collaborative:IMPACT")
+    at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="collaborative:IMPACT")
     assert not at.exception and errors(at) == []
     points = {p["unit_code"]: p for p in _deck_units(at)}
     assert {code: p["bucket"] for code, p in points.items()} == {
@@ -374,10 +374,10 @@ def test_deck_has_one_point_per_unit_with_its_bucket(monkeypatch, world_url):
 
 
 def test_deck_for_a_unit_and_arcs(monkeypatch, world_url):
-    at = run_app(monkeypatch, world_url, "pages/views/beds.py", scope="unit:U9", arcs="1")
+    at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="unit:U9", arcs="1")
     assert not at.exception and errors(at) == []
     assert [p["unit_code"] for p in _deck_units(at)] == ["U9"]
-    at = run_app(monkeypatch, world_url, "pages/views/beds.py", scope="collaborative:IMPACT", arcs="1")
+    at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="collaborative:IMPACT", arcs="1")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     arcs = next(layer for layer in spec["layers"] if layer["id"] == "flows")["data"]
     # lead provider (no disclosure control): the three flows of test_home_flows_hand_worked
@@ -386,7 +386,7 @@ def test_deck_for_a_unit_and_arcs(monkeypatch, world_url):
 
 
 def test_page_figures_match_hand_worked_answers(monkeypatch, fixture_url):
-    at = run_app(monkeypatch, fixture_url, "pages/views/beds.py", scope="collaborative:IMPACT",
+    at = run_app(monkeypatch, fixture_url, "app_pages/beds.py", scope="collaborative:IMPACT",
                  **{"from": "2024-03-01", "to": "2024-03-10"})
     assert not at.exception and errors(at) == []
     shown = {m.label: m.value for m in at.metric}
@@ -399,15 +399,15 @@ def test_page_figures_match_hand_worked_answers(monkeypatch, fixture_url):
 
 
 def test_filters_come_from_the_address(monkeypatch, world_url):
-    at = run_app(monkeypatch, world_url, "pages/views/beds.py", scope="collaborative:IMPACT", beds_gender="female")
+    at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="collaborative:IMPACT", beds_gender="female")
     assert not at.exception
     assert [p["unit_code"] for p in _deck_units(at)] == ["U1", "U9"]  # W2 and W10 are the women's wards
-    at = run_app(monkeypatch, world_url, "pages/views/beds.py", scope="collaborative:IMPACT", beds_gender="martian")
+    at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="collaborative:IMPACT", beds_gender="martian")
     assert not at.exception and any("Ignoring unknown filter" in w.value for w in at.warning)
 
 
 def test_page_refuses_a_scope_outside_the_role(monkeypatch, fixture_url):
-    at = run_app(monkeypatch, fixture_url, "pages/views/beds.py", scope="national")
+    at = run_app(monkeypatch, fixture_url, "app_pages/beds.py", scope="national")
     assert not at.exception and errors(at) == []
     # the app shows the viewer's home instead (ui/context.py: a warning on the first run, the address
     # rewritten); the page's data_access calls check the scope again (test_access_is_checked)

@@ -225,7 +225,7 @@ def test_finance_roles_match_access():
 
 # --------------------------------------------------------------------------- the page (AppTest)
 
-PAGE = "pages/views/finance.py"
+PAGE = "app_pages/finance.py"
 P1 = {"from": "2024-03-01", "to": "2024-03-10"}
 
 

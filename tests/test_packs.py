@@ -58,7 +58,7 @@ def fixture_url(tmp_path_factory):
 
 
 def test_pack_page_shows_the_boards_figures(monkeypatch, fixture_url):
-    at = run_app(monkeypatch, fixture_url, "pages/views/packs.py", scope="collaborative:IMPACT",
+    at = run_app(monkeypatch, fixture_url, "app_pages/packs.py", scope="collaborative:IMPACT",
                  **{"from": "2024-03-01", "to": "2024-03-10", "forum": "F1"})
     assert not at.exception
     assert at.header[0].value == "Provider Collaboration Board"
@@ -68,6 +68,6 @@ def test_pack_page_shows_the_boards_figures(monkeypatch, fixture_url):
 
 
 def test_unknown_forum_in_url_falls_back_with_a_message(monkeypatch, fixture_url):
-    at = run_app(monkeypatch, fixture_url, "pages/views/packs.py", scope="collaborative:IMPACT", forum="NOPE")
+    at = run_app(monkeypatch, fixture_url, "app_pages/packs.py", scope="collaborative:IMPACT", forum="NOPE")
     assert not at.exception
     assert any("not one of this scope's forums" in w.value for w in at.warning)

@@ -272,7 +272,7 @@ def _page(monkeypatch, url, scope, **env):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     period = {"from": "2024-03-01", "to": "2024-03-10"}
-    return run_app(monkeypatch, url, "pages/views/quality.py", scope=scope, **period)
+    return run_app(monkeypatch, url, "app_pages/quality.py", scope=scope, **period)
 
 
 def test_page_summary_table_has_one_row_per_kpi_with_known_values(monkeypatch, fixture_url):

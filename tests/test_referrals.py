@@ -400,7 +400,7 @@ def test_monthly_medians_and_xmr(trend_engine):
 
 # ---- the page (AppTest) -------------------------------------------------------------------------------------
 
-PAGE = "pages/views/referrals.py"
+PAGE = "app_pages/referrals.py"
 PERIOD = {"from": "2024-03-01", "to": "2024-03-10"}
 
 

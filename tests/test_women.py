@@ -337,7 +337,7 @@ def fixture_url(tmp_path_factory):
     return build_duckdb_file(tmp_path_factory.mktemp("women_pages") / "fixture.duckdb", build_fixture)
 
 
-PAGE = "pages/views/women.py"
+PAGE = "app_pages/women.py"
 PERIOD = {"from": "2024-03-01", "to": "2024-03-10"}
 
 

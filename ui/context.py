@@ -152,4 +152,4 @@ def home_names(url: str, engine: sa.Engine, viewer: Viewer) -> dict[str, str]:
 
 
 def scope_title(scope: Scope) -> str:
-    return scope.name if scope.level == "national" else f"{LEVEL_LABELS[scope.level]}: {scope.name}"
+    return scope.name if scope.level == "national" else f"{scope.name} — {LEVEL_LABELS[scope.level].lower()}"

@@ -6,16 +6,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (section, file, title, icon)
 PAGES = [
-    ("Overview", "pages/views/overview.py", "Overview", ":material/dashboard:"),
-    ("Beds", "pages/views/beds.py", "Bed occupancy", ":material/bed:"),
-    ("Access", "pages/views/referrals.py", "Referrals to admission", ":material/timeline:"),
-    ("Money", "pages/views/finance.py", "Budget and spend", ":material/payments:"),
-    ("Pathways", "pages/views/women.py", "Women's pathway", ":material/diversity_3:"),
-    ("Quality", "pages/views/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
-    ("Governance", "pages/views/packs.py", "Meeting packs", ":material/groups:"),
-    ("Governance", "pages/views/audit.py", "Audit trail", ":material/policy:"),
+    ("Overview", "app_pages/overview.py", "Overview", ":material/dashboard:"),
+    ("Beds", "app_pages/beds.py", "Bed occupancy", ":material/bed:"),
+    ("Access", "app_pages/referrals.py", "Referrals to admission", ":material/timeline:"),
+    ("Money", "app_pages/finance.py", "Budget and spend", ":material/payments:"),
+    ("Pathways", "app_pages/women.py", "Women's pathway", ":material/diversity_3:"),
+    ("Quality", "app_pages/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
+    ("Governance", "app_pages/packs.py", "Meeting packs", ":material/groups:"),
+    ("Governance", "app_pages/audit.py", "Audit trail", ":material/policy:"),
 ]
-DEFAULT_PAGE = "pages/views/overview.py"
+DEFAULT_PAGE = "app_pages/overview.py"
 
 
 def available_pages() -> list[tuple[str, str, str, str]]:
