@@ -114,28 +114,42 @@ def _in_period(start: dt.date, end: dt.date):
     return calendar.c.date.between(_date(start), _date(end))
 
 
+def _overlapping(table, start: dt.date, end: dt.date) -> sa.Subquery:
+    """Rows of a stay-like table (start_date, end_date) that overlap [start, end]: the range join then has few rows."""
+    return sa.select(table).where(
+        table.c.start_date <= _date(end), sa.or_(table.c.end_date.is_(None), table.c.end_date > _date(start))
+    ).subquery(f"{table.name}_in_period")
+
+
+def _period_days(start: dt.date, end: dt.date) -> sa.Subquery:
+    return sa.select(calendar.c.date).where(_in_period(start, end)).subquery("days")
+
+
 def _daily_bed_days(conn, level, code, start, end) -> pd.DataFrame:
-    day = calendar.c.date
-    joins = (calendar.join(ward_stay, _census_join(day, ward_stay.c.start_date, ward_stay.c.end_date))
-             .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
+    days, stays = _period_days(start, end), _overlapping(ward_stay, start, end)
+    day = days.c.date
+    joins = (days.join(stays, _census_join(day, stays.c.start_date, stays.c.end_date))
+             .join(ward, ward.c.ward_code == stays.c.ward_code)
              .join(unit, unit.c.unit_code == ward.c.unit_code)
              .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
     query = (sa.select(day.label("date"), ward.c.security_level, sa.func.count().label("obd"))
-             .select_from(joins).where(_in_period(start, end), ward_filter(level, code))
+             .select_from(joins).where(ward_filter(level, code))
              .group_by(day, ward.c.security_level))
     return _frame(conn, query)
 
 
 def _daily_leave_days(conn, level, code, start, end) -> pd.DataFrame:
-    day = calendar.c.date
-    joins = (calendar.join(leave_episode, _census_join(day, leave_episode.c.start_date, leave_episode.c.end_date))
-             .join(ward_stay, sa.and_(ward_stay.c.ward_stay_id == leave_episode.c.ward_stay_id,
-                                      _census_join(day, ward_stay.c.start_date, ward_stay.c.end_date)))
-             .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
+    days, stays, leave = _period_days(start, end), _overlapping(ward_stay, start, end), \
+        _overlapping(leave_episode, start, end)
+    day = days.c.date
+    joins = (days.join(leave, _census_join(day, leave.c.start_date, leave.c.end_date))
+             .join(stays, sa.and_(stays.c.ward_stay_id == leave.c.ward_stay_id,
+                                  _census_join(day, stays.c.start_date, stays.c.end_date)))
+             .join(ward, ward.c.ward_code == stays.c.ward_code)
              .join(unit, unit.c.unit_code == ward.c.unit_code)
              .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
     query = (sa.select(day.label("date"), ward.c.security_level, sa.func.count().label("leave_days"))
-             .select_from(joins).where(_in_period(start, end), ward_filter(level, code))
+             .select_from(joins).where(ward_filter(level, code))
              .group_by(day, ward.c.security_level))
     return _frame(conn, query)
 
@@ -187,15 +201,19 @@ def daily_out_of_area(conn, viewer, level, code, start: dt.date, end: dt.date) -
     """Per date: the scope's patients' bed days (home patients at region/collaborative/national level),
     out-of-area bed days, and distinct patients out of area (midnight census)."""
     access.require_scope(conn, viewer, level, code)
-    facts = stay_facts()
-    day = calendar.c.date
+    all_facts = stay_facts()
+    facts = (sa.select(all_facts).where(all_facts.c.start_date <= _date(end),
+                                        sa.or_(all_facts.c.end_date.is_(None), all_facts.c.end_date > _date(start)),
+                                        facts_filter(all_facts, level, code, follow="home"))
+             .subquery("facts_in_period"))
+    days = _period_days(start, end)
+    day = days.c.date
     ooa = facts.c.out_of_area == 1
     query = (
         sa.select(day.label("date"), sa.func.count().label("bed_days"),
                   sa.func.sum(facts.c.out_of_area).label("out_of_area_days"),
                   sa.func.count(sa.distinct(sa.case((ooa, facts.c.patient_id)))).label("out_of_area_patients"))
-        .select_from(calendar.join(facts, _census_join(day, facts.c.start_date, facts.c.end_date)))
-        .where(_in_period(start, end), facts_filter(facts, level, code, follow="home"))
+        .select_from(days.join(facts, _census_join(day, facts.c.start_date, facts.c.end_date)))
         .group_by(day).order_by(day)
     )
     out = _frame(conn, query)
