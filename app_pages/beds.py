@@ -180,7 +180,7 @@ def draw_map(wards: pd.DataFrame) -> None:
     event = st.pydeck_chart(view.deck(units, flows, state), on_select="rerun", selection_mode="single-object",
                             key=f"beds_map_{ctx.scope.key}", height=520,
                             alt=f"Map of {len(units)} units coloured by current bed occupancy")
-    st.markdown(view.legend_markdown(flows is not None), unsafe_allow_html=True)
+    st.markdown(view.legend_markdown(flows is not None))
     st.caption("Circles are sized by commissioned beds. Click a unit to see it on its own.")
     picked = (event.selection.get("objects") or {}).get("units") if event else None
     if picked and picked[0].get("unit_code") and (level, code) != ("unit", picked[0]["unit_code"]):

@@ -268,8 +268,9 @@ def trend_section() -> None:
         return
     st.altair_chart(spc_chart(frame, f"{label} (XmR chart)", "Median days"), width="stretch")
     icon = variation_icon(frame, "down")
-    st.markdown(f"{icon_svg(icon, 28)} {ICON_LABELS[icon]} (latest month; lower is better).",
-                unsafe_allow_html=True)
+    left, right = st.columns([1, 20], vertical_alignment="center")
+    left.image(icon_svg(icon, 28), width=28)
+    right.markdown(f"{ICON_LABELS[icon]} (latest month; lower is better).")
     notes = [f"The {len(months)} months to {ctx.end:%b %Y}; the last month may be incomplete. Mean and process "
              "limits from the first 12 months with admissions (trial limits before that)."]
     if frame["suppressed"].any():

@@ -11,10 +11,16 @@ TIMEOUT = 120
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def run_app(monkeypatch, database_url: str, page: str | None = None, **params) -> AppTest:
-    """Run app.py (and then `page`, if given) with query parameters; returns the finished AppTest."""
+def run_app(monkeypatch, database_url: str, page: str | None = None, secrets: dict | None = None,
+            user: dict | None = None, **params) -> AppTest:
+    """Run app.py (and then `page`, if given) with query parameters, optional secrets and signed-in user;
+    returns the finished AppTest."""
     monkeypatch.setenv("PCD_DATABASE_URL", database_url)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    if user is not None:
+        at.user = user
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

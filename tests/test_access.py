@@ -230,27 +230,13 @@ def app_url(tmp_path_factory):
 
 
 def _run(monkeypatch, url, role=None, home=None, secrets=None, user=None, page=None, **params):
-    from streamlit.testing.v1 import AppTest
+    from tests.apptest import run_app
 
-    from tests.apptest import APP, TIMEOUT
-
-    monkeypatch.setenv("PCD_DATABASE_URL", url)
     if role:
         monkeypatch.setenv("PCD_LOCAL_ROLE", role)
     if home:
         monkeypatch.setenv("PCD_LOCAL_SCOPE", home)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (secrets or {}).items():
-        at.secrets[key] = value
-    if user is not None:
-        at.user = user
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
+    return run_app(monkeypatch, url, page, secrets=secrets, user=user, **params)
 
 
 def _text(at) -> str:

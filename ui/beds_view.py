@@ -108,13 +108,16 @@ def deck(units: pd.DataFrame, flows: pd.DataFrame | None, view: dict) -> pdk.Dec
                                                         "fontSize": "13px"}})
 
 
+# Legend swatches in Streamlit's own coloured markdown (no HTML), nearest to each map colour.
+SWATCHES = {"under_85": ":green[●]", "85_to_95": ":orange[●]", "over_95": ":red[●]", "no_report": ":gray[●]",
+            "suppressed": ":gray[○]"}
+
+
 def legend_markdown(with_flows: bool) -> str:
-    swatch = "<span style='display:inline-block;width:12px;height:12px;border-radius:6px;background:rgb{}'></span>"
-    parts = [f"{swatch.format(rgb)} {text}" for text, rgb in BUCKETS.values()]
+    parts = [f"{SWATCHES[key]} {text}" for key, (text, _) in BUCKETS.items()]
     if with_flows:
-        parts += ["<span style='color:#005EB8'>━</span> home patients in area",
-                  "<span style='color:#AE2573'>━</span> out of area"]
-    return " &nbsp; ".join(parts)
+        parts += [":blue[━] arcs: home patients in area", ":violet[━] arcs: out of area"]
+    return " · ".join(parts)
 
 
 def occupancy_chart(series: pd.DataFrame, column: str, title: str) -> alt.LayerChart:
