@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
-from data_access.demo import build_demo, main
+from demo import build_demo, main
 from tests.databases import empty_database
 
 END = date(2026, 11, 24)

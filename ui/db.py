@@ -44,7 +44,7 @@ def ensure_demo_database() -> None:
     with _build_lock:
         if path.exists():
             return
-        from data_access.demo import build_demo
+        from demo import build_demo
 
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".building")

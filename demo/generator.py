@@ -1,6 +1,6 @@
 """Deterministic synthetic demonstration data for every table of the reporting schema.
 
-    python -m data_access.demo --scale region|national --url URL [--seed 42] [--end-date YYYY-MM-DD]
+    python -m demo --scale region|national --url URL [--seed 42] [--end-date YYYY-MM-DD]
 
 `build_demo(engine, ...)` creates the schema and fills every table (except audit_log)
 with synthetic, pseudonymised data calibrated against published figures (see
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from data_access import schema
 from data_access.bulk import insert_frame
-from data_access.demo_reference import Reference, reference
+from demo.reference import Reference, reference
 
 A, C, E, P = "adult_secure", "camhs", "adult_eating_disorders", "perinatal"
 SCALES = {"region": 6, "national": 10}  # financial years of history
@@ -1804,7 +1804,7 @@ def _bar(fraction: float, message: str) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data_access.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="region")
     parser.add_argument("--url", required=True, help="SQLAlchemy URL, e.g. duckdb:///data/demo.duckdb")
     parser.add_argument("--seed", type=int, default=42)

@@ -1,0 +1,5 @@
+import sys
+
+from demo.generator import main
+
+sys.exit(main())
