@@ -6,6 +6,7 @@ from data_access.access import AccessDenied
 from metrics.catalogue import KPIS
 from metrics.packs import known_and_unknown, pack_table
 from ui import cached, cached_packs, period
+from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.formatting import format_value
@@ -13,7 +14,7 @@ from ui.tiles import tiles
 
 ctx = current()
 st.title("Meeting packs")
-st.caption(f"{scope_title(ctx.scope)} · {period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
+st.caption(f"{plain(scope_title(ctx.scope))} · {period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 
 def scope_collaborative() -> str | None:
@@ -44,13 +45,13 @@ st.query_params["forum"] = forum_id
 kpi_ids, chain = cached_packs.forum_detail(ctx.engine, ctx.url, forum_id)
 known, unknown = known_and_unknown(kpi_ids)
 
-st.header(names[forum_id])
-st.caption("Escalates to: " + (" → ".join(chain) if chain else "nobody (top of the structure)"))
+st.header(plain(names[forum_id]))
+st.caption("Escalates to: " + (" → ".join(plain(c) for c in chain) if chain else "nobody (top of the structure)"))
 reporting = forums[forums["parent_forum_id"] == forum_id]["name"].tolist()
 if reporting:
-    st.caption("Reports to this forum: " + ", ".join(reporting))
+    st.caption("Reports to this forum: " + ", ".join(plain(r) for r in reporting))
 if unknown:
-    st.warning("This forum lists KPIs the catalogue does not define: " + ", ".join(unknown))
+    st.warning("This forum lists KPIs the catalogue does not define: " + ", ".join(plain(u) for u in unknown))
 if not known:
     st.info("No KPIs are assigned to this forum (forum_kpi).")
     st.stop()

@@ -12,6 +12,7 @@ from metrics.disclosure import SUPPRESSED
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart
 from ui import cached, cached_quality, period
+from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.formatting import excel_format, format_value
@@ -24,7 +25,7 @@ VERDICT_LABELS = {"improvement": "Better than expected", "concern": "Worse than 
 
 ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
-st.title(f"Quality: {scope_title(ctx.scope)}")
+st.title(f"Quality: {plain(scope_title(ctx.scope))}")
 first = mq.series_start(ctx.start, ctx.end)
 st.caption(f"Monthly statistical process control charts (NHS Making Data Count), {first:%b %Y} to "
            f"{ctx.end:%b %Y} (the last month runs to {ctx.end:%d %b %Y}) · compare: "
@@ -159,10 +160,10 @@ def draw_compare() -> None:
     if level == "ward":
         return
     child_level = CHILD_LEVEL[level]
-    st.subheader(f"Compare {LEVEL_LABELS[child_level].lower()}s in {ctx.scope.name}")
-    st.caption(f"{period.describe(ctx.start, ctx.end)}. Ranked best first; grey bands are funnel-plot limits around "
-               f"{ctx.scope.name}'s own rate for each one's size (dark 95%, light 99.8%), so small units are judged "
-               "fairly.")
+    st.subheader(f"Compare {LEVEL_LABELS[child_level].lower()}s in {plain(ctx.scope.name)}")
+    st.caption(f"{period.describe(ctx.start, ctx.end)}. Ranked best first; grey bands are funnel-plot limits "
+               f"around {plain(ctx.scope.name)}'s own rate for each one's size (dark 95%, light 99.8%), so small "
+               "units are judged fairly.")
     kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
                           key="quality_compare_kpi")
     kpi = mq.quality_kpi(kpi_id)
@@ -170,7 +171,7 @@ def draw_compare() -> None:
     if table.empty:
         st.info("Nothing below this level.")
         return
-    st.metric(f"{ctx.scope.name}", format_value(kpi.kind, centre["shown"], centre["suppressed"]))
+    st.metric(plain(ctx.scope.name), format_value(kpi.kind, centre["shown"], centre["suppressed"]))
     if not mq.has_funnel(kpi_id):
         st.caption("No funnel limits for this measure (not a count of events or people); ranked only.")
     elif centre["suppressed"]:
@@ -180,7 +181,7 @@ def draw_compare() -> None:
         st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch", height=max(80, 34 * shown) + 110)
     hidden = table[table["suppressed"]]["name"].tolist()
     if hidden:
-        st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(hidden)}.")
+        st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(plain(h) for h in hidden)}.")
 
 
 def draw_export() -> None:

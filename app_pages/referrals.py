@@ -19,6 +19,7 @@ from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
 from ui import cached_referrals as cr
 from ui import period
+from ui.auth import plain as md_text
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download_excel
@@ -40,7 +41,7 @@ viewer, vkey = ctx.viewer, cr.viewer_key(ctx.viewer)
 targets = dict(ctx.targets) or dict(ASSESSMENT_TARGET_DAYS)
 base_args = (ctx.engine, ctx.url, viewer, vkey, level, code)
 
-st.title(f"Referrals to admission: {scope_title(ctx.scope)}")
+st.title(f"Referrals to admission: {md_text(scope_title(ctx.scope))}")
 st.caption(f"{period.describe(ctx.start, ctx.end)} · waiting list as of {ctx.end:%d %b %Y} · "
            f"disclosure rule: {ctx.rule}")
 if level in ("provider", "unit", "ward"):
@@ -50,8 +51,8 @@ if level in ("provider", "unit", "ward"):
 try:
     agg = cr.stage_aggregates(*base_args, ctx.start, ctx.end, ctx.targets)
 except AccessDenied:
-    st.info(f"Referrals for {ctx.scope.name} are outside what your role covers. Choose an organisation your role "
-            "covers in the sidebar.", icon=":material/lock:")
+    st.info(f"Referrals for {md_text(ctx.scope.name)} are outside what your role covers. Choose an organisation "
+            "your role covers in the sidebar.", icon=":material/lock:")
     st.stop()
 
 patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from data_access.schema import collaborative, collaborative_member, unit, ward
+from data_access.schema import collaborative, collaborative_member, finance_ledger, unit, ward
 from data_access.scope import LEVEL_LABELS, LEVELS, ScopeError, parse_key, ward_filter
 
 ROLES = ("national", "commissioner", "lead_provider", "provider", "crg", "viewer")
@@ -215,11 +215,45 @@ def finance_providers(viewer: Viewer | None) -> tuple[str, ...] | None:
     return tuple(parse_key(k)[1] for k in viewer.home if k.startswith("provider:"))
 
 
+def finance_collaboratives(viewer: Viewer | None):
+    """SELECT of the collaborative ids whose ledger lines the viewer may see; None = every collaborative.
+
+    A lead provider sees its own collaboratives' lines, a commissioner those of its region(s), so at a
+    provider shared with other collaboratives (NQ1 in IMPACT and CAMHS) their lines stay out."""
+    if viewer is None or viewer.role not in ("lead_provider", "commissioner") or "national" in viewer.home:
+        return None
+    homes = [parse_key(h) for h in viewer.home]
+    collabs = [c for lvl, c in homes if lvl == "collaborative"]
+    regions = [c for lvl, c in homes if lvl == "region"]
+    return sa.select(collaborative.c.collaborative_id).where(
+        sa.or_(sa.false(), collaborative.c.collaborative_id.in_(collabs), collaborative.c.region_code.in_(regions)))
+
+
+def finance_lines(viewer: Viewer | None, collab_column, provider_column):
+    """WHERE part: only the finance lines (ledger, risk share, bed days) the viewer may see."""
+    parts = []
+    own = finance_providers(viewer)
+    if own is not None:
+        parts.append(provider_column.in_(own) if own else sa.false())
+    collabs = finance_collaboratives(viewer)
+    if collabs is not None:
+        parts.append(collab_column.in_(collabs))
+    return sa.and_(sa.true(), *parts)
+
+
 def finance_visible(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> bool:
     """May the viewer see finance figures for this node? A provider sees other providers' totals only
-    summed into a collaborative, region or England, never one provider's (or its units') figures."""
+    summed into a collaborative, region or England, never one provider's (or its units') figures. A lead
+    provider or commissioner sees a provider's totals only when all its ledger lines are within its homes
+    (elsewhere the finance page shows its own collaboratives' lines of that provider)."""
     if not finance_allowed(viewer):
         return False
+    collabs = finance_collaboratives(viewer)
+    if collabs is not None and level == "provider":
+        f = finance_ledger
+        outside = conn.execute(sa.select(sa.func.count()).select_from(f).where(
+            f.c.provider_code == code, f.c.collaborative_id.not_in(collabs))).scalar()
+        return not outside
     own = finance_providers(viewer)
     if own is None or level in ("national", "region", "collaborative"):
         return True
