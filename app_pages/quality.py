@@ -1,6 +1,8 @@
 """Quality for the Clinical Reference Group: SPC summary table (Making Data Count), charts and a
 funnel comparison of the scope's children. Layout and charts only: figures from metrics/quality.py."""
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -8,7 +10,7 @@ import streamlit as st
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
-from metrics.disclosure import SUPPRESSED
+from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart
 from ui import cached, cached_quality, period
@@ -39,7 +41,26 @@ except AccessDenied as denied:
     st.stop()
 
 bands = cached.thresholds(ctx.engine, ctx.url, code if level == "collaborative" else None)
-rebase: dict = st.session_state.setdefault(REBASE_KEY, {})
+
+
+def clean_state() -> dict:
+    """The page's own session state with anything else dropped (a value put there must not crash the page):
+    rebase dates are month starts per known KPI; the selected KPI is a known one."""
+    raw = st.session_state.get(REBASE_KEY)
+    clean = {}
+    for kpi_id, dates in (raw.items() if isinstance(raw, dict) else ()):
+        if isinstance(kpi_id, str) and kpi_id in mq.QUALITY_IDS and isinstance(dates, (tuple, list)):
+            months = {d for d in dates if type(d) is dt.date and d.day == 1}
+            if months:
+                clean[kpi_id] = tuple(sorted(months))
+    st.session_state[REBASE_KEY] = clean
+    selected = st.session_state.get(SELECTED_KEY)
+    if not (isinstance(selected, str) and selected in mq.QUALITY_IDS):
+        st.session_state.pop(SELECTED_KEY, None)
+    return clean
+
+
+rebase: dict = clean_state()
 long = mq.monthly_long(monthly, ctx.rule, level)
 summary = mq.summary_table(long, bands, rebase)
 
@@ -129,7 +150,8 @@ def draw_chart(kpi_id: str) -> None:
 
 
 def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
-    data = table[table["shown"].notna()].copy()
+    data = chart_data(table[table["shown"].notna()], ["name", "shown", "lower95", "upper95", "lower998", "upper998",
+                                                      "position", "verdict"])
     data["colour"] = data["verdict"].map(VERDICT_LABELS)
     order = list(data["name"])
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
@@ -152,7 +174,7 @@ def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
         tooltip=tooltip))
     if centre is not None:
         layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color="#003087", strokeDash=[6, 3]).encode(
-            x="c:Q", tooltip=[alt.Tooltip("c:Q", title=f"{ctx.scope.name}", format=fmt)]))
+            x="c:Q", tooltip=[alt.Tooltip("c:Q", title=ctx.scope.name, format=fmt)]))
     return alt.layer(*layers).properties(height=max(80, 34 * len(data)), width="container")
 
 

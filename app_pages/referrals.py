@@ -14,7 +14,7 @@ from data_access.referrals import AGE_BANDS
 from data_access.scope import LEVEL_LABELS
 from metrics import referrals as m
 from metrics.catalogue import KPIS
-from metrics.disclosure import SUPPRESSED
+from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
 from ui import cached_referrals as cr
@@ -98,7 +98,7 @@ def funnel_section() -> None:
         st.info(f"Every step of the funnel is a small number, suppressed ({SUPPRESSED}) under the disclosure rule.")
         funnel_breakdown()
         return
-    bars = alt.Chart(steps).encode(
+    bars = alt.Chart(chart_data(steps, ["label", "shown", "text"])).encode(
         y=alt.Y("label:N", sort=list(steps["label"]), title=None),
         x=alt.X("shown:Q", title="Referrals", axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Referrals")])
@@ -207,7 +207,7 @@ def outcome_bands_view() -> None:
                 "No referrals were open in this period.")
         return
     domain = [o for o in OUTCOME_COLOURS if o in set(visible["outcome_label"])]
-    chart = alt.Chart(visible).mark_bar().encode(
+    chart = alt.Chart(chart_data(visible, ["band", "referrals", "outcome_label"])).mark_bar().encode(
         x=alt.X("band:N", title="Days from referral", scale=alt.Scale(domain=BANDS), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("referrals:Q", title="Referrals"),
         color=alt.Color("outcome_label:N", title="Outcome", legend=alt.Legend(orient="top"),

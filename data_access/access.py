@@ -195,6 +195,38 @@ def visible_wards(viewer: Viewer | None):
     return select.where(sa.or_(*[ward_filter(*parse_key(h)) for h in viewer.home]))
 
 
+def ward_rows(viewer: Viewer | None, ward_column):
+    """WHERE part for a row set with one row per ward, unit or locality-ward pair: only the wards within the
+    viewer's aggregate scope (rows of wards other collaboratives commission never leave the database)."""
+    wards = visible_wards(viewer)
+    return sa.true() if wards is None else ward_column.in_(wards)
+
+
+def unit_rows(viewer: Viewer | None, unit_column):
+    """WHERE part for a row set with one row per unit: units with at least one ward the viewer may see."""
+    wards = visible_wards(viewer)
+    if wards is None:
+        return sa.true()
+    return unit_column.in_(sa.select(ward.c.unit_code).where(ward.c.ward_code.in_(wards)))
+
+
+def visible_children(conn: sa.Connection, viewer: Viewer | None, kids: list) -> list:
+    """The child nodes (Scope objects) the viewer may see, for tables, funnels and charts of children."""
+    if viewer is None:
+        return list(kids)
+    return [k for k in kids if can_see(conn, viewer, k.level, k.code)]
+
+
+PLACEMENT_ALL_ROLES = ("national", "commissioner", "lead_provider", "provider")  # place patients: see all beds
+
+
+def placement_wards(viewer: Viewer | None, ward_column):
+    """WHERE part for the placement finder: every ward for roles that place patients, else the role's wards."""
+    if viewer is None or viewer.role in PLACEMENT_ALL_ROLES:
+        return sa.true()
+    return ward_rows(viewer, ward_column)
+
+
 def rule_for(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> str:
     """The disclosure rule for this viewer at this node: exact figures (`none`) only with patient-level access."""
     if viewer is None:

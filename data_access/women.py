@@ -137,6 +137,7 @@ def child_indicators(conn, viewer, level: str, code: str | None, end: dt.date) -
     """([(code, name)] of the node's children, raw aggregates per (child code, sex)), one grouped query each."""
     access.require_scope(conn, viewer, level, code)
     kids = [] if level == "ward" else children(conn, resolve(conn, level, code))
+    kids = access.visible_children(conn, viewer, kids)
     if not kids:
         return [], pd.DataFrame(columns=["code", "sex"])
     codes = tuple(k.code for k in kids)

@@ -334,10 +334,12 @@ def test_unit_summary_buckets(world_engine):
                                          "U9": "under_85"}
     assert units.loc["U1", "occupancy_pct"] == pytest.approx(100.0)
     assert units.loc["U9", ["commissioned", "occupied", "available"]].tolist() == [14, 5, 9]
-    # MHSDS rule: counts under 5 suppressed, so U5's 2 of 3 is suppressed; U6's 9 of 10 is shown (rounded 10)
+    # MHSDS rule: counts under 5 suppressed, so U5's 2 of 3 is suppressed; U6's 9 of 10 leaves 1 available,
+    # suppressed, and with it occupied and the occupancy % (10 − 9 would recover it: issue 11, defect 4)
     shown = mb.disclosed_beds(mb.unit_summary(wards), "mhsds", "collaborative").set_index("unit_code")
-    assert shown.loc["U5", "bucket"] == "suppressed" and shown.loc["U6", "bucket"] == "85_to_95"
-    assert shown.loc["U6", "occupied"] == 10
+    assert shown.loc["U5", "bucket"] == "suppressed" and shown.loc["U6", "bucket"] == "suppressed"
+    assert shown.loc["U6", ["occupied", "available", "occupancy_pct"]].isna().all()
+    assert shown.loc["U9", "occupied"] == 5 and shown.loc["U9", "bucket"] != "suppressed"
 
 
 # ---------------------------------------------------------------- the page (AppTest)
