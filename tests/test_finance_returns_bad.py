@@ -266,16 +266,7 @@ def test_blank_first_row_is_skipped_not_called_empty(empty_engine):
 
 
 def _blank_first() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    sheet.append([None] * len(COLUMNS))
-    sheet.append(COLUMNS)
-    for row in GOOD:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook([[None] * len(COLUMNS), COLUMNS, *GOOD], header=None)
 
 
 def _february(engine):

@@ -99,21 +99,21 @@ def resolve_scope(url: str, engine: sa.Engine, viewer: Viewer | None = None) -> 
     try:
         level, code = parse_key(key)
     except ScopeError as error:
-        return _fall_back(url, engine, viewer, f"{plain(error)} Showing {{home}} instead.")
+        return _fall_back(url, engine, viewer, plain(error))
     try:
         scope, parents = cached.resolve_scope(engine, url, level, code)
     except ScopeError as error:
         if viewer is not None and viewer.role not in access.ALL_SCOPES_ROLES:
             return _refuse(url, engine, viewer, key)  # the same words as a node outside the role: no probing
-        return _fall_back(url, engine, viewer, f"{plain(error)} Showing {{home}} instead.")
+        return _fall_back(url, engine, viewer, plain(error))
     if viewer is None or cached.scope_access(engine, url, viewer.policy, level, code)["see"]:
         return scope, _visible_parents(url, engine, viewer, parents)
     return _refuse(url, engine, viewer, scope.key)
 
 
-def _fall_back(url: str, engine: sa.Engine, viewer: Viewer | None, message: str) -> tuple[Scope, list]:
+def _fall_back(url: str, engine: sa.Engine, viewer: Viewer | None, problem: str) -> tuple[Scope, list]:
     home, home_parents = _home(url, engine, viewer)
-    st.error(message.format(home=_scope_name(home)), icon=":material/error:")
+    st.error(f"{problem} Showing {_scope_name(home)} instead.", icon=":material/error:")
     st.query_params["scope"] = home.key
     return home, _visible_parents(url, engine, viewer, home_parents)
 
