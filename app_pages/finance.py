@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_access import access
 from data_access.finance import FINANCE_LEVELS, NotApplicable
-from data_access.finance_import import XLSX_MIME, fy_months, import_allowed, load_finance_return
+from data_access.finance_import import XLSX_MIME, fy_months, load_finance_return
 from data_access.kpi_queries import financial_year
 from data_access.scope import LEVEL_LABELS
 from metrics import finance as fm
@@ -51,7 +51,7 @@ def guard(ctx) -> bool:
                 "and the ledger are held by collaboratives and their providers. Choose a provider, a "
                 "collaborative, a region or England in the sidebar.", icon=":material/info:")
         return False
-    if not access.finance_allowed(ctx.viewer):
+    if not access.allowed(ctx.viewer, "see finance"):
         st.info("Your role does not include finance. Ask the lead provider's finance team for the "
                 "collaborative's budget report.", icon=":material/lock:")
         return False
@@ -269,7 +269,7 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
 
 
 def import_section(ctx, fy_label: str) -> None:
-    if not import_allowed(ctx.viewer):
+    if not access.allowed(ctx.viewer, "import"):
         return
     collabs = cf.importable(ctx.engine, ctx.url, ctx.viewer, cf.viewer_key(ctx.viewer))
     if not collabs:

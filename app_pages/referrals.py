@@ -18,7 +18,7 @@ from metrics.disclosure import SUPPRESSED
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
 from ui import cached_referrals as cr
-from ui import period
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download_excel
@@ -54,7 +54,7 @@ except AccessDenied:
             "covers in the sidebar.", icon=":material/lock:")
     st.stop()
 
-patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code)
+patient_level = viewer is None or cached.scope_access(ctx.engine, ctx.url, viewer.policy, level, code)["patient_level"]
 tiles(m.tiles_frame(agg, ctx.rule, level), per_row=3)
 st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Health Act 2025 (s.47A) 28-day "
            "transfer period, for prison referrals admitted in the period. Assessment targets (settings): "

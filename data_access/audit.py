@@ -76,8 +76,7 @@ def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end:
     the organisations it may see (access.visible_keys, or `keys` when the caller has them already).
     Other roles: AccessDenied.
     """
-    if not access.audit_allowed(viewer):
-        raise access.AccessDenied("Your role does not include the audit trail.")
+    access.require(viewer, "read audit")
     a = audit_log
     where = [a.c.at >= sa.literal(dt.datetime.combine(start, dt.time()), sa.DateTime),
              a.c.at < sa.literal(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), sa.DateTime)]

@@ -6,7 +6,7 @@
   checks every row, and either replaces the ledger rows of each (collaborative, month) in the file
   in ONE transaction, or loads nothing and returns each problem with its row and column. Every
   attempt is written to `load_log` (feed `finance`) and `audit_log`.
-Only the roles in IMPORT_ROLES (and trusted callers, viewer None) may import.
+Only roles allowed "import" (access.allowed; and trusted callers, viewer None) may import.
 """
 
 import datetime as dt
@@ -34,7 +34,6 @@ from data_access.schema import (
     provider,
 )
 
-IMPORT_ROLES = ("lead_provider", "national")
 COLUMNS = ["collaborative_id", "month_start", "category", "provider_code", "budget_gbp", "actual_gbp",
            "forecast_gbp"]
 REQUIRED = {"collaborative_id", "month_start", "category", "budget_gbp", "forecast_gbp"}
@@ -70,10 +69,6 @@ class Rejected(ValueError):
     """The file as a whole cannot be read as a finance return."""
 
 
-def import_allowed(viewer) -> bool:
-    return viewer is None or viewer.role in IMPORT_ROLES
-
-
 def fy_bounds(fy_label: str) -> tuple[dt.date, dt.date]:
     """'2023/24' -> (1 April 2023, 31 March 2024)."""
     try:
@@ -90,13 +85,11 @@ def fy_months(fy_label: str) -> list[dt.date]:
 
 def importable_collaboratives(conn, viewer) -> list[tuple[str, str]]:
     """(id, name) of the collaboratives this viewer may load a return for."""
-    if not import_allowed(viewer):
+    if not access.allowed(viewer, "import"):
         return []
     rows = conn.execute(sa.select(collaborative.c.collaborative_id, collaborative.c.name)
                         .order_by(collaborative.c.name)).all()
-    if viewer is None or viewer.role == "national":
-        return [tuple(r) for r in rows]
-    return [tuple(r) for r in rows if access.can_see(conn, viewer, "collaborative", r[0])]
+    return [tuple(r) for r in rows if access.allowed(viewer, "import", ("collaborative", r[0]), conn)]
 
 
 def _members(conn, collab_ids) -> dict[str, list[str]]:
@@ -432,7 +425,7 @@ def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, f
                         max_bytes: int) -> ImportResult:
     """Validate the upload and load it all in one transaction, or load nothing; always logged."""
     source = filename or "upload"
-    if not import_allowed(viewer):
+    if not access.allowed(viewer, "import"):
         _reject(engine, viewer, source, f"Refused: the role '{viewer.role}' may not import finance.", [])
         raise access.AccessDenied("Only lead providers and national users may import the finance return.")
     try:

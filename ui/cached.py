@@ -85,8 +85,8 @@ def _child_table(_engine: sa.Engine, url: str, level: str, code: str | None, sta
 def scope_access(_engine: sa.Engine, url: str, policy: access.Viewer, level: str, code: str | None) -> dict:
     """{"see": aggregates allowed, "patient_level": rows allowed, "rule": disclosure rule} for a node."""
     with _engine.connect() as conn:
-        return {"see": access.can_see(conn, policy, level, code),
-                "patient_level": access.patient_level_allowed(conn, policy, level, code),
+        return {"see": access.allowed(policy, "see scope", (level, code), conn),
+                "patient_level": access.allowed(policy, "see patient rows", (level, code), conn),
                 "rule": access.rule_for(conn, policy, level, code)}
 
 

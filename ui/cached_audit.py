@@ -22,8 +22,7 @@ def visible_keys(_engine: sa.Engine, url: str, policy: Viewer | None) -> set[str
 def audit_rows(_engine: sa.Engine, url: str, viewer: Viewer | None, start: dt.date, end: dt.date,
                actions: tuple[str, ...], user: str) -> pd.DataFrame:
     """audit.read for the page; AccessDenied for roles without the audit trail."""
-    if not access.audit_allowed(viewer):
-        raise access.AccessDenied("Your role does not include the audit trail.")
+    access.require(viewer, "read audit")
     keys = visible_keys(_engine, url, viewer.policy if viewer else None)
     with _engine.connect() as conn:
         return audit.read(conn, viewer, start, end, actions, user, LIMIT, keys=keys)

@@ -22,13 +22,6 @@ def viewer_key(viewer: access.Viewer | None) -> str:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def patient_level_allowed(_engine: sa.Engine, url: str, _viewer, viewer_key: str, level: str,
-                          code: str | None) -> bool:
-    with _engine.connect() as conn:
-        return access.patient_level_allowed(conn, _viewer, level, code)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
 def stage_aggregates(_engine: sa.Engine, url: str, _viewer, viewer_key: str, level: str, code: str | None,
                      start: dt.date, end: dt.date, targets: tuple = ()) -> dict:
     with _engine.connect() as conn:
