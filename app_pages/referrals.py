@@ -17,8 +17,8 @@ from metrics.catalogue import KPIS
 from metrics.disclosure import SUPPRESSED
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
-from ui import cached_referrals as cr
 from ui import cached, period
+from ui import cached_referrals as cr
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download_excel

@@ -1,8 +1,8 @@
 """Finance page queries: the ledger for a financial year and scope, aggregated in SQL.
 
-Every function takes a `viewer`: it must be allowed finance and
-the scope (`access.require(viewer, "see finance")`, then "see scope"); a provider-role viewer gets only the ledger lines of its
-own provider(s) (`access.finance_providers`), enforced in the WHERE clause. Scope rules
+Every function takes a `viewer`: it must be allowed finance and the scope
+(`access.require(viewer, "see finance")`, then "see scope"); a provider-role viewer gets only the
+ledger lines of its own provider(s) (`access.finance_providers`), enforced in the WHERE clause. Scope rules
 (docs/kpi-definitions.md): collaborative = its ledger rows; region = its collaboratives;
 national = all; provider = rows with that provider_code; unit and ward have no finance.
 Sums are returned raw; metrics/finance.py does the arithmetic.
