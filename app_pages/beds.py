@@ -1,12 +1,12 @@
 """Bed occupancy: the live map and bed state by ward, occupancy over time, and the placement finder."""
 
-import datetime as dt
 import functools
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access import clock
 from data_access.access import AccessDenied
 from metrics import beds as mb
 from metrics.catalogue import KPIS
@@ -15,6 +15,7 @@ from ui import beds_view as view
 from ui import cached_beds as cb
 from ui import period
 from ui.context import current, go_to, scope_title
+from ui.exports import download
 from ui.formatting import format_value
 
 ctx = current()
@@ -158,7 +159,7 @@ def live_panel() -> None:
     st.caption(f"Last bed state reported in this view: {view.when(newest)} · newest report in the database: "
                f"{view.when(reference)} · bed-state feed loaded {view.when(feed)} · reports older than "
                f"{stale_hours} h before the newest are flagged stale"
-               + (f" · refreshed {dt.datetime.now():%H:%M:%S}" if present else ""))
+               + (f" · refreshed {clock.uk_now():%H:%M:%S}" if present else ""))
     if wards.empty:
         st.info("No open wards match the scope and filters.", icon=":material/info:")
         return
@@ -201,9 +202,8 @@ def draw_table(wards: pd.DataFrame) -> None:
                    icon=":material/schedule:")
     series = mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level)
     export = functools.partial(view.bed_state_workbook, ctx, shown, series, as_of_text)  # built on click
-    st.download_button("Download bed state as Excel", export,
-                       file_name=view.export_name(ctx), mime=view.XLSX_MIME, icon=":material/download:",
-                       key="beds_download")
+    download("Download bed state as Excel", export, view.export_name(ctx), ctx, "Bed state export",
+             key="beds_download")
 
 
 with tab_live:

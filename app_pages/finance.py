@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_access import access
 from data_access.finance import FINANCE_LEVELS, NotApplicable
-from data_access.finance_import import XLSX_MIME, fy_months, load_finance_return
+from data_access.finance_import import fy_months, load_finance_return
 from data_access.kpi_queries import financial_year
 from data_access.scope import LEVEL_LABELS
 from metrics import finance as fm
@@ -20,6 +20,7 @@ from metrics.catalogue import KPIS
 from ui import cached_finance as cf
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
+from ui.exports import download
 from ui.formatting import format_gbp, format_value
 from ui.tiles import RAG_BADGES
 
@@ -204,8 +205,8 @@ def export(ctx, sheets: dict) -> None:
     fy_label = financial_year(ctx.end)[0]
     meta = export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}")
     book = lambda: workbook_bytes({name: (frame, formats) for name, frame in sheets.items()}, meta)  # on click
-    st.download_button("Download the breakdown as Excel", book, mime=XLSX_MIME, icon=":material/download:",
-                       file_name=f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx")
+    name = f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx"
+    download("Download the breakdown as Excel", book, name, ctx, "Budget and spend export")
 
 
 def risk_chart(table: pd.DataFrame) -> alt.LayerChart:
@@ -288,9 +289,8 @@ def import_section(ctx, fy_label: str) -> None:
                                 format_func=lambda m: f"{m:%b %Y}", key="fin_import_month")
         key = cf.viewer_key(ctx.viewer)
         template = lambda: cf.template(ctx.engine, ctx.url, ctx.viewer, key, year, collab, month)  # on click
-        st.download_button("Download the template", template,
-                           file_name=f"finance_return_{collab}_{month:%Y-%m}.xlsx", mime=XLSX_MIME,
-                           icon=":material/download:")
+        download("Download the template", template, f"finance_return_{collab}_{month:%Y-%m}.xlsx", ctx,
+                 "Finance return template")
         limit = int(ctx.settings.get("max_upload_mb", 10))
         upload = st.file_uploader(f"Completed return (.xlsx, up to {limit} MB)", type=["xlsx"],
                                   max_upload_size=limit, key="fin_import_file")

@@ -9,7 +9,7 @@ from metrics.overview import children_wide, headline
 from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
-from ui.exports import download_excel
+from ui.exports import download
 from ui.formatting import excel_format
 from ui.tiles import tiles
 
@@ -68,7 +68,7 @@ if level != "ward":
             st.rerun()
         export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
         formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
-        download_excel(
+        download(
             "Download as Excel", workbook_bytes({"Overview": (export, formats)},
                                                 export_metadata(ctx, f"Overview of {ctx.scope.name}")),
             f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")

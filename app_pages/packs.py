@@ -8,6 +8,7 @@ from metrics.packs import known_and_unknown, pack_table
 from ui import cached, cached_packs, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
+from ui.exports import download
 from ui.formatting import format_value
 from ui.tiles import tiles
 
@@ -87,7 +88,6 @@ export = export[["KPI", "Value", "Previous", "rag_words", "direction_words", "Un
 metadata = export_metadata(ctx, f"Meeting pack: {names[forum_id]}") | {
     "Forum": names[forum_id], "Escalates to": " → ".join(chain) or "—",
     "Previous period": f"{before_start:%Y-%m-%d} to {before_end:%Y-%m-%d}"}
-st.download_button("Download the meeting pack (Excel)",
-                   workbook_bytes({"Pack": (export, {"Value": "#,##0.0", "Previous": "#,##0.0"})}, metadata),
-                   file_name=f"pack_{forum_id}_{ctx.start}_{ctx.end}.xlsx", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+download("Download the meeting pack (Excel)",
+         workbook_bytes({"Pack": (export, {"Value": "#,##0.0", "Previous": "#,##0.0"})}, metadata),
+         f"pack_{forum_id}_{ctx.start}_{ctx.end}.xlsx", ctx, "Meeting pack export")

@@ -14,6 +14,7 @@ from metrics.spc_chart import spc_chart
 from ui import cached, cached_quality, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
+from ui.exports import download
 from ui.formatting import excel_format, format_value
 
 REBASE_KEY = "quality_rebase"
@@ -193,11 +194,9 @@ def draw_export() -> None:
     sheets = {"Quality summary": (shown, {c: excel_format("rate") for c in ("Latest", "Mean", "Lower process limit",
                                                                             "Upper process limit", "Target")}),
               "Monthly values": (series.rename(columns={"label": "Measure"}), {"Value": "0.0"})}
-    st.download_button("Download the summary as Excel",
-                       workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
-                       file_name=f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+    download("Download the summary as Excel",
+             workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
+             f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Quality summary export")
 
 
 selected = draw_summary()

@@ -21,7 +21,7 @@ from ui import cached, period
 from ui import cached_referrals as cr
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
-from ui.exports import download_excel
+from ui.exports import download
 from ui.formatting import excel_format
 from ui.tiles import tiles
 
@@ -289,7 +289,7 @@ def export(stage: pd.DataFrame, target: pd.DataFrame, waiting: tuple[str, pd.Dat
               "Assessments within target": (plain(target), {TARGET_HEADERS["pct"]: excel_format("pct")}),
               waiting[0]: (plain(waiting[1]), {WAITING_HEADERS["age_days"]: days,
                                         WAITING_HEADERS["received_date"]: "dd mmm yyyy"})}
-    download_excel("Download stage table and waiting list (Excel)",
+    download("Download stage table and waiting list (Excel)",
                    workbook_bytes(sheets, export_metadata(ctx, f"Referrals to admission, {ctx.scope.name}")),
                    f"referrals_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx,
                    f"Referrals to admission: stage table and {waiting[0].lower()}", key="referrals_export")

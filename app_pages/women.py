@@ -13,6 +13,7 @@ from ui import cached_women as cw
 from ui import period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
+from ui.exports import download
 from ui.formatting import excel_format, format_value
 
 WOMEN, MEN, BENCHMARK_RED, GREY = "#005EB8", "#425563", "#DA291C", "#E8EDEE"
@@ -240,11 +241,9 @@ def export(head: pd.DataFrame, children: pd.DataFrame | None) -> None:
     if children is not None:
         formats = {_unit_label(k): excel_format(wm.KINDS[k]) for k in wm.INDICATOR_IDS}
         sheets["By " + CHILD_LEVEL[level]] = (children, formats)
-    st.download_button(
-        "Download indicator table as Excel",
-        workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
-        file_name=f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+    download("Download indicator table as Excel",
+             workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
+             f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Women's pathway export")
 
 
 raw_node = read(cw.indicators, level, code, ctx.end)

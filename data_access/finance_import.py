@@ -11,7 +11,6 @@ Only roles allowed "import" (access.allowed; and trusted callers, viewer None) m
 
 import datetime as dt
 import io
-import json
 import math
 import uuid
 import zipfile
@@ -23,10 +22,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_access import access
+from data_access import access, audit, clock
 from data_access.schema import (
     FINANCE_CATEGORIES,
-    audit_log,
     collaborative,
     collaborative_member,
     finance_ledger,
@@ -43,7 +41,6 @@ MAX_ROWS = 50_000
 MAX_AMOUNT = 999_999_999_999.99  # Numeric(14, 2)
 UNPACKED_FACTOR = 20  # an .xlsx may unpack to at most 20 x the upload limit (zip bombs)
 FEED = "finance"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -392,14 +389,12 @@ def validate(conn, viewer, rows: list[tuple[int, dict]], fy_label: str) -> tuple
 def _log(conn, viewer, status: str, rows: int, source: str, message: str, scope_key: str = "none",
          fy_label: str = "") -> None:
     """A load_log row (feed finance) and an audit_log row (action import), in the caller's transaction."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    conn.execute(sa.insert(load_log).values(load_id=f"fin-{uuid.uuid4().hex[:28]}", feed=FEED, loaded_at=now,
-                                            rows=rows, source=source[:500], status=status, message=message[:4000]))
-    detail = json.dumps({"file": source[:200], "status": status, "rows": str(rows), "financial_year": fy_label,
-                         "message": message[:300]}, sort_keys=True)
-    conn.execute(sa.insert(audit_log).values(
-        at=now, user_id=(viewer.user_id if viewer else "system")[:200], role=viewer.role if viewer else "system",
-        action="import", target=f"Finance return @ {scope_key}", detail=detail))
+    conn.execute(sa.insert(load_log).values(load_id=f"fin-{uuid.uuid4().hex[:28]}", feed=FEED,
+                                            loaded_at=clock.utc_now(), rows=rows, source=source[:500], status=status,
+                                            message=message[:4000]))
+    audit.write(conn, viewer, "import", audit.target("Finance return", scope_key),
+                {"file": source[:200], "status": status, "rows": rows, "financial_year": fy_label,
+                 "message": message[:300]}, user_id=None if viewer else "system")
 
 
 def _reject(engine, viewer, source: str, message: str, problems: list[Problem], fy_label: str = "") -> ImportResult:

@@ -28,7 +28,6 @@ SECTOR_LABELS = {"nhs": "NHS", "independent": "Independent sector"}
 CQC_LABELS = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
               "inadequate": "Inadequate"}
 NHS_BLUE, DARK_BLUE, GREY, PALE_GREY, WARM_YELLOW = "#005EB8", "#003087", "#425563", "#E8EDEE", "#FFB81C"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def label(mapping: dict, code) -> str:
