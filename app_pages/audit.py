@@ -14,6 +14,7 @@ from ui import cached_audit
 from ui.context import current
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
+from ui.formatting import show
 
 ctx = current()
 st.title("Audit trail")
@@ -49,7 +50,7 @@ display = rows.assign(action=rows["action"].map(lambda a: audit.ACTION_LABELS.ge
     "detail": "Filters"})
 limit_note = " (the newest 5,000 only: narrow the filters)" if len(rows) >= cached_audit.LIMIT else ""
 st.caption(f"{len(rows):,} rows{limit_note}. Times are UK time (GMT or BST).")
-st.dataframe(display, hide_index=True, width="stretch",
+show(display, hide_index=True, width="stretch",
              column_config={"When": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm:ss")})
 download("Download as Excel",
                workbook_bytes({"Audit trail": (display, {"When": "dd mmm yyyy hh:mm:ss"})},

@@ -16,7 +16,7 @@ from ui import cached_beds as cb
 from ui import period
 from ui.context import current, go_to, scope_title
 from ui.exports import download
-from ui.formatting import format_value
+from ui.formatting import format_value, show
 
 ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
@@ -195,7 +195,7 @@ def draw_table(wards: pd.DataFrame) -> None:
     config = {"Occupancy (%)": st.column_config.NumberColumn(format="%.1f"),
               "Last reported": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm"),
               "Stale": st.column_config.TextColumn(help=f"Last report more than {stale_hours} h old")}
-    st.dataframe(view.ward_display(shown), hide_index=True, width="stretch", column_config=config)
+    show(view.ward_display(shown), hide_index=True, width="stretch", column_config=config)
     stale = int(wards["stale"].sum())
     if stale:
         st.warning(f"{stale} of {len(wards)} wards have no bed state in the last {stale_hours} hours.",
@@ -289,7 +289,7 @@ with tab_find:
             "CQC rating": [view.label(view.CQC_LABELS, r) for r in shown["cqc_rating"]],
             "Last reported": pd.to_datetime(shown["reported_at"]),
         })
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
+        show(table, hide_index=True, width="stretch", column_config={
             "Distance (km)": st.column_config.NumberColumn(format="%d"),
             "Staffing fill rate (%)": st.column_config.NumberColumn(format="%.1f",
                                                                      help="Actual ÷ planned hours, last 3 months"),

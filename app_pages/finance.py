@@ -21,7 +21,7 @@ from ui import cached_finance as cf
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
-from ui.formatting import format_gbp, format_value
+from ui.formatting import NO_CHANGE, format_change, format_gbp, format_value, show, styled
 from ui.tiles import RAG_BADGES
 
 BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
@@ -31,10 +31,6 @@ MONEY_LABELS = {"budget": "Budget (£)", "actual": "Spend to date (£)", "outtur
 RAG_TEXT = {"green": f"Within ±{fm.VARIANCE_GREEN_PCT:g}% of budget",
             "amber": f"Within ±{fm.VARIANCE_AMBER_PCT:g}% of budget",
             "red": f"More than {fm.VARIANCE_AMBER_PCT:g}% from budget"}
-
-
-def money_config(columns) -> dict:
-    return {c: st.column_config.NumberColumn(format="localized") for c in columns}
 
 
 def label(kpi_id: str) -> str:
@@ -82,7 +78,8 @@ def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
     with cols[3]:
         variance = money["variance"]
         word = "" if variance is None else " overspend" if variance > 0 else " underspend" if variance < 0 else ""
-        delta = None if head["variance_pct"] is None else f"{head['variance_pct']:+.1f}%{word}"
+        change = format_change("rate", head["variance_pct"])
+        delta = None if change is None else "on budget" if change == NO_CHANGE else f"{change}%{word}"
         st.metric(label("variance_gbp"), format_value("gbp", variance), delta=delta, delta_color="inverse",
                   border=True, help=f"{exact(variance) or '–'}; as a % of budget.")
         if head["rag"] in RAG_BADGES:
@@ -95,7 +92,7 @@ def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
                    help=exact(money["reinvestment"]))
     cols[1].metric(label("out_of_area_spend_pct"), format_value("pct", ooa.value, ooa.suppressed), border=True,
                    help="Out of area actual ÷ inpatient actual (closed months).")
-    cols[2].metric(label("cost_per_obd_gbp"), "–" if cost is None else f"£{cost:,.0f}", border=True,
+    cols[2].metric(label("cost_per_obd_gbp"), format_value("gbp", cost), border=True,
                    help="Inpatient actual ÷ occupied bed days of the wards under this scope, closed months.")
 
 
@@ -133,6 +130,11 @@ def month_by_month(ctx, data, fy) -> None:
                    "forecast for the open months, ending at the forecast outturn.")
 
 
+def what_if_delta(change) -> str | None:
+    text = format_change("gbp", change)
+    return None if text in (None, NO_CHANGE) else f"{text} vs forecast"
+
+
 def money_table(ctx, frame: pd.DataFrame, first_column: str) -> pd.DataFrame:
     """The breakdown as shown: label, £ columns (disclosed) and variance %."""
     shown = fm.shown_money(frame, MONEY_COLUMNS, ctx.rule, ctx.scope.level)
@@ -141,16 +143,10 @@ def money_table(ctx, frame: pd.DataFrame, first_column: str) -> pd.DataFrame:
 
 
 def show_table(frame: pd.DataFrame, key: str) -> None:
-    """A table on screen: £ columns in whole pounds with separators, percentages to one decimal."""
-    pounds = [c for c in frame.columns if c.endswith("(£)")]
-    config = money_config(pounds)
-    for column in frame.columns:
-        if column.endswith("(%)") or column.endswith("of budget)"):
-            config[column] = st.column_config.NumberColumn(format="%.1f")
-    shown = frame.copy()
-    for column in pounds:
-        shown[column] = pd.to_numeric(shown[column], errors="coerce").round(0)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
+    """A table on screen: £ columns in £, £k or £m, percentages to one decimal (the Excel export is exact)."""
+    kinds = {c: "gbp" for c in frame.columns if c.endswith("(£)")}
+    kinds |= {c: "rate" for c in frame.columns if c.endswith("(%)") or c.endswith("of budget)")}
+    show(styled(frame, kinds), key=key)
 
 
 def cost_tables(ctx, providers: pd.DataFrame, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -212,8 +208,8 @@ def export(ctx, sheets: dict) -> None:
 def risk_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Bars: each partner's share of the forecast variance; a yellow tick: its share under the what if."""
     data = table.assign(partner=table["provider_name"] + " (" + table["collaborative_id"] + ")")
-    data["shown"] = data["share_gbp"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
-    data["what_if_shown"] = data["what_if_share_gbp"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
+    data["shown"] = data["share_gbp"].map(format_gbp)
+    data["what_if_shown"] = data["what_if_share_gbp"].map(format_gbp)
     data["side"] = ["Overspend share" if v > 0 else "Underspend share" for v in data["share_gbp"].fillna(0)]
     y = alt.Y("partner:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
     x_axis = alt.Axis(labelExpr="'£' + format(datum.value, '~s')")
@@ -245,7 +241,7 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
                            ctx.rule, ctx.scope.level).iloc[0]
     cols = st.columns(3)
     cols[0].metric(f"{label('forecast_outturn_gbp')} (what if)", format_value("gbp", shown["what_if_outturn"]),
-                   delta=None if not shown["change"] else f"{format_gbp(shown['change'])} vs forecast",
+                   delta=what_if_delta(shown["change"]),
                    delta_color="inverse", border=True)
     cols[1].metric(f"{label('variance_gbp')} (what if)", format_value("gbp", shown["what_if_variance"]),
                    border=True)
@@ -322,7 +318,7 @@ def run_import(ctx, upload, year: str, limit_mb: int) -> None:
              icon=":material/error:")
     problems = pd.DataFrame([{"Row": p.row, "Column": p.column or "", "Problem": p.message}
                              for p in result.problems])
-    st.dataframe(problems, hide_index=True, width="stretch", key="fin_import_problems")
+    show(problems, hide_index=True, width="stretch", key="fin_import_problems")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from data_access import thresholds
 from data_access.access import AccessDenied
 from metrics.catalogue import KPIS
 from metrics.packs import known_and_unknown, pack_table
@@ -9,7 +10,7 @@ from ui import cached, cached_packs, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
-from ui.formatting import format_value
+from ui.formatting import format_value, show
 from ui.tiles import tiles
 
 ctx = current()
@@ -18,8 +19,7 @@ st.caption(f"{scope_title(ctx.scope)} · {period.describe(ctx.start, ctx.end)} �
 
 
 def scope_collaborative() -> str | None:
-    nodes = [*ctx.parents, ctx.scope]
-    return next((n.code for n in reversed(nodes) if n.level == "collaborative"), None)
+    return thresholds.collaborative_of(ctx.scope, ctx.parents)
 
 
 viewer_key = f"{ctx.viewer.user_id}|{ctx.viewer.role}|{','.join(ctx.viewer.home)}" if ctx.viewer else ""
@@ -66,7 +66,7 @@ try:
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
-bands = cached.thresholds(ctx.engine, ctx.url, scope_collaborative())
+bands = cached.bands(ctx)
 table = pack_table(now, before, known, ctx.rule, level, bands)
 tiles(table)
 
@@ -75,16 +75,16 @@ shown = table.assign(
     Value=[format_value(k, v, s) for k, v, s in zip(table["kind"], table["shown"], table["suppressed"])],
     Previous=[format_value(k, v, s) for k, v, s in zip(table["kind"], table["previous"], table["suppressed"])],
     Status=table["rag_words"], Direction=table["direction_words"],
-    Unit=[KPIS[k].unit for k in table["kpi_id"]],
-)[["KPI", "Value", "Previous", "Status", "Direction", "Unit"]]
-st.dataframe(shown, hide_index=True, width="stretch")
+    Unit=[KPIS[k].unit for k in table["kpi_id"]], Threshold=table["threshold"],
+)[["KPI", "Value", "Previous", "Status", "Direction", "Unit", "Threshold"]]
+show(shown, hide_index=True, width="stretch")
 st.caption(f"Previous period: {period.describe(before_start, before_end)}.")
 
 export = table.assign(KPI=table["label"], Unit=[KPIS[k].unit for k in table["kpi_id"]])
 export = export.assign(Value=export["shown"].where(~export["suppressed"], "*"),
                        Previous=export["previous"].where(~export["suppressed"], "*"))
-export = export[["KPI", "Value", "Previous", "rag_words", "direction_words", "Unit"]].rename(
-    columns={"rag_words": "Status", "direction_words": "Direction"})
+export = export[["KPI", "Value", "Previous", "rag_words", "direction_words", "Unit", "threshold"]].rename(
+    columns={"rag_words": "Status", "direction_words": "Direction", "threshold": "Threshold"})
 metadata = export_metadata(ctx, f"Meeting pack: {names[forum_id]}") | {
     "Forum": names[forum_id], "Escalates to": " → ".join(chain) or "—",
     "Previous period": f"{before_start:%Y-%m-%d} to {before_end:%Y-%m-%d}"}

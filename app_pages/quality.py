@@ -15,7 +15,7 @@ from ui import cached, cached_quality, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
-from ui.formatting import excel_format, format_value
+from ui.formatting import excel_format, format_value, show, styled
 
 REBASE_KEY = "quality_rebase"
 SELECTED_KEY = "quality_selected"
@@ -38,7 +38,7 @@ except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()
 
-bands = cached.thresholds(ctx.engine, ctx.url, code if level == "collaborative" else None)
+bands = cached.bands(ctx)
 rebase: dict = st.session_state.setdefault(REBASE_KEY, {})
 long = mq.monthly_long(monthly, ctx.rule, level)
 summary = mq.summary_table(long, bands, rebase)
@@ -67,12 +67,12 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
 
 def draw_summary() -> str:
     st.subheader("Summary")
-    number = st.column_config.NumberColumn(format="%.1f")
     config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
-              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon"),
-              **{c: number for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}}
-    event = st.dataframe(summary_display(summary), hide_index=True, width="stretch", column_config=config,
-                         on_select="rerun", selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
+              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon")}
+    numbers = {c: "rate" for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}
+    flags = pd.DataFrame({"Latest": summary["latest_suppressed"].to_numpy()})
+    event = show(styled(summary_display(summary), numbers, flags), column_config=config, on_select="rerun",
+                 selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
     if event.selection.rows:
         st.session_state[SELECTED_KEY] = summary.iloc[event.selection.rows[0]]["kpi_id"]
     st.caption("Click a row to open its chart below; click a column heading to sort. Mean and limits are from "
@@ -86,7 +86,7 @@ def draw_legend() -> None:
     with st.expander("What the icons mean"):
         names = [*mq.VARIATION_NAMES, *mq.ASSURANCE_NAMES]
         legend = pd.DataFrame({"Icon": [mq.icon_uri(n) for n in names], "Meaning": [mq.icon_label(n) for n in names]})
-        st.dataframe(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
+        show(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
         st.caption("No assurance icon: the measure has no target (or its improvement direction is neutral).")
 
 

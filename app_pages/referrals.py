@@ -22,7 +22,7 @@ from ui import cached_referrals as cr
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
-from ui.formatting import excel_format
+from ui.formatting import excel_format, format_value, show
 from ui.tiles import tiles
 
 NHS_BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
@@ -62,9 +62,7 @@ st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Heal
 
 
 def _figure(value, decimals: int) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    return value if isinstance(value, str) else f"{float(value):,.{decimals}f}"
+    return value if isinstance(value, str) else format_value("rate" if decimals else "count", value)
 
 
 def on_screen(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) -> tuple[pd.DataFrame, dict]:
@@ -78,13 +76,11 @@ def on_screen(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) 
 
 def show_table(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) -> None:
     shown_frame, config = on_screen(frame, figures, one_decimal)
-    st.dataframe(shown_frame, hide_index=True, width="stretch", column_config=config)
+    show(shown_frame, hide_index=True, width="stretch", column_config=config)
 
 
-def star(value, suppressed: bool, fmt: str = "{:,.0f}") -> str:
-    if suppressed:
-        return SUPPRESSED
-    return "–" if value is None or pd.isna(value) else fmt.format(value)
+def star(value, suppressed: bool) -> str:
+    return format_value("count", value, suppressed)
 
 
 def funnel_section() -> None:
@@ -253,7 +249,7 @@ def waiting_section() -> tuple[str, pd.DataFrame]:
     config[WAITING_HEADERS["age_days"]] = st.column_config.NumberColumn(format="%d")
     screen[WAITING_HEADERS["age_days"]] = listed[WAITING_HEADERS["age_days"]]
     screen[WAITING_HEADERS["received_date"]] = listed[WAITING_HEADERS["received_date"]]
-    st.dataframe(screen, hide_index=True, width="stretch", column_config=config)
+    show(screen, hide_index=True, width="stretch", column_config=config)
     return "Waiting list", listed
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access import access, kpi_queries, scope
+from data_access import access, kpi_queries, scope, thresholds
 from metrics import kpis
 
 TTL = 600
@@ -103,6 +103,11 @@ def visible_hierarchy(_engine: sa.Engine, url: str, policy: access.Viewer | None
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def thresholds(_engine: sa.Engine, url: str, collaborative_id: str | None) -> dict:
+def _thresholds(_engine: sa.Engine, url: str, collaborative_id: str | None, is_demo: bool) -> dict:
     with _engine.connect() as conn:
-        return kpi_queries.thresholds(conn, collaborative_id)
+        return thresholds.lookup(conn, collaborative_id, is_demo)
+
+
+def bands(ctx) -> dict:
+    """THE threshold lookup for the page's scope ({kpi_id: Band with its provenance}), the same on every page."""
+    return _thresholds(ctx.engine, ctx.url, thresholds.collaborative_of(ctx.scope, ctx.parents), ctx.is_demo)
