@@ -8,9 +8,9 @@ import datetime as dt
 
 import streamlit as st
 
-from data_access import audit, clock
+from data_access import access, audit, clock
 from data_access.access import AccessDenied
-from ui import cached_audit
+from ui import cached
 from ui.context import current
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -34,7 +34,9 @@ if not isinstance(picked, (tuple, list)) or len(picked) != 2:
 start, end = picked
 
 try:
-    rows = cached_audit.audit_rows(ctx.engine, ctx.url, ctx.viewer, start, end, tuple(actions), user)
+    access.require(ctx.viewer, "read audit")
+    keys = cached.read(ctx, access.visible_keys)
+    rows = cached.fresh(ctx, audit.read, start, end, tuple(actions), user, audit.LIMIT, keys)
 except AccessDenied as denied:
     audit.record(ctx.engine, ctx.viewer, "denied", audit.target("Audit trail", ctx.scope.key),
                  {"reason": "role"})
@@ -48,7 +50,7 @@ if rows.empty:
 display = rows.assign(action=rows["action"].map(lambda a: audit.ACTION_LABELS.get(a, a))).rename(columns={
     "at": "When", "user_id": "User", "role": "Role", "action": "Action", "target": "What @ scope",
     "detail": "Filters"})
-limit_note = " (the newest 5,000 only: narrow the filters)" if len(rows) >= cached_audit.LIMIT else ""
+limit_note = f" (the newest {audit.LIMIT:,} only: narrow the filters)" if len(rows) >= audit.LIMIT else ""
 st.caption(f"{len(rows):,} rows{limit_note}. Times are UK time (GMT or BST).")
 show(display, hide_index=True, width="stretch",
              column_config={"When": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm:ss")})

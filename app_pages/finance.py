@@ -11,13 +11,14 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import access
+from data_access import finance as dfin
 from data_access.finance import FINANCE_LEVELS, NotApplicable
-from data_access.finance_import import fy_months, load_finance_return
+from data_access.finance_import import fy_months, importable_collaboratives, load_finance_return, template_bytes
 from data_access.kpi_queries import financial_year
 from data_access.scope import LEVEL_LABELS
 from metrics import finance as fm
 from metrics.catalogue import KPIS
-from ui import cached_finance as cf
+from ui import cached
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -56,14 +57,13 @@ def guard(ctx) -> bool:
 
 
 def load(ctx, fy):
-    key = cf.viewer_key(ctx.viewer)
     level, code = ctx.scope.level, ctx.scope.code
-    data = cf.ledger(ctx.engine, ctx.url, ctx.viewer, key, level, code, fy[1], fy[2])
+    data = cached.read(ctx, dfin.ledger, level, code, fy[1], fy[2])
     first, last = fm.closed_months(data["month"])
     obd = pd.DataFrame(columns=["provider_code", "security_level", "obd"])
     if first is not None:
-        obd = cf.bed_days(ctx.engine, ctx.url, ctx.viewer, key, level, code, first, fm.month_end(last))
-    shares = cf.risk_shares(ctx.engine, ctx.url, ctx.viewer, key, level, code, *fy)
+        obd = cached.read(ctx, dfin.bed_days_by_provider, level, code, first, fm.month_end(last))
+    shares = cached.read(ctx, dfin.risk_shares, level, code, *fy)
     return data, obd, shares, (first, last)
 
 
@@ -268,7 +268,7 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
 def import_section(ctx, fy_label: str) -> None:
     if not access.allowed(ctx.viewer, "import"):
         return
-    collabs = cf.importable(ctx.engine, ctx.url, ctx.viewer, cf.viewer_key(ctx.viewer))
+    collabs = cached.read(ctx, importable_collaboratives)
     if not collabs:
         return
     with st.expander("Import the monthly finance return", icon=":material/upload_file:"):
@@ -283,8 +283,7 @@ def import_section(ctx, fy_label: str) -> None:
         months = fy_months(year)
         month = right.selectbox("Month (template)", months, index=months.index(next_return(ctx, months)),
                                 format_func=lambda m: f"{m:%b %Y}", key="fin_import_month")
-        key = cf.viewer_key(ctx.viewer)
-        template = lambda: cf.template(ctx.engine, ctx.url, ctx.viewer, key, year, collab, month)  # on click
+        template = lambda: cached.read(ctx, template_bytes, year, collab, month)  # on click
         download("Download the template", template, f"finance_return_{collab}_{month:%Y-%m}.xlsx", ctx,
                  "Finance return template")
         limit = int(ctx.settings.get("max_upload_mb", 10))
@@ -311,7 +310,7 @@ def run_import(ctx, upload, year: str, limit_mb: int) -> None:
         st.error("The database could not be reached; nothing was loaded.", icon=":material/database:")
         return
     if result.ok:
-        cf.clear_after_load()
+        cached.changed("finance")  # only finance readers (and KPI tables) read afresh
         st.success(result.message, icon=":material/check_circle:")
         return
     st.error(f"Nothing was loaded. {len(result.problems)} problem(s) found; fix them and upload again.",

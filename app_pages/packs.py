@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from data_access import thresholds
+from data_access import governance, thresholds
 from data_access.access import AccessDenied
 from metrics.catalogue import KPIS
 from metrics.packs import known_and_unknown, pack_table
-from ui import cached, cached_packs, period
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -22,10 +22,8 @@ def scope_collaborative() -> str | None:
     return thresholds.collaborative_of(ctx.scope, ctx.parents)
 
 
-viewer_key = f"{ctx.viewer.user_id}|{ctx.viewer.role}|{','.join(ctx.viewer.home)}" if ctx.viewer else ""
 try:
-    forums = cached_packs.forums(ctx.engine, ctx.url, ctx.viewer, viewer_key, ctx.scope.level, ctx.scope.code,
-                                 scope_collaborative())
+    forums = cached.read(ctx, governance.forums, ctx.scope.level, ctx.scope.code, scope_collaborative())
 except AccessDenied as error:
     st.info(str(error))
     st.stop()
@@ -42,7 +40,8 @@ if wanted not in names:
 forum_id = st.selectbox("Governance forum", list(names), index=list(names).index(wanted),
                         format_func=lambda f: names[f])
 st.query_params["forum"] = forum_id
-kpi_ids, chain = cached_packs.forum_detail(ctx.engine, ctx.url, forum_id)
+kpi_ids = cached.read(ctx, governance.forum_kpi_ids, forum_id, viewer=False)
+chain = cached.read(ctx, governance.escalation_chain, forum_id, viewer=False)
 known, unknown = known_and_unknown(kpi_ids)
 
 st.header(names[forum_id])

@@ -5,13 +5,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data_access import quality as dq
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
 from metrics.disclosure import SUPPRESSED
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart
-from ui import cached, cached_quality, period
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -32,8 +33,8 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
            f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 try:
-    monthly = cached_quality.monthly(ctx.engine, ctx.url, ctx.viewer, level, code, first, ctx.end)
-    total, kids = cached_quality.by_child(ctx.engine, ctx.url, ctx.viewer, level, code, ctx.start, ctx.end)
+    monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
+    total, kids = cached.read(ctx, dq.period_aggregates, level, code, ctx.start, ctx.end)
 except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()

@@ -6,11 +6,11 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access import women as dw
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import women as wm
-from ui import cached_women as cw
-from ui import period
+from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
@@ -31,7 +31,7 @@ st.caption(f"Adult secure wards only · as of {ctx.end:%d %b %Y} · {period.desc
 def read(fn, *args):
     """Call a cached read; AccessDenied or a database error gives a message and stops the page."""
     try:
-        return fn(ctx.engine, ctx.url, ctx.viewer, *args)
+        return cached.read(ctx, fn, *args)
     except AccessDenied as error:
         st.warning(str(error), icon=":material/lock:")
     except sa.exc.SQLAlchemyError:
@@ -93,7 +93,7 @@ def band_chart(frame: pd.DataFrame, title: str) -> None:
 
 def distributions() -> None:
     st.subheader("Distributions, women and men")
-    raw = read(cw.distributions, level, code, ctx.end)
+    raw = read(dw.distributions, level, code, ctx.end)
     parts = [("los", wm.LOS_BANDS, "Length of stay (current spell)"),
              ("distance", wm.DISTANCE_BANDS, "Distance from home"),
              ("hospitals", None, "Number of hospitals (units) ever stayed in")]
@@ -112,7 +112,7 @@ def distributions() -> None:
 def children_section() -> pd.DataFrame | None:
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}: where women stay longest")
-    kids, raw = read(cw.child_indicators, level, code, ctx.end)
+    kids, raw = read(dw.child_indicators, level, code, ctx.end)
     if not kids:
         st.info("Nothing below this level.")
         return None
@@ -157,7 +157,7 @@ def _unit_label(kpi_id: str) -> str:
 
 def pathway() -> None:
     st.subheader("Pathway: security levels women have moved through")
-    raw = read(cw.transitions, level, code, ctx.start, ctx.end)
+    raw = read(dw.transitions, level, code, ctx.start, ctx.end)
     if raw.empty:
         st.info("No women in an adult secure bed here in the period.")
         return
@@ -188,7 +188,7 @@ def pathway() -> None:
 
 def pilot() -> None:
     st.subheader("Women's Secure Blended Service pilot")
-    raw = read(cw.pilot, level, code, ctx.end)
+    raw = read(dw.pilot, level, code, ctx.end)
     if raw["summary"].empty or not raw["summary"]["pilot"].any():
         st.info("No Women's Secure Blended Service pilot spells here.")
         return
@@ -212,7 +212,7 @@ def pilot() -> None:
 
 def lived_experience() -> None:
     st.subheader("Lived experience: women's secure care survey")
-    raw = read(cw.survey, level, code)
+    raw = read(dw.survey, level, code)
     heads, answers = wm.survey_tables(raw, ctx.rule, level)
     if heads.empty and answers.empty:
         st.info("No survey answers in the reporting database.")
@@ -240,7 +240,7 @@ def export(head: pd.DataFrame, children: pd.DataFrame | None) -> None:
              f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Women's pathway export")
 
 
-raw_node = read(cw.indicators, level, code, ctx.end)
+raw_node = read(dw.indicators, level, code, ctx.end)
 head = wm.headline(wm.indicator_table(raw_node, [node]), node, ctx.rule, level)
 st.subheader("Headline: women, with men alongside")
 headline_tiles(head)

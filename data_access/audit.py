@@ -26,6 +26,7 @@ ACTION_LABELS = {"view": "Page view", "export": "Export", "import": "Import", "l
 FORBIDDEN_KEYS = ("patient_id", "patient", "nhs_number", "referral_id", "spell_id", "ward_stay_id", "leave_id",
                   "intervention_id", "incident_id", "pseudonym", "name", "date_of_birth", "birth_year", "postcode")
 MAX_TEXT = 500
+LIMIT = 5000  # most rows the audit page reads at once
 SEPARATOR = " @ "
 UNKNOWN_ROLE = "unknown"
 
@@ -75,7 +76,7 @@ def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target:
 
 
 def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end: dt.date,
-         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = 5000,
+         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = LIMIT,
          keys: set[str] | None = None) -> pd.DataFrame:
     """Audit rows from `start` to `end` (inclusive UK dates), newest first, that the viewer may read; `at` in
     UK time.

@@ -104,7 +104,7 @@ def stage_aggregates(conn, viewer, level, code, start: dt.date, end: dt.date, ta
     """One row of aggregates: per stage n, median, p90; still waiting per stage; within target per urgency;
     prison transfers within 28 days; referrals received and waiting. Keys are flat (see the code)."""
     where = _scoped(conn, viewer, level, code)
-    targets = targets or ASSESSMENT_TARGET_DAYS
+    targets = dict(targets or ()) or ASSESSMENT_TARGET_DAYS
     days, members = _stage_days(), _stage_members(start, end)
     columns = [sa.func.count(sa.case((_in(r.c.received_date, start, end), 1))).label("received")]
     for stage in STAGE_IDS:
