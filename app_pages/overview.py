@@ -6,6 +6,7 @@ from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from metrics.overview import children_wide, headline
+from metrics.rag import with_bases
 from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
@@ -34,12 +35,13 @@ level, code = ctx.scope.level, ctx.scope.code
 try:
     periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
     now, before = cached.kpi_tables(ctx.engine, ctx.url, level, code, periods, ctx.targets, viewer=ctx.viewer,
-                                    kpi_ids=tuple(HEADLINE_IDS))
+                                    kpi_ids=with_bases(HEADLINE_IDS))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
 bands = cached.bands(ctx)
-frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands)
+frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands,
+                 dict(zip(now["kpi_id"], now["value"])))
 frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
 tiles(frame)
 

@@ -6,6 +6,7 @@ from data_access import governance, thresholds
 from data_access.access import AccessDenied
 from metrics.catalogue import KPIS
 from metrics.packs import known_and_unknown, pack_table
+from metrics.rag import with_bases
 from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
@@ -58,7 +59,7 @@ if not known:
 level, code = ctx.scope.level, ctx.scope.code
 try:
     now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets, viewer=ctx.viewer,
-                           kpi_ids=tuple(known))
+                           kpi_ids=with_bases(known))
     before_start, before_end = period.previous_period(ctx.start, ctx.end)
     before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets,
                               viewer=ctx.viewer, kpi_ids=tuple(known))

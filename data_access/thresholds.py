@@ -23,7 +23,7 @@ class Band:
     green: float
     amber: float
     source: str = ""  # where the threshold comes from, shown beside it
-    either_way_pct: bool = False  # rate |value| ÷ denominator × 100 (variance to budget: over- and underspend)
+    of: str | None = None  # rate |value| ÷ this KPI's value × 100, either way (variance to budget: of budget_gbp)
 
 
 def collaborative_of(scope, parents) -> str | None:

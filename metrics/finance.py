@@ -46,7 +46,7 @@ def variance_pct(variance, budget) -> float | None:
 
 def variance_rag(pct) -> str | None:
     """The RAG of variance to budget (metrics.rag, the same rule as every page) from its % of budget."""
-    return rag("variance_gbp", pct, None, 100.0)
+    return rag("variance_gbp", pct, None, {"budget_gbp": 100.0})
 
 
 def headline(by_category: pd.DataFrame) -> dict:

@@ -179,7 +179,7 @@ def _money_kpis(conn, level, code, f) -> dict:
         "budget_gbp": (budget, budget, None),
         "actual_gbp": (actual, actual, None),
         "forecast_outturn_gbp": (outturn, outturn, None),
-        "variance_gbp": (variance, variance, budget),  # budget: variance's RAG is its % of budget
+        "variance_gbp": (variance, variance, None),
         "cost_per_obd_gbp": (ratio(inpatient, obd, 1), inpatient, obd),
         "out_of_area_spend_pct": (ratio(f["out_of_area_actual"], inpatient), f["out_of_area_actual"], inpatient),
         "reinvestment_gbp": (f["reinvestment"], f["reinvestment"], None),

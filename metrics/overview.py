@@ -15,9 +15,11 @@ def _kinds(ids) -> dict[str, str]:
 
 
 def headline(current: pd.DataFrame, previous: pd.DataFrame, rule: str, level: str,
-             thresholds: dict) -> pd.DataFrame:
+             thresholds: dict, bases: dict | None = None) -> pd.DataFrame:
     """One row per KPI: label, kind, direction, shown, suppressed, change (vs previous, both shown), rag and
-    the provenance of its threshold (`threshold`)."""
+    the provenance of its threshold (`threshold`). `bases` ({kpi_id: raw value}, default: `current`'s) holds
+    the values a RAG rates against (budget for variance to budget: metrics.rag.with_bases)."""
+    bases = dict(zip(current["kpi_id"], current["value"])) if bases is None else bases
     now = disclose_table(current, rule, level, _kinds(current["kpi_id"])).set_index("kpi_id")
     before = disclose_table(previous, rule, level, _kinds(previous["kpi_id"])).set_index("kpi_id")
     rows = []
@@ -27,7 +29,7 @@ def headline(current: pd.DataFrame, previous: pd.DataFrame, rule: str, level: st
         rows.append({
             "kpi_id": kpi_id, "label": row["label"], "kind": KPIS[kpi_id].kind, "direction": KPIS[kpi_id].direction,
             "shown": shown, "suppressed": row["suppressed"], "change": change,
-            "rag": None if row["suppressed"] else rag(kpi_id, row["value"], thresholds, row["denominator"]),
+            "rag": None if row["suppressed"] else rag(kpi_id, row["value"], thresholds, bases),
             "threshold": _provenance(kpi_id, thresholds),
         })
     return pd.DataFrame(rows)

@@ -11,7 +11,13 @@ from metrics.catalogue import KPIS
 
 # Set by the dashboard (docs/kpi-definitions.md, "Variance RAG"): within ±1% of budget green, ±3% amber.
 STANDARD = {"variance_gbp": Band(1.0, 3.0, "Dashboard finance rule: ±1% green, ±3% amber, of budget",
-                                 either_way_pct=True)}
+                                 of="budget_gbp")}
+
+
+def with_bases(kpi_ids) -> tuple[str, ...]:
+    """The KPI ids plus those whose values a RAG rates against (budget for variance), to ask kpi_table for."""
+    ids = list(kpi_ids)
+    return tuple(dict.fromkeys([*ids, *(STANDARD[k].of for k in ids if k in STANDARD and STANDARD[k].of)]))
 
 
 def band_for(kpi_id: str, thresholds: dict | None) -> Band | None:
@@ -25,21 +31,22 @@ def band_for(kpi_id: str, thresholds: dict | None) -> Band | None:
     return None if green is None or amber is None else Band(float(green), float(amber))
 
 
-def rag(kpi_id: str, value, thresholds: dict | None, denominator=None) -> str | None:
+def rag(kpi_id: str, value, thresholds: dict | None, bases: dict | None = None) -> str | None:
     """'green', 'amber', 'red', or None when there is no value or no threshold.
 
     For 'up' KPIs a value at or above green is green, at or above amber is amber. For 'down'
     KPIs (and neutral ones with a ceiling, such as occupancy's 85%) a value at or below
-    green is green, at or below amber is amber. Anything else is red. An either-way band rates
-    |value| ÷ denominator × 100 (None without a denominator).
+    green is green, at or below amber is amber. Anything else is red. A band `of` another KPI rates
+    |value| ÷ that KPI's value (from `bases`, {kpi_id: value}) × 100, either way (None without it).
     """
     band = band_for(kpi_id, thresholds)
     if value is None or band is None or value != value:
         return None
-    if band.either_way_pct:
-        if not denominator:
+    if band.of:
+        base = (bases or {}).get(band.of)
+        if not base or base != base:
             return None
-        value = abs(float(value)) / abs(float(denominator)) * 100
+        value = abs(float(value)) / abs(float(base)) * 100
     elif KPIS[kpi_id].direction == "up":
         return "green" if value >= band.green else "amber" if value >= band.amber else "red"
     return "green" if value <= band.green else "amber" if value <= band.amber else "red"
