@@ -66,6 +66,11 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def threshold_sources() -> str:
+    sources = sorted({bands[k].source for k in mq.QUALITY_IDS if k in bands and bands[k].source})
+    return "; ".join(sources) or "none recorded"
+
+
 def draw_summary() -> str:
     st.subheader("Summary")
     config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
@@ -78,7 +83,7 @@ def draw_summary() -> str:
         st.session_state[SELECTED_KEY] = summary.iloc[event.selection.rows[0]]["kpi_id"]
     st.caption("Click a row to open its chart below; click a column heading to sort. Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
-               "of the KPI thresholds.")
+               f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available.")
     draw_legend()
     return st.session_state.get(SELECTED_KEY, mq.QUALITY_IDS[0])
 
