@@ -206,15 +206,15 @@ def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: 
 
     Raises ValueError (data_access.scope.ScopeError) for an unknown level or code, or start after end,
     and access.AccessDenied when `viewer` may not see the node (None = trusted caller). Money KPIs are
-    None where the viewer may not see finance (access.finance_visible).
+    None where the viewer may not see finance (access.allowed "see finance").
     """
     if start > end:
         raise ValueError(f"The period starts ({start}) after it ends ({end}).")
     with engine.connect() as conn:
         resolve(conn, scope_level, scope_id)
-        access.require_scope(conn, viewer, scope_level, scope_id)
+        access.require(viewer, "see scope", (scope_level, scope_id), conn)
         values = kpi_values(conn, scope_level, scope_id, start, end, targets, kpi_ids)
-        if not access.finance_visible(conn, viewer, scope_level, scope_id):
+        if not access.allowed(viewer, "see finance", (scope_level, scope_id), conn):
             values |= {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
     ids = kpi_ids or KPI_IDS
     rows = [(k, KPIS[k].label, *values[k]) for k in ids]
@@ -233,7 +233,7 @@ def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start
 
     with engine.connect() as conn:
         scope = resolve(conn, scope_level, scope_id)
-        access.require_scope(conn, viewer, scope_level, scope_id)
+        access.require(viewer, "see scope", (scope_level, scope_id), conn)
         kids = access.visible_children(conn, viewer, children(conn, scope))
         rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
         if not kids:

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from data_access import finance_import as fi
 from data_access.access import Viewer
 from data_access.finance_import import COLUMNS, MAX_PROBLEMS, MAX_ROWS, SHEET, load_finance_return
 from data_access.schema import audit_log, finance_ledger
@@ -313,6 +312,8 @@ def test_rejected_import_audited_under_the_viewers_scope(empty_engine):
 
 def test_restate_needs_the_right(monkeypatch, empty_engine):
     build_fixture(empty_engine)
-    monkeypatch.setattr(fi, "RESTATE_ROLES", ("national",))
+    from data_access import access
+
+    monkeypatch.setitem(access.RIGHTS, "lead_provider", access.RIGHTS["lead_provider"] - {"restate"})
     result = load_finance_return(empty_engine, IMPACT_LEAD, _closed_feb(), "feb.xlsx", FY, MAX, restate=True)
     assert not result.ok and "may not restate" in result.message

@@ -44,9 +44,9 @@ def test_lead_provider_sees_only_its_collaboratives_lines_at_a_shared_provider(f
 
 def test_finance_tiles_blank_where_a_provider_holds_other_collaboratives_lines(fixture_engine):
     with fixture_engine.connect() as conn:
-        assert not access.finance_visible(conn, IMPACT_LEAD, "provider", "NQ1")
-        assert access.finance_visible(conn, IMPACT_LEAD, "provider", "RHA")
-        assert access.finance_visible(conn, IMPACT_LEAD, "collaborative", "IMPACT")
+        assert not access.allowed(IMPACT_LEAD, "see finance", ("provider", "NQ1"), conn)
+        assert access.allowed(IMPACT_LEAD, "see finance", ("provider", "RHA"), conn)
+        assert access.allowed(IMPACT_LEAD, "see finance", ("collaborative", "IMPACT"), conn)
     table = kpi_table(fixture_engine, "provider", "NQ1", dt.date(2024, 3, 1), END, viewer=IMPACT_LEAD)
     assert pd.isna(table.set_index("kpi_id").loc["budget_gbp", "value"])
 
