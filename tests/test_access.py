@@ -51,7 +51,11 @@ PATIENT_LEVEL = {
 }
 # Finance figures: none for crg and viewer; a provider never sees one other provider's figures.
 FINANCE = {
-    "national": EVERYTHING, "commissioner": EVERYTHING, "lead_provider": EVERYTHING, "crg": set(), "viewer": set(),
+    "national": EVERYTHING, "crg": set(), "viewer": set(),
+    # A lead provider or commissioner sees one provider's money only where all its ledger lines are within its
+    # homes (issue 11: NQ1 also holds CAMHS's lines; RX4 and NPR are NORTH's, in Y63).
+    "commissioner": EVERYTHING - {"provider:RX4", "provider:NPR"},
+    "lead_provider": EVERYTHING - {"provider:NQ1", "provider:RX4", "provider:NPR"},
     "provider": EVERYTHING - {"provider:RHA", "provider:RX4", "provider:NPR", "unit:U1", "unit:U3", "unit:U4",
                               "ward:W1", "ward:W2", "ward:W5", "ward:W6", "ward:W7"},
 }

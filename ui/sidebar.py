@@ -18,9 +18,14 @@ COLUMNS = {"region": ("region_code", "region_name"), "collaborative": ("collabor
            "ward": ("ward_code", "ward_name")}
 
 
-def _selected_path(ctx: Context) -> dict[str, str]:
-    """{level: code} for the scope and its parents."""
+def _selected_path(ctx: Context, tree: pd.DataFrame) -> dict[str, str]:
+    """{level: code} for the scope and its parents; parents the breadcrumb leaves out (outside the role) are
+    taken from the role's visible hierarchy, so the selectors still walk down to the scope."""
     path = {s.level: s.code for s in [*ctx.parents, ctx.scope] if s.level != "national"}
+    if ctx.scope.level in COLUMNS:
+        rows = tree[tree[COLUMNS[ctx.scope.level][0]] == ctx.scope.code]
+        for level in LEVELS[1:LEVELS.index(ctx.scope.level)] if len(rows) else []:
+            path.setdefault(level, rows.iloc[0][COLUMNS[level][0]])
     return path
 
 
@@ -31,7 +36,7 @@ def _on_pick(level: str, parent_key: str, codes: dict[str, str]) -> None:
 
 def scope_selector(ctx: Context) -> None:
     tree: pd.DataFrame = cached.visible_hierarchy(ctx.engine, ctx.url, ctx.viewer.policy if ctx.viewer else None)
-    chosen = _selected_path(ctx)
+    chosen = _selected_path(ctx, tree)
     parent_key, rows = "national", tree
     for level in LEVELS[1:]:
         code_col, name_col = COLUMNS[level]
