@@ -14,6 +14,7 @@ from ui import period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.formatting import excel_format, format_value
+from ui.views import guarded
 
 WOMEN, MEN, BENCHMARK_RED, GREY = "#005EB8", "#425563", "#DA291C", "#E8EDEE"
 SEX_COLOURS = alt.Scale(domain=["Women", "Men"], range=[WOMEN, MEN])
@@ -89,6 +90,7 @@ def band_chart(frame: pd.DataFrame, title: str) -> None:
     st.altair_chart(chart.properties(height=260), width="stretch")
 
 
+@guarded
 def distributions() -> None:
     st.subheader("Distributions, women and men")
     raw = read(cw.distributions, level, code, ctx.end)
@@ -107,6 +109,7 @@ def distributions() -> None:
                f"The {benchmark:,}-day benchmark is about two years.")
 
 
+@guarded
 def children_section() -> pd.DataFrame | None:
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}: where women stay longest")
@@ -158,6 +161,7 @@ def _number_format(kind: str) -> str:
     return "%.1f" if kind in ("pct", "mean") else "%d"
 
 
+@guarded
 def pathway() -> None:
     st.subheader("Pathway: security levels women have moved through")
     raw = read(cw.transitions, level, code, ctx.start, ctx.end)
@@ -189,6 +193,7 @@ def pathway() -> None:
                "stays, ending where they are now. Small flows are suppressed (*).")
 
 
+@guarded
 def pilot() -> None:
     st.subheader("Women's Secure Blended Service pilot")
     raw = read(cw.pilot, level, code, ctx.end)

@@ -23,7 +23,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_access import access
+from data_access import access, bulk
 from data_access.schema import (
     FINANCE_CATEGORIES,
     audit_log,
@@ -449,6 +449,7 @@ def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, f
     try:
         with engine.begin() as conn:
             _replace(conn, rows)
+            bulk.analyze(conn, ["finance_ledger"])
             collabs = sorted({c for c, _ in months})
             _log(conn, viewer, "ok", len(rows), source, message, f"collaborative:{collabs[0]}" if len(collabs) == 1
                  else "national", fy_label)
