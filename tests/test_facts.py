@@ -73,3 +73,15 @@ def test_grains_add_up_to_the_node(fixture_engine):
         home = census_days(conn, "national", None, start, end, by=("collaborative",), follow="home")
         assert int(home["obd"].sum()) == total["obd"]
         assert int(home["out_of_area_days"].sum()) == total["out_of_area_days"]
+
+
+def test_a_database_loaded_before_the_facts_gets_them(fixture_engine):
+    sql = "SELECT * FROM ward_day_census ORDER BY day, ward_code, sex, home_collaborative_id, out_of_area"
+    with fixture_engine.begin() as conn:
+        before = _rows(conn, sql)
+        conn.execute(sa.text("DELETE FROM ward_day_census"))
+    with fixture_engine.connect() as conn:
+        assert facts.missing(conn)
+    assert facts.build(fixture_engine) == len(before)
+    with fixture_engine.connect() as conn:
+        assert not facts.missing(conn) and _rows(conn, sql) == before
