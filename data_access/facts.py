@@ -23,6 +23,8 @@ from data_access.schema import calendar, leave_episode, ward_day_census, ward_st
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
 TABLES = ["ward_day_census"]
+SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit", "collaborative", "locality",
+           "locality_collaborative", "leave_episode"]
 
 
 def _in_bed(facts, day):
@@ -74,6 +76,7 @@ def build(engine: sa.Engine) -> int:
     """Create the facts tables if need be and (re)write them in one transaction, then ANALYZE them."""
     ward_day_census.create(engine, checkfirst=True)
     with engine.begin() as conn:
+        analyze(conn, SOURCES)  # the planner needs statistics of what the facts are computed from
         rows = refresh(conn)
         analyze(conn, TABLES)
     return rows

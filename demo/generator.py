@@ -1790,8 +1790,9 @@ def build_demo(
             else:
                 counts[table] = insert_frame(conn, table, frames[table])
             done += len(frames[table])
+        analyze(conn, order)  # statistics first: the facts are computed from these tables
         counts["ward_day_census"] = facts.refresh(conn)
-        analyze(conn, [*order, *facts.TABLES])
+        analyze(conn, facts.TABLES)
     report(1.0, "Demo data ready")
     return counts
 
