@@ -11,10 +11,8 @@ import settings as app_settings
 from data_access import access, audit, rls
 from data_access.dialect import QueryTimeout, spec_for
 from ui import auth, context, db, sidebar
-from ui.navigation import DEFAULT_PAGE, available_pages
+from ui.navigation import DEFAULT_PAGE, menu
 from ui.views import show_timeout
-
-AUDIT_PAGE = "app_pages/audit.py"
 
 
 def secrets_dict() -> dict:
@@ -26,10 +24,9 @@ def secrets_dict() -> dict:
 
 def navigation(viewer: access.Viewer) -> st.navigation:
     sections: dict[str, list] = {}
-    for section, path, title, icon in available_pages():
-        if path == AUDIT_PAGE and not access.audit_allowed(viewer):
-            continue  # the page refuses these roles too; this only keeps the menu honest
-        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE))
+    for section, path, title, icon, shown in menu(viewer):
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE,
+                                                        visibility="visible" if shown else "hidden"))
     return st.navigation(sections)
 
 

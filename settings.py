@@ -9,6 +9,8 @@ setting (a test checks).
 import os
 from dataclasses import dataclass
 
+from data_access.access import ROLES
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -35,7 +37,7 @@ SETTINGS = {s.name: s for s in [
     Setting("query_timeout_seconds", 20.0, "A query running longer than this is stopped and its view says so",
             low=0.01, high=600),
     Setting("local_role", "lead_provider", "Role of the single local user when no sign-in is configured",
-            choices=("national", "commissioner", "lead_provider", "provider", "crg", "viewer")),
+            choices=ROLES),
     Setting("local_scope", "collaborative:IMPACT",
             "Organisation of the local user (a scope key, e.g. collaborative:IMPACT)"),
     Setting("roles_file", "", "TOML file with the [roles] table mapping signed-in users to roles (else secrets.toml)"),
