@@ -9,8 +9,10 @@ import streamlit as st
 
 import settings as app_settings
 from data_access import access, audit, rls
+from data_access.dialect import QueryTimeout, spec_for
 from ui import auth, context, db, sidebar
 from ui.navigation import DEFAULT_PAGE, menu
+from ui.views import show_timeout
 
 
 def secrets_dict() -> dict:
@@ -67,6 +69,7 @@ def main() -> None:
     except db.DatabaseUnavailable as error:
         st.error(str(error), icon=":material/database:")
         st.stop()
+    spec_for(engine).limit_queries(engine, values["query_timeout_seconds"])
     rls.use_viewer(engine, viewer)
     auth.record_login(engine, viewer)
     try:
@@ -78,6 +81,8 @@ def main() -> None:
     sidebar.draw(ctx)
     try:
         page.run()
+    except QueryTimeout as error:  # a page section without its own guard: the message, not a traceback
+        show_timeout(error)
     except db.database_errors() as error:  # one error path for every page: a clear message, never a traceback
         db.show_database_error(error)
     finally:

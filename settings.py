@@ -35,6 +35,8 @@ SETTINGS = {s.name: s for s in [
     Setting("stale_bed_state_hours", 24, "A ward's bed state older than this is flagged as stale", low=1, high=720),
     Setting("bed_state_ttl_seconds", 120, "How long live bed-state queries are cached", low=5, high=3600),
     Setting("query_ttl_seconds", 600, "How long other queries are cached", low=10, high=86400),
+    Setting("query_timeout_seconds", 20.0, "A query running longer than this is stopped and its view says so",
+            low=0.01, high=600),
     Setting("local_role", "lead_provider", "Role of the single local user when no sign-in is configured "
             "(an unknown or misspelt role gives the least privilege, viewer)", choices=ROLES, refused="viewer"),
     Setting("local_scope", "collaborative:IMPACT",

@@ -14,6 +14,7 @@ from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
 from ui.formatting import excel_format, show, styled
 from ui.tiles import tiles
+from ui.views import guarded
 
 ctx = current()
 st.title(plain(ctx.scope.name))
@@ -46,7 +47,10 @@ frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level,
 frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
 tiles(frame)
 
-if level != "ward":
+
+@guarded
+def children_table() -> None:
+    """The KPIs of each child, one row each: click a row to drill down; download as Excel."""
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}")
     long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer)
@@ -71,3 +75,7 @@ if level != "ward":
             "Download as Excel", workbook_bytes({"Overview": (export, formats)},
                                                 export_metadata(ctx, f"Overview of {ctx.scope.name}")),
             f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
+
+
+if level != "ward":
+    children_table()

@@ -16,6 +16,7 @@ from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
 from ui.formatting import NO_CHANGE, excel_format, format_change, format_value, is_missing, show, styled
+from ui.views import guarded
 
 WOMEN, MEN, BENCHMARK_RED, GREY = "#005EB8", "#425563", "#DA291C", "#E8EDEE"
 SEX_COLOURS = alt.Scale(domain=["Women", "Men"], range=[WOMEN, MEN])
@@ -92,6 +93,7 @@ def band_chart(frame: pd.DataFrame, title: str) -> None:
     st.altair_chart(chart.properties(height=260), width="stretch")
 
 
+@guarded
 def distributions() -> None:
     st.subheader("Distributions, women and men")
     raw = read(dw.distributions, level, code, ctx.end)
@@ -110,6 +112,7 @@ def distributions() -> None:
                f"The {benchmark:,}-day benchmark is about two years.")
 
 
+@guarded
 def children_section() -> pd.DataFrame | None:
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}: where women stay longest")
@@ -156,6 +159,7 @@ def _unit_label(kpi_id: str) -> str:
     return wm.LABELS[kpi_id] + (f" ({unit})" if unit else "")
 
 
+@guarded
 def pathway() -> None:
     st.subheader("Pathway: security levels women have moved through")
     raw = read(dw.transitions, level, code, ctx.start, ctx.end)
@@ -187,6 +191,7 @@ def pathway() -> None:
                "stays, ending where they are now. Small flows are suppressed (*).")
 
 
+@guarded
 def pilot() -> None:
     st.subheader("Women's Secure Blended Service pilot")
     raw = read(dw.pilot, level, code, ctx.end)

@@ -15,13 +15,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
+from data_access.aggregates import census_days
 from data_access.kpi_queries import facts_filter, stay_facts
 from data_access.schema import (
     bed_state,
     calendar,
     collaborative,
     hospital_spell,
-    leave_episode,
     locality,
     locality_collaborative,
     patient,
@@ -125,35 +125,6 @@ def _period_days(start: dt.date, end: dt.date) -> sa.Subquery:
     return sa.select(calendar.c.date).where(_in_period(start, end)).subquery("days")
 
 
-def _daily_bed_days(conn, level, code, start, end) -> pd.DataFrame:
-    days, stays = _period_days(start, end), _overlapping(ward_stay, start, end)
-    day = days.c.date
-    joins = (days.join(stays, _census_join(day, stays.c.start_date, stays.c.end_date))
-             .join(ward, ward.c.ward_code == stays.c.ward_code)
-             .join(unit, unit.c.unit_code == ward.c.unit_code)
-             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
-    query = (sa.select(day.label("date"), ward.c.security_level, sa.func.count().label("obd"))
-             .select_from(joins).where(ward_filter(level, code))
-             .group_by(day, ward.c.security_level))
-    return _frame(conn, query)
-
-
-def _daily_leave_days(conn, level, code, start, end) -> pd.DataFrame:
-    days, stays, leave = _period_days(start, end), _overlapping(ward_stay, start, end), \
-        _overlapping(leave_episode, start, end)
-    day = days.c.date
-    joins = (days.join(leave, _census_join(day, leave.c.start_date, leave.c.end_date))
-             .join(stays, sa.and_(stays.c.ward_stay_id == leave.c.ward_stay_id,
-                                  _census_join(day, stays.c.start_date, stays.c.end_date)))
-             .join(ward, ward.c.ward_code == stays.c.ward_code)
-             .join(unit, unit.c.unit_code == ward.c.unit_code)
-             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
-    query = (sa.select(day.label("date"), ward.c.security_level, sa.func.count().label("leave_days"))
-             .select_from(joins).where(ward_filter(level, code))
-             .group_by(day, ward.c.security_level))
-    return _frame(conn, query)
-
-
 def _daily_available(conn, level, code, start, end) -> pd.DataFrame:
     """Σ commissioned beds of open wards − closed beds of the day's latest report, per date and level."""
     day = calendar.c.date
@@ -188,9 +159,11 @@ def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> 
     """
     access.require(viewer, "see scope", (level, code), conn)
     keys = ["date", "security_level"]
-    frames = [_daily_available(conn, level, code, start, end), _daily_bed_days(conn, level, code, start, end),
-              _daily_leave_days(conn, level, code, start, end)]
-    out = frames[0].merge(frames[1], on=keys, how="outer").merge(frames[2], on=keys, how="outer")
+    days = census_days(conn, level, code, start, end, by=("day", "security_level")).rename(columns={"day": "date"})
+    available = _daily_available(conn, level, code, start, end)
+    available["date"] = pd.to_datetime(available["date"]).dt.date
+    days["date"] = pd.to_datetime(days["date"]).dt.date
+    out = available.merge(days[[*keys, "obd", "leave_days"]], on=keys, how="outer")
     for column in ("available_days", "obd", "leave_days"):
         out[column] = out[column].fillna(0).astype("int64")
     out["date"] = pd.to_datetime(out["date"]).dt.date

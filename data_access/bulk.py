@@ -1,15 +1,14 @@
 """Fast bulk loading of DataFrames into the reporting tables.
 
-The one place that knows how each engine loads many rows quickly: DuckDB reads a
-registered DataFrame, PostgreSQL takes COPY, anything else gets executemany.
-Columns are written in the schema's order; the caller's frame must have them all.
+Each engine's fast path (DuckDB reads a registered DataFrame, PostgreSQL takes COPY, anything
+else gets executemany) lives in its spec (data_access/dialect.py). Columns are written in the
+schema's order; the caller's frame must have them all.
 """
-
-import io
 
 import pandas as pd
 import sqlalchemy as sa
 
+from data_access.dialect import spec_for
 from data_access.schema import metadata
 
 
@@ -25,35 +24,10 @@ def insert_frame(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> i
     """Append `frame` to `table_name` inside the caller's transaction."""
     if frame.empty:
         return 0
-    frame = _ordered(table_name, frame)
-    name = conn.dialect.name
-    if name == "duckdb":
-        _insert_duckdb(conn, table_name, frame)
-    elif name == "postgresql":
-        _insert_postgres(conn, table_name, frame)
-    else:
-        conn.execute(metadata.tables[table_name].insert(), frame.to_dict("records"))
+    spec_for(conn).bulk_insert(conn, metadata.tables[table_name], _ordered(table_name, frame))
     return len(frame)
 
 
-def _insert_duckdb(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> None:
-    raw = conn.connection.driver_connection
-    view = f"_bulk_{table_name}"
-    raw.register(view, frame)
-    try:
-        cols = ", ".join(f'"{c}"' for c in frame.columns)
-        raw.execute(f'INSERT INTO "{table_name}" ({cols}) SELECT {cols} FROM {view}')
-    finally:
-        raw.unregister(view)
-
-
-def _insert_postgres(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S")
-    buffer.seek(0)
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
-    cursor = conn.connection.driver_connection.cursor()
-    sql = f'COPY "{table_name}" ({cols}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
-    with cursor.copy(sql) as copy:
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
+def analyze(conn: sa.Connection, tables) -> None:
+    """Refresh the planner's statistics of the tables a load wrote (every load path ends with this)."""
+    spec_for(conn).analyze(conn, sorted(set(tables)))

@@ -12,11 +12,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import dialect
+from data_access.aggregates import census_days
 from data_access.kpi_queries import (
     _date,
-    _in_period,
     _overlap_days,
-    _stay_days,
     referral_joins,
     stay_facts,
 )
@@ -70,11 +69,8 @@ def child_aggregates(conn, child: str, codes: list[str], start: dt.date, end: dt
 
 
 def _bed_days(conn, child, codes, start, end1):
-    facts = stay_facts()
-    key = _facts_key(facts, child)
-    query = (sa.select(key.label("code"), sa.func.sum(_stay_days(facts, start, end1)))
-             .where(_in_period(facts, start, end1), key.in_(codes)).group_by(key))
-    return _frame(conn, query, ["code", "obd"])
+    days = census_days(conn, child, None, start, end1 - dt.timedelta(days=1), by=(child,), codes=codes)
+    return days.rename(columns={child: "code"}).set_index("code")[["obd"]]
 
 
 def _available(conn, child, codes, start, end1):
@@ -117,12 +113,10 @@ def _beds_now(conn, child, codes, end, end1):
 
 
 def _home_days(conn, child, codes, start, end1):
-    facts = stay_facts()
-    key = _facts_key(facts, child, follow="home")
-    days = _stay_days(facts, start, end1)
-    query = (sa.select(key.label("code"), sa.func.sum(days), sa.func.sum(days * facts.c.out_of_area))
-             .where(_in_period(facts, start, end1), key.in_(codes)).group_by(key))
-    return _frame(conn, query, ["code", "home_days", "out_of_area_days"])
+    days = census_days(conn, child, None, start, end1 - dt.timedelta(days=1), by=(child,), follow="home",
+                       codes=codes)
+    days = days.rename(columns={child: "code", "obd": "home_days"}).set_index("code")
+    return days[["home_days", "out_of_area_days"]]
 
 
 def _spells(conn, child, codes, start, end):

@@ -1,17 +1,44 @@
-"""The few SQL expressions that differ between engines, in one place (as Superset's engine specs).
+"""Every difference between the database engines, in one place (as Superset's engine specs).
 
-DuckDB and PostgreSQL agree on everything used here; SQL Server would need its own
-branch of each function (DATEDIFF, PERCENTILE_CONT ... OVER) and nothing else.
+One spec per engine (`DuckDBSpec`, `PostgresSpec`; `EngineSpec` for anything else): how the
+engine is pooled, how many rows are bulk-loaded, how statistics are refreshed after a load
+(ANALYZE), how a query is stopped when it runs past `query_timeout_seconds`, and whether
+row-level security can be installed. `spec_for(engine_or_connection)` picks one.
+
+The SQL expressions below (date arithmetic, medians, distances) are written once for both
+engines: DuckDB and PostgreSQL agree on them. SQL Server would need its own branch of each
+(DATEDIFF, PERCENTILE_CONT ... OVER) and nothing else.
 """
 
+import io
+import threading
+
+import pandas as pd
 import sqlalchemy as sa
 
 EARTH_RADIUS_KM = 6371.0
 
 
+class QueryTimeout(RuntimeError):
+    """A query ran past query_timeout_seconds and was stopped; the message says so in plain words."""
+
+
+def timeout_message(seconds: float) -> str:
+    return (f"This view took longer than {seconds:g} seconds to compute and was stopped, so that the rest of "
+            "the page stays usable. Choose a shorter period or a smaller organisation, or try again later.")
+
+
+# --------------------------------------------------------------------------- SQL expressions
+
+
 def days_between(earlier, later):
     """Whole days from `earlier` to `later` (both DATE expressions)."""
     return later - earlier
+
+
+def add_days(day, days: int):
+    """A DATE expression plus a whole number of days."""
+    return day + days
 
 
 def to_date(timestamp):
@@ -44,3 +71,154 @@ def greatest(*args):
 
 def least(*args):
     return sa.func.least(*args)
+
+
+# --------------------------------------------------------------------------- engine specs
+
+_limits: dict[int, float] = {}  # id(engine) -> query_timeout_seconds (0 = none)
+_checkout_hooks: dict[int, object] = {}  # id(engine) -> its PostgreSQL checkout listener
+
+
+class EngineSpec:
+    """A database reached through SQLAlchemy only: no bulk path, no statistics, no timeout, no RLS."""
+
+    name = "generic"
+
+    def engine_options(self) -> dict:
+        return {"pool_pre_ping": True}
+
+    def bulk_insert(self, conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+        conn.execute(table.insert(), frame.to_dict("records"))
+
+    def analyze(self, conn: sa.Connection, tables: list[str]) -> None:
+        """Refresh the planner's statistics of `tables` (in the caller's transaction)."""
+
+    def limit_queries(self, engine: sa.Engine, seconds: float) -> None:
+        """Stop any query of `engine` that runs longer than `seconds` (0 = never); QueryTimeout is raised."""
+        _limits[id(engine)] = float(seconds)
+        if not sa.event.contains(engine, "handle_error", _on_error):
+            sa.event.listen(engine, "handle_error", _on_error)
+        self._install_limit(engine)
+
+    def _install_limit(self, engine: sa.Engine) -> None:
+        pass
+
+    def is_timeout(self, error: BaseException) -> bool:
+        return False
+
+    def has_rls(self, conn: sa.Connection) -> bool:
+        """Are the row-level-security functions of scripts/postgres_rls.sql installed?"""
+        return False
+
+
+class DuckDBSpec(EngineSpec):
+    """Embedded DuckDB: one connection per thread, bulk loads from a registered DataFrame, interrupt()."""
+
+    name = "duckdb"
+
+    def engine_options(self) -> dict:
+        return {"poolclass": sa.pool.SingletonThreadPool}
+
+    def bulk_insert(self, conn, table, frame) -> None:
+        raw = conn.connection.driver_connection
+        view = f"_bulk_{table.name}"
+        raw.register(view, frame)
+        try:
+            cols = ", ".join(f'"{c}"' for c in frame.columns)
+            sql = f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}'  # schema names only
+            raw.execute(sql)
+        finally:
+            raw.unregister(view)
+
+    def analyze(self, conn, tables) -> None:
+        if tables:
+            conn.exec_driver_sql("ANALYZE")  # DuckDB analyses the whole database; it is quick
+
+    def _install_limit(self, engine) -> None:
+        if not sa.event.contains(engine, "before_cursor_execute", _start_timer):
+            sa.event.listen(engine, "before_cursor_execute", _start_timer)
+            sa.event.listen(engine, "after_cursor_execute", _stop_timer)
+
+    def is_timeout(self, error) -> bool:
+        return type(error).__name__ == "InterruptException" or "INTERRUPT" in str(error).upper()
+
+
+class PostgresSpec(EngineSpec):
+    """PostgreSQL: a pinged pool, COPY for bulk loads, ANALYZE per table, statement_timeout."""
+
+    name = "postgresql"
+
+    def engine_options(self) -> dict:
+        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+
+    def bulk_insert(self, conn, table, frame) -> None:
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S")
+        buffer.seek(0)
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        cursor = conn.connection.driver_connection.cursor()
+        sql = f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
+        with cursor.copy(sql) as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+
+    def analyze(self, conn, tables) -> None:
+        for name in tables:
+            sql = f'ANALYZE "{name}"'  # table names of the schema only
+            conn.exec_driver_sql(sql)
+
+    def _install_limit(self, engine) -> None:
+        if id(engine) in _checkout_hooks:
+            return
+        engine_id = id(engine)
+
+        def set_timeout(dbapi_connection, connection_record, connection_proxy) -> None:
+            with dbapi_connection.cursor() as cursor:
+                milliseconds = str(int(_limits.get(engine_id, 0.0) * 1000))
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", (milliseconds,))
+
+        _checkout_hooks[engine_id] = set_timeout
+        sa.event.listen(engine, "checkout", set_timeout)
+
+    def is_timeout(self, error) -> bool:
+        return getattr(error, "sqlstate", None) == "57014"  # query_canceled
+
+    def has_rls(self, conn) -> bool:
+        return bool(conn.execute(sa.text("SELECT to_regproc('pcd_visible_wards') IS NOT NULL")).scalar())
+
+
+SPECS = {spec.name: spec for spec in (DuckDBSpec(), PostgresSpec())}
+
+
+def spec_for(bind: sa.Engine | sa.Connection | str) -> EngineSpec:
+    """The spec of an engine, a connection, or a URL."""
+    name = sa.make_url(bind).get_backend_name() if isinstance(bind, str) else bind.dialect.name
+    return SPECS.get(name, EngineSpec())
+
+
+def _limit(conn: sa.Connection) -> float:
+    return _limits.get(id(conn.engine), 0.0)
+
+
+def _start_timer(conn, cursor, statement, parameters, context, executemany) -> None:
+    seconds = _limit(conn)
+    if seconds > 0:
+        timer = threading.Timer(seconds, conn.connection.dbapi_connection.interrupt)
+        timer.daemon = True
+        conn.info["pcd_timer"] = timer
+        timer.start()
+
+
+def _stop_timer(conn, cursor, statement, parameters, context, executemany) -> None:
+    timer = conn.info.pop("pcd_timer", None)
+    if timer is not None:
+        timer.cancel()
+
+
+def _on_error(context: sa.engine.ExceptionContext):
+    conn = context.connection
+    if conn is not None:
+        _stop_timer(conn, None, None, None, None, None)
+    engine = context.engine
+    if engine is not None and spec_for(engine).is_timeout(context.original_exception):
+        raise QueryTimeout(timeout_message(_limits.get(id(engine), 0.0))) from context.sqlalchemy_exception

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from data_access.dialect import spec_for
+
 ENV_VAR = "PCD_DATABASE_URL"
 CONNECTION_NAME = "reporting"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,9 +38,7 @@ def resolve_url(secrets: dict | None = None) -> str:
 
 def make_engine(url: str) -> sa.Engine:
     """An engine for `url`; DuckDB files are created on demand, PostgreSQL pings first."""
-    if url.startswith("duckdb"):
-        return sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return sa.create_engine(url, **spec_for(url).engine_options())
 
 
 def display_url(url: str) -> str:

@@ -14,7 +14,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access
-from data_access.kpi_queries import _in_period, _stay_days, facts_filter, finance_filter, stay_facts
+from data_access.aggregates import census_days
+from data_access.kpi_queries import finance_filter
 from data_access.schema import INPATIENT_CATEGORIES, collaborative, finance_ledger, provider, risk_share
 
 FINANCE_LEVELS = ("national", "region", "collaborative", "provider")
@@ -96,19 +97,10 @@ def ledger(conn, viewer, level: str, code: str | None, fy_start: dt.date, fy_end
 def bed_days_by_provider(conn, viewer, level: str, code: str | None, first: dt.date, last: dt.date) -> pd.DataFrame:
     """Occupied bed days of the wards under the node, by provider and security level, first..last inclusive."""
     check(conn, viewer, level, code)
-    end1 = last + dt.timedelta(days=1)
-    facts = stay_facts()
-    days = sa.func.sum(_stay_days(facts, first, end1))
-    query = (
-        sa.select(facts.c.provider_code, facts.c.security_level, days.label("obd"))
-        .where(_in_period(facts, first, end1), facts_filter(facts, level, code),
-               access.finance_lines(viewer, facts.c.ward_collab, facts.c.provider_code))
-        .group_by(facts.c.provider_code, facts.c.security_level)
-        .order_by(facts.c.provider_code, facts.c.security_level)
-    )
-    frame = _frame(conn, query, [])
-    frame["obd"] = pd.to_numeric(frame["obd"]).astype("int64") if not frame.empty else frame["obd"]
-    return frame
+    days = census_days(conn, level, code, first, last, by=("provider", "security_level"),
+                       restrict=lambda ward, unit: access.finance_lines(viewer, ward.c.collaborative_id,
+                                                                        unit.c.provider_code))
+    return days.rename(columns={"provider": "provider_code"})[["provider_code", "security_level", "obd"]]
 
 
 def _collaboratives_in_scope(level, code):

@@ -22,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_access import access, audit, clock
+from data_access import access, audit, bulk, clock
 from data_access.schema import (
     FINANCE_CATEGORIES,
     collaborative,
@@ -547,6 +547,7 @@ def _load(engine, viewer, rows, source, fy_label, scope_key, closed) -> ImportRe
     try:
         with engine.begin() as conn:
             _replace(conn, rows)
+            bulk.analyze(conn, ["finance_ledger"])
             _log(conn, viewer, "ok", len(rows), source, message, scope_key if scope_key.startswith("collab")
                  else "national", fy_label)
     except sa.exc.SQLAlchemyError as error:

@@ -10,6 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data_access import dialect
+from data_access.aggregates import census_totals
 from data_access.schema import (
     INPATIENT_CATEGORIES,
     bed_state,
@@ -18,7 +19,6 @@ from data_access.schema import (
     finance_ledger,
     hospital_spell,
     incident,
-    leave_episode,
     locality,
     locality_collaborative,
     patient,
@@ -110,35 +110,12 @@ def _in_bed_on(facts, day: dt.date):
 
 def bed_days(conn, level, code, start, end, detail: bool = True) -> dict:
     """Occupied and clinically-ready bed days (with `detail`: leave and available bed days) under the node."""
-    end1 = end + dt.timedelta(days=1)
-    facts = stay_facts()
-    days = _stay_days(facts, start, end1)
-    ready = facts.c.ready_for_discharge_date
-    delayed = sa.case((ready.is_(None), 0), else_=_overlap_days(
-        [facts.c.start_date, _date(start), ready], [sa.func.coalesce(facts.c.end_date, _date(end1)), _date(end1)]))
-    row = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(days), 0), sa.func.coalesce(sa.func.sum(delayed), 0))
-        .where(_in_period(facts, start, end1), facts_filter(facts, level, code))
-    ).one()
-    out = {"obd": int(row[0]), "delayed_days": int(row[1])}
+    days = census_totals(conn, level, code, start, end)
+    out = {"obd": days["obd"], "delayed_days": days["delayed_days"]}
     if not detail:
         return out
-    return out | {"leave_days": _leave_days(conn, level, code, start, end1),
-            "available_days": _available_days(conn, level, code, start, end1)}
-
-
-def _leave_days(conn, level, code, start, end1) -> int:
-    facts = stay_facts()
-    days = _overlap_days(
-        [leave_episode.c.start_date, facts.c.start_date, _date(start)],
-        [sa.func.coalesce(leave_episode.c.end_date, _date(end1)),
-         sa.func.coalesce(facts.c.end_date, _date(end1)), _date(end1)])
-    query = (
-        sa.select(sa.func.coalesce(sa.func.sum(days), 0))
-        .select_from(leave_episode.join(facts, facts.c.ward_stay_id == leave_episode.c.ward_stay_id))
-        .where(_in_period(facts, start, end1), facts_filter(facts, level, code))
-    )
-    return int(conn.execute(query).scalar())
+    return out | {"leave_days": days["leave_days"],
+                  "available_days": _available_days(conn, level, code, start, end + dt.timedelta(days=1))}
 
 
 def _scoped_wards(level, code):
@@ -193,15 +170,8 @@ def beds_now(conn, level, code, end) -> dict:
 
 def home_bed_days(conn, level, code, start, end) -> dict:
     """Bed days of the scope's patients in the period, all and out of area."""
-    end1 = end + dt.timedelta(days=1)
-    facts = stay_facts()
-    days = _stay_days(facts, start, end1)
-    row = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(days), 0),
-                  sa.func.coalesce(sa.func.sum(days * facts.c.out_of_area), 0))
-        .where(_in_period(facts, start, end1), facts_filter(facts, level, code, follow="home"))
-    ).one()
-    return {"home_days": int(row[0]), "out_of_area_days": int(row[1])}
+    days = census_totals(conn, level, code, start, end, follow="home")
+    return {"home_days": days["obd"], "out_of_area_days": days["out_of_area_days"]}
 
 
 def census_home(conn, level, code, end) -> dict:
@@ -258,19 +228,10 @@ def spells(conn, level, code, start, end) -> dict:
 
 def readmissions(conn, level, code, start, end) -> dict:
     """Discharges in the period (not transfers or deaths) and how many were followed by a readmission."""
-    facts = stay_facts()
-    under = sa.select(facts.c.spell_id).where(facts_filter(facts, level, code, follow="home"))
-    s = hospital_spell
-    later = hospital_spell.alias("later")
-    readmitted = sa.exists().where(
-        later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
-        later.c.admission_date <= s.c.discharge_date + 365)
-    row = conn.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.case((readmitted, 1))))
-        .where(s.c.spell_id.in_(under), s.c.discharge_date.between(_date(start), _date(end)),
-               s.c.discharge_destination.not_in(["other_hospital", "died"]))
-    ).one()
-    return {"readmission_denominator": int(row[0]), "readmitted": int(row[1])}
+    from data_access.quality import SCOPE, readmission_counts  # quality builds on this module
+
+    row = readmission_counts(conn, level, code, start, end, SCOPE).iloc[0]
+    return {"readmission_denominator": int(row["readmission_denominator"]), "readmitted": int(row["readmitted"])}
 
 
 def repatriations(conn, level, code, start, end) -> dict:
@@ -340,13 +301,26 @@ def referrals(conn, level, code, start, end, targets=None) -> dict:
     return dict(zip(keys, row))
 
 
-def _waiting(end):
+def waiting_stage(end):
+    """CASE giving the waiting stage of an open referral as of `end` (NULL when not open): the one definition
+    of "waiting" (the open_referrals KPI counts the referrals where it is not NULL)."""
     r = referral
     as_of = _date(end)
-    undecided = sa.or_(r.c.decision_date.is_(None), r.c.decision_date > as_of)
-    awaiting = sa.and_(r.c.decision == "accepted", r.c.decision_date <= as_of,
-                       sa.or_(r.c.admission_date.is_(None), r.c.admission_date > as_of))
-    return sa.and_(r.c.received_date <= as_of, sa.or_(undecided, awaiting))
+    received = r.c.received_date <= as_of
+    undecided = sa.and_(received, sa.or_(r.c.decision_date.is_(None), r.c.decision_date > as_of))
+    not_assessed = sa.or_(r.c.assessment_date.is_(None), r.c.assessment_date > as_of)
+    accepted_waiting = sa.and_(received, r.c.decision == "accepted", r.c.decision_date <= as_of,
+                               sa.or_(r.c.admission_date.is_(None), r.c.admission_date > as_of))
+    return sa.case(
+        (sa.and_(undecided, not_assessed), "awaiting_assessment"),
+        (undecided, "awaiting_decision"),
+        (accepted_waiting, "awaiting_admission"),
+        else_=None,
+    )
+
+
+def _waiting(end):
+    return waiting_stage(end).is_not(None)
 
 
 def quality_events(conn, level, code, start, end) -> dict:

@@ -15,8 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
+from data_access.aggregates import census_days
 from data_access.child_queries import _facts_key, _ward_key
-from data_access.kpi_queries import _date, _overlap_days, _scoped_wards, facts_filter, stay_facts
+from data_access.kpi_queries import _date, _scoped_wards, facts_filter, stay_facts
 from data_access.schema import calendar, hospital_spell, incident, restrictive_intervention, staffing, ward
 from data_access.scope import CHILD_LEVEL, HOME_LEVELS, children, resolve
 
@@ -32,7 +33,7 @@ def _months(start: dt.date, end: dt.date):
     """One row per calendar month of [start, end]: month_start, its first and (last + 1) dates in the period."""
     c = calendar.c
     return (sa.select(c.month_start.label("bucket"), sa.func.min(c.date).label("lo"),
-                      (sa.func.max(c.date) + 1).label("hi1"))
+                      dialect.add_days(sa.func.max(c.date), 1).label("hi1"))
             .where(c.date.between(_date(start), _date(end))).group_by(c.month_start).subquery("months"))
 
 
@@ -49,21 +50,12 @@ def _run(conn, key, values: list, source, where: list, names: list[str]) -> pd.D
 
 
 def _bed_days(conn, level, code, start, end, by):
-    facts = stay_facts()
-    end1 = end + dt.timedelta(days=1)
-    stay_end = sa.func.coalesce(facts.c.end_date, _date(end1))
-    if by == MONTH:
-        months = _months(start, end)
-        lo, hi1, key = months.c.lo, months.c.hi1, months.c.bucket
-        source = facts.join(months, sa.and_(facts.c.start_date < months.c.hi1, stay_end > months.c.lo))
-    else:
-        lo, hi1, source = _date(start), _date(end1), facts
-        key = None if by == SCOPE else _facts_key(facts, by)
-    days = _overlap_days([facts.c.start_date, lo], [stay_end, hi1])
-    ready = facts.c.ready_for_discharge_date
-    delayed = sa.case((ready.is_(None), 0), else_=_overlap_days([facts.c.start_date, lo, ready], [stay_end, hi1]))
-    where = [facts.c.start_date < _date(end1), stay_end > _date(start), facts_filter(facts, level, code)]
-    return _run(conn, key, [sa.func.sum(days), sa.func.sum(delayed)], source, where, ["obd", "delayed_days"])
+    grain = () if by == SCOPE else ("month",) if by == MONTH else (by,)
+    days = census_days(conn, level, code, start, end, by=grain)[[*grain, "obd", "delayed_days"]]
+    if by == SCOPE:  # no stay in the period: no bed days (None), as a SUM over no rows
+        days = days.astype(object).where(days["obd"] > 0, None)
+        days.insert(0, "key", "all")
+    return days.rename(columns={grain[0]: "key"} if grain else {}).set_index("key")
 
 
 def _event_key(by, timestamp, joins):
@@ -124,11 +116,12 @@ def _discharged(conn, level, code, start, end, by, follow, values, names, extra=
     return _run(conn, key, values, source, where, names)
 
 
-def _readmissions(conn, level, code, start, end, by):
+def readmission_counts(conn, level, code, start, end, by):
+    """Discharges (not transfers or deaths) and those followed by a readmission within a year, by `by`."""
     s = hospital_spell
     later = hospital_spell.alias("later")
     readmitted = sa.exists().where(later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
-                                   later.c.admission_date <= s.c.discharge_date + 365)
+                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, 365))
     return _discharged(conn, level, code, start, end, by, "home",
                        [sa.func.count(), sa.func.count(sa.case((readmitted, 1)))],
                        ["readmission_denominator", "readmitted"],
@@ -144,7 +137,7 @@ def _length_of_stay(conn, level, code, start, end, by):
 
 def _aggregates(conn, level, code, start, end, by) -> pd.DataFrame:
     parts = [query(conn, level, code, start, end, by) for query in
-             (_bed_days, _interventions, _incidents, _staffing, _readmissions, _length_of_stay)]
+             (_bed_days, _interventions, _incidents, _staffing, readmission_counts, _length_of_stay)]
     return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
 
 

@@ -21,7 +21,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
-from data_access.kpi_queries import ASSESSMENT_TARGET_DAYS, PRISON_TRANSFER_DAYS, referral_filter, referral_joins
+from data_access.kpi_queries import (
+    ASSESSMENT_TARGET_DAYS,
+    PRISON_TRANSFER_DAYS,
+    referral_filter,
+    referral_joins,
+    waiting_stage,
+)
 from data_access.schema import URGENCIES, referral
 
 r = referral
@@ -52,21 +58,6 @@ def _scoped(conn, viewer, level, code, patient_level=False):
     if patient_level:
         access.require(viewer, "see patient rows", (level, code), conn)
     return referral_filter(level, code)
-
-
-def waiting_stage(end):
-    """CASE giving the waiting stage of an open referral as of `end` (NULL when not open)."""
-    as_of = _date(end)
-    undecided = sa.and_(r.c.received_date <= as_of, sa.or_(r.c.decision_date.is_(None), r.c.decision_date > as_of))
-    not_assessed = sa.or_(r.c.assessment_date.is_(None), r.c.assessment_date > as_of)
-    accepted_waiting = sa.and_(r.c.decision == "accepted", r.c.decision_date <= as_of,
-                               sa.or_(r.c.admission_date.is_(None), r.c.admission_date > as_of))
-    return sa.case(
-        (sa.and_(undecided, not_assessed), "awaiting_assessment"),
-        (undecided, "awaiting_decision"),
-        (accepted_waiting, "awaiting_admission"),
-        else_=None,
-    )
 
 
 def outcome(end):

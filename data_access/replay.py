@@ -100,6 +100,8 @@ def replay(engine: sa.Engine, day: dt.date | None = None, interval: float = 3.0,
                 write_slice(conn, frame.iloc[written:], f"replay: bed_state of {day} (rest, replay stopped)")
             log(f"Stopped: wrote the remaining {len(frame) - written} reports back at once.")
             written = len(frame)
+        with engine.begin() as conn:
+            bulk.analyze(conn, ["bed_state"])
     return written
 
 

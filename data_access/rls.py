@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from data_access.access import Viewer
+from data_access.dialect import spec_for
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres_rls.sql"
 DEFAULT_APP_ROLE = "pcd_app"
@@ -59,10 +60,8 @@ def _on_begin(conn: sa.Connection) -> None:
 
 def enabled(engine: sa.Engine) -> bool:
     """Does the database have the row-level-security functions (PostgreSQL only)?"""
-    if engine.dialect.name != "postgresql":
-        return False
     with engine.connect() as conn:
-        return bool(conn.execute(sa.text("SELECT to_regproc('pcd_visible_wards') IS NOT NULL")).scalar())
+        return spec_for(conn).has_rls(conn)
 
 
 def install(engine: sa.Engine) -> bool:

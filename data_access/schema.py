@@ -287,6 +287,22 @@ load_log = Table(
     Column("message", Text, nullable=True),
 )
 
+# Pre-aggregated facts (docs/facts.md), written by every load path in the same transaction as the rows they
+# summarise (data_access/facts.py). One row per day, ward and kind of patient in a bed on that day.
+ward_day_census = Table(
+    "ward_day_census", metadata,
+    Column("day", Date, nullable=False),
+    _fk("ward.ward_code"),
+    Column("sex", CODE, nullable=False),
+    Column("security_level", CODE, nullable=False),
+    Column("home_region_code", CODE, nullable=True),
+    Column("home_collaborative_id", CODE, nullable=True),
+    Column("out_of_area", Integer, nullable=False),
+    Column("patients", Integer, nullable=False),
+    Column("on_leave", Integer, nullable=False),
+    Column("ready_for_discharge", Integer, nullable=False),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("at", DateTime, nullable=False, quote=True),
@@ -316,6 +332,7 @@ Index("ix_incident_ward_time", incident.c.ward_code, incident.c.occurred_at)
 Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_id)
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
+Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
 
 # Order in which tables can be filled (parents first) and emptied (children first).
 TABLE_ORDER = [t.name for t in metadata.sorted_tables]

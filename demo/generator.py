@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import schema
-from data_access.bulk import insert_frame
+from data_access import facts, schema
+from data_access.bulk import analyze, insert_frame
 from demo.reference import Reference, reference
 
 A, C, E, P = "adult_secure", "camhs", "adult_eating_disorders", "perinatal"
@@ -1790,6 +1790,9 @@ def build_demo(
             else:
                 counts[table] = insert_frame(conn, table, frames[table])
             done += len(frames[table])
+        analyze(conn, order)  # statistics first: the facts are computed from these tables
+        counts["ward_day_census"] = facts.refresh(conn)
+        analyze(conn, facts.TABLES)
     report(1.0, "Demo data ready")
     return counts
 

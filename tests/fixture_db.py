@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from data_access import schema
+from data_access import facts, schema
 
 D = date
 T = datetime
@@ -483,3 +483,4 @@ def build_fixture(engine: sa.Engine) -> None:
                     conn.execute(sa.insert(table), [row])
             else:
                 conn.execute(sa.insert(table), data)
+        facts.refresh(conn)  # the pre-aggregated facts, as every load path writes them

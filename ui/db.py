@@ -14,6 +14,7 @@ import streamlit as st
 from data_access import engine as settings
 
 _build_lock = threading.Lock()
+_facts_checked: set[int] = set()  # engines whose daily facts are known to be there
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -59,6 +60,23 @@ def ensure_demo_database() -> None:
         bar.empty()
 
 
+def ensure_facts(engine: sa.Engine) -> None:
+    """A database loaded before the daily facts existed (docs/facts.md) gets them once, with a spinner."""
+    from data_access import facts
+
+    if id(engine) in _facts_checked:
+        return
+    with engine.connect() as conn:
+        if not facts.missing(conn):
+            _facts_checked.add(id(engine))
+            return
+    with _build_lock, st.spinner("Building the daily ward facts of this database (once)…"):
+        with engine.connect() as conn:
+            if facts.missing(conn):
+                facts.build(engine)
+    _facts_checked.add(id(engine))
+
+
 def connect() -> tuple[str, sa.Engine]:
     """(url, engine) for the reporting database; raises DatabaseUnavailable with a clear message."""
     url = configured_url()
@@ -71,6 +89,7 @@ def connect() -> tuple[str, sa.Engine]:
         engine = connection.engine
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1 FROM region WHERE 1 = 0"))
+        ensure_facts(engine)
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
         shown = settings.display_url(url) if url else "the demo database"
         raise DatabaseUnavailable(

@@ -1,0 +1,71 @@
+"""The aggregate layer: each measure's SQL written once, with a grain.
+
+`census_days(conn, level, code, start, end, by=...)` sums the daily ward facts (ward_day_census,
+docs/facts.md) over an inclusive period for the wards under a node, grouped by any of `GRAINS`:
+occupied bed days, leave days, clinically-ready (delayed) days and out-of-area days. kpi_table,
+the children table, the SPC and daily series and finance's cost per bed day all read it, so two
+views can only disagree if their definitions do.
+"""
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.schema import calendar, collaborative, unit, ward, ward_day_census
+from data_access.scope import HOME_LEVELS, ward_filter
+
+c = ward_day_census
+MEASURES = ["obd", "leave_days", "delayed_days", "out_of_area_days"]
+_WARD_KEYS = {"region": collaborative.c.region_code, "collaborative": ward.c.collaborative_id,
+              "provider": unit.c.provider_code, "unit": ward.c.unit_code, "ward": ward.c.ward_code}
+_HOME_KEYS = {"region": c.c.home_region_code, "collaborative": c.c.home_collaborative_id}
+_OTHER_KEYS = {"day": c.c.day, "month": calendar.c.month_start, "security_level": c.c.security_level,
+               "sex": c.c.sex}
+GRAINS = (*_WARD_KEYS, *_OTHER_KEYS)
+
+
+def _key(name: str, follow: str):
+    if follow == "home" and name in _HOME_KEYS:
+        return _HOME_KEYS[name]
+    return _WARD_KEYS.get(name, _OTHER_KEYS.get(name))
+
+
+def node_filter(level: str, code: str | None, follow: str = "ward"):
+    """Facts of a node: its wards, or (follow='home', at national/region/collaborative) its home patients."""
+    if follow == "home" and level in HOME_LEVELS:
+        return sa.true() if level == "national" else _HOME_KEYS[level] == code
+    return ward_filter(level, code)
+
+
+def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
+                by: tuple[str, ...] = (), follow: str = "ward", codes: list[str] | None = None,
+                restrict=None) -> pd.DataFrame:
+    """Σ of the daily facts over [start, end] under a node, one row per value of `by` (one row for by=()).
+
+    `codes` keeps only those values of the first key of `by` (the children of a node, in one query).
+    `restrict(ward, unit)` returns an extra WHERE clause on the ward and unit tables (e.g. a viewer's lines).
+    """
+    keys = [_key(name, follow).label(name) for name in by]
+    joins = (c.join(ward, ward.c.ward_code == c.c.ward_code).join(unit, unit.c.unit_code == ward.c.unit_code)
+             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+    if "month" in by:
+        joins = joins.join(calendar, calendar.c.date == c.c.day)
+    where = [c.c.day >= sa.literal(start, sa.Date), c.c.day <= sa.literal(end, sa.Date)]
+    where.append(node_filter(level, code, follow) if codes is None else keys[0].in_(codes))
+    if restrict is not None:
+        where.append(restrict(ward, unit))
+    sums = [sa.func.coalesce(sa.func.sum(col), 0).label(name) for name, col in zip(
+        MEASURES, [c.c.patients, c.c.on_leave, c.c.ready_for_discharge, c.c.patients * c.c.out_of_area])]
+    query = sa.select(*keys, *sums).select_from(joins).where(*where)
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=[*by, *MEASURES])
+    return frame.astype({m: "int64" for m in MEASURES})
+
+
+def census_totals(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
+                  follow: str = "ward") -> dict[str, int]:
+    """census_days for the whole node and period, as {measure: int}."""
+    row = census_days(conn, level, code, start, end, follow=follow).iloc[0]
+    return {m: int(row[m]) for m in MEASURES}
