@@ -49,22 +49,24 @@ def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target:
            user_id: str | None = None) -> bool:
     """Append one audit row; True when written. Never raises (a failure is logged)."""
     try:
-        if action not in ACTIONS:
-            raise ValueError(f"Unknown audit action '{action}'")
-        row = {
-            "at": dt.datetime.now().replace(microsecond=0),
-            "user_id": str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
-            "role": viewer.role if viewer else UNKNOWN_ROLE,
-            "action": action,
-            "target": str(target)[:MAX_TEXT],
-            "detail": clean_detail(detail),
-        }
         with engine.begin() as conn:
-            conn.execute(audit_log.insert().values(**row))
+            write(conn, viewer, action, target, detail, user_id)
         return True
     except Exception as error:  # noqa: BLE001 - auditing must never break the page
         log.warning("Audit row not written (%s %s): %s", action, target, type(error).__name__)
         return False
+
+
+def write(conn: sa.Connection, viewer: access.Viewer | None, action: str, target: str, detail=None,
+          user_id: str | None = None) -> None:
+    """Append one audit row in the caller's transaction (a load and its audit row commit together)."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action '{action}'")
+    conn.execute(audit_log.insert().values(
+        at=dt.datetime.now().replace(microsecond=0),
+        user_id=str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
+        role=viewer.role if viewer else UNKNOWN_ROLE, action=action, target=str(target)[:MAX_TEXT],
+        detail=clean_detail(detail)))
 
 
 def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end: dt.date,

@@ -14,18 +14,27 @@ from data_access.schema import metadata
 
 
 def _ordered(table_name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    columns = [c.name for c in metadata.tables[table_name].columns]
-    missing = set(columns) - set(frame.columns)
-    if missing:
-        raise ValueError(f"{table_name}: missing columns {sorted(missing)}")
-    return frame[columns]
+    table = metadata.tables[table_name]
+    missing = [c for c in table.columns if c.name not in frame.columns]
+    required = sorted(c.name for c in missing if not c.nullable)
+    if required:
+        raise ValueError(f"{table_name}: missing columns {required}")
+    if missing:  # nullable columns the caller does not fill (e.g. added later) are written as NULL
+        frame = frame.assign(**{c.name: None for c in missing})
+    return frame[[c.name for c in table.columns]]
 
 
 def insert_frame(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> int:
     """Append `frame` to `table_name` inside the caller's transaction."""
     if frame.empty:
         return 0
-    frame = _ordered(table_name, frame)
+    return copy_frame(conn, table_name, _ordered(table_name, frame))
+
+
+def copy_frame(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> int:
+    """Append `frame` (columns already in the table's order) to any table, e.g. a staging table."""
+    if frame.empty:
+        return 0
     name = conn.dialect.name
     if name == "duckdb":
         _insert_duckdb(conn, table_name, frame)

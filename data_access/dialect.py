@@ -44,3 +44,13 @@ def greatest(*args):
 
 def least(*args):
     return sa.func.least(*args)
+
+
+def deletes_parents_after_children(conn) -> bool:
+    """Whether a parent row may be deleted in the transaction that deleted its child rows.
+
+    DuckDB checks a foreign key against the rows as they were when the transaction began, so
+    there the records a resubmission drops are deleted after the load commits, one table per
+    transaction, children first (data_access/mhsds.py).
+    """
+    return conn.dialect.name != "duckdb"

@@ -220,6 +220,7 @@ bed_state = Table(
     Column("on_leave", Integer, nullable=False),
     Column("closed", Integer, nullable=False),
     Column("reported_by", NAME, nullable=True),
+    Column("closed_reason", Text, nullable=True),  # docs/data-in.md: why beds are closed (provider submissions)
     PrimaryKeyConstraint("ward_code", "reported_at"),
 )
 
@@ -310,6 +311,28 @@ audit_log = Table(
     Column("detail", Text, nullable=True),
 )
 
+# Data in (docs/data-in.md): which provider-month submissions of the monthly extract hold which records,
+# so that a provider's resubmission of a month replaces exactly that month (data_access/mhsds.py).
+extract_submission = Table(
+    "extract_submission", metadata,
+    _fk("provider.provider_code"),
+    Column("month_start", Date, nullable=False),
+    Column("first_loaded_at", DateTime, nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("load_id", CODE, nullable=False),
+    Column("rows", Integer, nullable=False, quote=True),
+    PrimaryKeyConstraint("provider_code", "month_start"),
+)
+
+extract_record = Table(
+    "extract_record", metadata,
+    Column("provider_code", CODE, nullable=False),
+    Column("month_start", Date, nullable=False),
+    Column("table_name", CODE, nullable=False),
+    Column("record_id", CODE, nullable=False),
+    PrimaryKeyConstraint("provider_code", "month_start", "table_name", "record_id"),
+)
+
 # Indexes the queries need (joins by ward and spell, date-range filters).
 Index("ix_finance_ledger_key", finance_ledger.c.collaborative_id, finance_ledger.c.month_start,
       finance_ledger.c.category, finance_ledger.c.provider_code, unique=True)
@@ -329,6 +352,7 @@ Index("ix_incident_ward_time", incident.c.ward_code, incident.c.occurred_at)
 Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_id)
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
+Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.record_id)
 
 # Order in which tables can be filled (parents first) and emptied (children first).
 TABLE_ORDER = [t.name for t in metadata.sorted_tables]

@@ -1762,10 +1762,19 @@ def _by_depth(forums: pd.DataFrame) -> list:
     return [forums[depths == k] for k in sorted(set(depths))]
 
 
+# The reference data an extract is loaded against (organisations, wards, places, calendar, governance).
+REFERENCE_TABLES = ("region", "provider", "collaborative", "collaborative_member", "unit", "ward", "locality",
+                    "locality_collaborative", "calendar", "governance_forum", "forum_kpi", "kpi_threshold")
+
+
 def build_demo(
-    engine, scale: str = "region", seed: int = 42, end_date: date | None = None, progress=None
+    engine, scale: str = "region", seed: int = 42, end_date: date | None = None, progress=None,
+    reference_only: bool = False,
 ) -> dict:
-    """Create the schema and fill every table (except audit_log) with demo data; row counts per table."""
+    """Create the schema and fill every table (except audit_log) with demo data; row counts per table.
+
+    `reference_only`: only REFERENCE_TABLES, for loading the activity as an extract (data_access/mhsds.py).
+    """
     report = _progress_fn(progress)
     schema.create_all(engine)
     with engine.connect() as conn:
@@ -1774,7 +1783,7 @@ def build_demo(
                 "the database already has wards: demo data is only written into an empty database"
             )
     frames = generate(scale, seed, end_date, progress)
-    order = [t for t in schema.TABLE_ORDER if t in frames]
+    order = [t for t in schema.TABLE_ORDER if t in frames and (not reference_only or t in REFERENCE_TABLES)]
     total = sum(len(frames[t]) for t in order) or 1
     done = 0
     counts = {}
@@ -1808,6 +1817,8 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", choices=sorted(SCALES), default="region")
     parser.add_argument("--url", required=True, help="SQLAlchemy URL, e.g. duckdb:///data/demo.duckdb")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--reference-only", action="store_true",
+                        help="only organisations, wards, places, calendar and governance (load activity as an extract)")
     parser.add_argument(
         "--end-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: yesterday)"
     )
@@ -1817,7 +1828,7 @@ def main(argv=None) -> int:
     engine = make_engine(args.url)
     t0 = time.perf_counter()
     try:
-        counts = build_demo(engine, args.scale, args.seed, args.end_date, _bar)
+        counts = build_demo(engine, args.scale, args.seed, args.end_date, _bar, args.reference_only)
     except ValueError as error:
         sys.stderr.write(f"\nerror: {error}\n")
         return 2

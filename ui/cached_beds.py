@@ -83,3 +83,9 @@ def localities(_engine: sa.Engine, url: str, time_slot: int) -> pd.DataFrame:
 def viewer_key(viewer) -> tuple:
     """What of the viewer decides access (so two viewers never share a cached answer wrongly)."""
     return () if viewer is None else (viewer.user_id, viewer.role, tuple(viewer.home))
+
+
+def clear_live() -> None:
+    """Forget the live bed-state reads (after a provider's submission) and nothing else."""
+    for fn in (ward_bed_state, last_report, placement_candidates):
+        fn.clear()
