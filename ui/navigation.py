@@ -15,6 +15,7 @@ PAGES = [
     ("Quality", "app_pages/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
     ("Governance", "app_pages/packs.py", "Meeting packs", ":material/groups:"),
     ("Governance", "app_pages/audit.py", "Audit trail", ":material/policy:"),
+    ("Governance", "app_pages/data_quality.py", "Data quality", ":material/fact_check:"),
 ]
 DEFAULT_PAGE = "app_pages/overview.py"
 
