@@ -132,9 +132,11 @@ def _upsert(conn, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     stage = _stage(conn, f"stage_{table}", table, _latest(frame, table, conn))
-    values = {c: stage.c[c] for c in _columns(table) if c != key}
-    changed = sa.or_(*[target.c[c].is_distinct_from(stage.c[c]) for c in values])
-    conn.execute(sa.update(target).values(values).where(target.c[key] == stage.c[key], changed))
+    for column in [c for c in _columns(table) if c != key]:
+        # one column at a time, only where it changed: DuckDB rewrites a row whose indexed column is set,
+        # which its foreign keys refuse while children refer to the row
+        conn.execute(sa.update(target).values({column: stage.c[column]})
+                     .where(target.c[key] == stage.c[key], target.c[column].is_distinct_from(stage.c[column])))
     new = sa.select(*stage.c).where(~sa.exists().where(target.c[key] == stage.c[key]))
     conn.execute(sa.insert(target).from_select(_columns(table), new))
     conn.execute(sa.text(f"DROP TABLE stage_{table}"))
