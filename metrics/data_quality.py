@@ -57,6 +57,11 @@ def complete_to(as_of: dt.date, due_days: int) -> dt.date:
     return months_end(month)
 
 
+def provisional_from(as_of: dt.date, due_days: int) -> dt.date:
+    """The first day of the first provisional month (the day after `complete_to`)."""
+    return complete_to(as_of, due_days) + dt.timedelta(days=1)
+
+
 def months_end(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1) - dt.timedelta(days=1)
 

@@ -14,6 +14,9 @@ VARIATION_LABELS = {
     "concern": "Concern",
     "neutral": "Neither improvement nor concern",
 }
+PROVISIONAL_LABEL = "Provisional (hollow)"
+PROVISIONAL_CAPTION = ("Hollow points are provisional months (after the feed's complete-to date): "
+                       "not used for the limits or signals until complete.")
 _LEGEND_DOMAIN = list(VARIATION_LABELS.values())
 _LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
 
@@ -23,6 +26,10 @@ def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
     data["variation_label"] = data["variation"].map(VARIATION_LABELS)
     data["rule_label"] = data["rule"].map(RULE_LABELS).fillna("None (common cause)")
     data.loc[data["value"].isna(), "rule_label"] = "Missing value"
+    provisional = data["provisional"].astype(bool) if "provisional" in data else pd.Series(False, index=data.index)
+    data["provisional"] = provisional
+    data.loc[provisional, "rule_label"] = "Provisional month: not used for limits or signals"
+    data.loc[provisional, "variation_label"] = PROVISIONAL_LABEL
     data["limits_label"] = data["trial"].map({True: "Trial limits", False: "Fixed limits"})
     data["segment"] = data["segment"].astype(int)
     return data
@@ -77,7 +84,7 @@ def spc_chart(
         y=y_field("upper"), detail="segment:N")
     lower = base.mark_line(color="#425563", strokeDash=[6, 4], strokeWidth=1.2).encode(
         y=y_field("lower"), detail="segment:N")
-    points = base.transform_filter("isValid(datum.value)").mark_circle(
+    points = base.transform_filter("isValid(datum.value) && !datum.provisional").mark_circle(
         size=55, opacity=1, stroke="white", strokeWidth=0.5
     ).encode(
         y=y,
@@ -90,6 +97,10 @@ def spc_chart(
         tooltip=tooltip,
     )
     layers = [upper, lower, mean, line, points]
+    if data["provisional"].any():
+        layers.append(base.transform_filter("isValid(datum.value) && datum.provisional").mark_point(
+            size=70, filled=False, strokeWidth=2, color=COMMON, shape="circle").encode(y=y, tooltip=tooltip))
+        title = alt.TitleParams(text=title, subtitle=[PROVISIONAL_CAPTION])
 
     starts = data.loc[data["segment"].diff().fillna(0) > 0, ["date"]]
     if not starts.empty:
