@@ -206,17 +206,21 @@ def _delete(conn, gone: dict[str, set], tables: list[str]) -> int:
     return n
 
 
-def _record_submissions(conn, subs: pd.DataFrame, frames: dict, load_id: str, now: dt.datetime) -> None:
+def _record_submissions(conn, sub: sa.Table, subs: pd.DataFrame, frames: dict, load_id: str,
+                        now: dt.datetime) -> None:
+    """One extract_submission row per provider-month loaded, keeping the time it first arrived."""
     counts = pd.concat([f[["_provider", "_month"]] for f in frames.values()] or [pd.DataFrame(
         columns=["_provider", "_month"])]).value_counts()
     e = s.extract_submission
-    for provider_code, month in zip(subs["provider_code"], subs["month_start"]):
-        first = conn.execute(sa.select(e.c.first_loaded_at).where(e.c.provider_code == provider_code,
-                                                                  e.c.month_start == month)).scalar()
-        conn.execute(sa.delete(e).where(e.c.provider_code == provider_code, e.c.month_start == month))
-        conn.execute(sa.insert(e).values(provider_code=provider_code, month_start=month, first_loaded_at=first or now,
-                                         loaded_at=now, load_id=load_id,
-                                         rows=int(counts.get((provider_code, month), 0))))
+    match = sa.exists().where(sub.c.provider_code == e.c.provider_code, sub.c.month_start == e.c.month_start)
+    first = {(p, m): at for p, m, at in conn.execute(sa.select(e.c.provider_code, e.c.month_start,
+                                                                 e.c.first_loaded_at).where(match))}
+    conn.execute(sa.delete(e).where(match))
+    keys = list(zip(subs["provider_code"], subs["month_start"]))
+    bulk.insert_frame(conn, "extract_submission", pd.DataFrame({
+        "provider_code": subs["provider_code"].to_numpy(), "month_start": subs["month_start"].to_numpy(),
+        "first_loaded_at": [first.get(k, now) for k in keys], "loaded_at": now, "load_id": load_id,
+        "rows": [int(counts.get(k, 0)) for k in keys]}))
 
 
 def _log(conn, viewer, load_id: str, status: str, rows: int, source: str, message: str, scope_key: str) -> None:
@@ -248,8 +252,8 @@ def _write(conn, subs, frames, present, load_id, now) -> dict[str, set]:
     _hold(conn, frames)
     _replace_events(conn, sub, frames, present)
     gone = _dropped(conn, before, frames)
+    _record_submissions(conn, sub, subs, frames, load_id, now)
     conn.execute(sa.text("DROP TABLE stage_submission"))
-    _record_submissions(conn, subs, frames, load_id, now)
     return gone
 
 

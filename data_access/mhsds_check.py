@@ -118,8 +118,8 @@ def _submission_checks(checker: Checker, frame: pd.DataFrame, subs: pd.DataFrame
 
 
 def _date_checks(checker: Checker, table: str, frame: pd.DataFrame) -> None:
-    months = frame["_month"].map(lambda d: pd.Timestamp(d))
-    nexts = frame["_month"].map(lambda d: pd.Timestamp(_month_after(d)))
+    months = pd.to_datetime(frame["_month"])
+    nexts = months + pd.offsets.MonthBegin(1)
     if table in WITHIN_MONTH:
         col = WITHIN_MONTH[table]
         day = pd.to_datetime(frame[col])
