@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import dialect
-from data_access.kpi_queries import referral_filter, referral_joins
+from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
 from data_access.schema import (
     DISCHARGE_DESTINATIONS,
     ETHNIC_GROUPS,
@@ -50,8 +50,8 @@ def _d(value) -> sa.BindParameter:
 
 
 def _wards():
-    return (ward.join(unit, unit.c.unit_code == ward.c.unit_code)
-            .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+    """ward joined to unit and collaborative (kpi_queries' scoped join; ward_filter gives the WHERE clause)."""
+    return _scoped_wards("national", None)[0]
 
 
 def _frame(conn, query, columns) -> pd.DataFrame:
