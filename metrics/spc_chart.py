@@ -21,6 +21,20 @@ _LEGEND_DOMAIN = list(VARIATION_LABELS.values())
 _LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
 
 
+def provisional_band(provisional_from, last_day) -> alt.Chart | None:
+    """A light band over the provisional days of a trend chart (None when none is provisional)."""
+    if provisional_from is None or last_day is None or pd.Timestamp(last_day) < pd.Timestamp(provisional_from):
+        return None
+    band = pd.DataFrame({"start": [pd.Timestamp(provisional_from)], "end": [pd.Timestamp(last_day)],
+                         "label": ["Provisional: the feed is not complete for these dates"]})
+    return alt.Chart(band).mark_rect(color="#AEB7BD", opacity=0.25).encode(
+        x="start:T", x2="end:T", tooltip=[alt.Tooltip("label:N", title="Provisional")])
+
+
+TREND_CAPTION = ("Shaded or hollow: provisional (after the feed's complete-to date); figures may still change "
+                 "as late records arrive.")
+
+
 def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
     data = frame.copy()
     data["variation_label"] = data["variation"].map(VARIATION_LABELS)
