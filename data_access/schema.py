@@ -4,6 +4,7 @@ One SQLAlchemy MetaData; `create_all(engine)` builds it identically on DuckDB an
 PostgreSQL. Only portable types (no arrays, no JSON, no engine-specific defaults).
 """
 
+import sqlalchemy as sa
 from sqlalchemy import (
     Boolean,
     Column,
@@ -358,9 +359,16 @@ Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.reco
 TABLE_ORDER = [t.name for t in metadata.sorted_tables]
 
 
+# Nullable columns added after the first release: added to an existing database by create_all.
+ADDED_COLUMNS = [("bed_state", "closed_reason", "TEXT")]
+
+
 def create_all(engine) -> None:
-    """Create every table and index (no-op for those that exist)."""
+    """Create every table and index (no-op for those that exist), and add ADDED_COLUMNS where missing."""
     metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table, column, kind in ADDED_COLUMNS:  # IF NOT EXISTS: DuckDB and PostgreSQL alike
+            conn.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{column}" {kind}'))
 
 
 def drop_all(engine) -> None:
