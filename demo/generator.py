@@ -1447,6 +1447,31 @@ class Builder:
             SURVEY, columns=["survey_id", "cohort", "question", "answer", "respondents", "count"]
         )
 
+    def extract_submissions(self) -> None:
+        """When each provider's monthly extract first arrived (and was last resubmitted): mostly within 28 days
+        of the month's end, some late, a few missing; months not yet due have none. Its own random stream,
+        so no other table changes."""
+        rng = np.random.default_rng([self.seed, 13])
+        wards = self.frames["ward"].merge(self.frames["unit"][["unit_code", "provider_code"]], on="unit_code")
+        stays = self.frames["ward_stay"].merge(wards[["ward_code", "provider_code"]], on="ward_code")
+        month = pd.to_datetime(stays["start_date"]).dt.to_period("M").dt.start_time
+        sizes = stays.assign(month=month).groupby(["provider_code", "month"]).size()
+        months = pd.date_range(self.start, self.end_date, freq="MS")
+        rows = [(p, m) for p in sorted(wards["provider_code"].unique()) for m in months]
+        frame = pd.DataFrame(rows, columns=["provider_code", "month_start"])
+        n = len(frame)
+        month_end = frame["month_start"] + pd.offsets.MonthEnd(0)
+        first = month_end + pd.to_timedelta(np.where(rng.random(n) < 0.9, rng.integers(8, 28, n),
+                                                     rng.integers(29, 60, n)), unit="D") + pd.Timedelta(hours=9)
+        last = first + pd.to_timedelta(np.where(rng.random(n) < 0.15, rng.integers(1, 40, n), 0), unit="D")
+        keep = (rng.random(n) > 0.01) & (first.dt.date <= self.end_date)
+        frame = frame.assign(first_loaded_at=first, loaded_at=last.where(last.dt.date <= self.end_date, first),
+                             load_id="demo-mhsds",
+                             rows=[int(sizes.get((p, m), 0)) for p, m in zip(frame["provider_code"],
+                                                                              frame["month_start"])])[keep]
+        frame["month_start"] = frame["month_start"].dt.date
+        self.frames["extract_submission"] = frame.reset_index(drop=True)
+
     def load_log(self) -> None:
         source = SOURCE_TEMPLATE.format(seed=self.seed, scale=self.scale)
         morning = datetime.combine(self.end_date, datetime.min.time()) + timedelta(hours=7)
@@ -1736,6 +1761,7 @@ def generate(scale: str = "region", seed: int = 42, end_date: date | None = None
         ("Staffing", b.staffing),
         ("Finance", b.finance),
         ("Governance and survey", b.governance),
+        ("Extract submissions", b.extract_submissions),
         ("Load log", b.load_log),
     ]
     for k, (message, fn) in enumerate(steps):

@@ -287,3 +287,18 @@ def test_command_line_load_and_export(source, tmp_path, capsys):
     assert "Loaded 131 rows" in capsys.readouterr().out
     assert main(["load", "--url", url, str(tmp_path / "nowhere")]) == 1
     assert "is not a directory" in capsys.readouterr().out
+
+
+def test_reference_only_demo(tmp_path):
+    """python -m demo --reference-only: organisations, wards, places, calendar and governance; no activity."""
+    from demo.generator import REFERENCE_TABLES
+    from demo.generator import main as demo_main
+
+    url = f"duckdb:///{tmp_path / 'reference.duckdb'}"
+    assert demo_main(["--scale", "region", "--reference-only", "--url", url, "--end-date", "2025-03-31"]) == 0
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        filled = {t for t in schema.TABLE_ORDER
+                  if conn.execute(sa.select(sa.func.count()).select_from(schema.metadata.tables[t])).scalar()}
+    engine.dispose()
+    assert filled == set(REFERENCE_TABLES)
