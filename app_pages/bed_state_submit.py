@@ -9,8 +9,9 @@ import streamlit as st
 
 from data_access import bed_state_submit as submit
 from data_access.access import AccessDenied
-from ui import cached_beds
+from ui import cached
 from ui.context import current
+from ui.exports import download
 
 ctx = current()
 st.title("Submit bed state")
@@ -43,7 +44,7 @@ def send(rows: list[dict], source: str) -> None:
         st.error(f"The database refused the submission ({type(error).__name__}). Nothing was saved.")
         return
     if ok:
-        cached_beds.clear_live()
+        cached.changed("bed_state")  # only the live bed-state readers read afresh
         st.success(message, icon=":material/check_circle:")
     else:
         st.error(message + " " + "; ".join(str(p) for p in problems))
@@ -68,8 +69,8 @@ template = pd.DataFrame({"ward_code": wards["ward_code"], "occupied": "", "avail
                          "closed_reason": "", "on_leave": ""})
 buffer = io.StringIO()
 template.to_csv(buffer, index=False)
-st.download_button("Download the template (CSV, your wards)", buffer.getvalue().encode("utf-8"),
-                   file_name="bed_state_template.csv", mime="text/csv")
+download("Download the template (CSV, your wards)", buffer.getvalue().encode("utf-8"), "bed_state_template.csv", ctx,
+         "Bed state template", key="bed_state_template", mime="text/csv")
 upload = st.file_uploader("Upload the bed state of your wards (.xlsx or .csv with columns "
                           f"{', '.join(submit.COLUMNS)})", type=["xlsx", "csv"])
 if upload is not None and st.button("Submit the spreadsheet"):

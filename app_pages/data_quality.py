@@ -8,8 +8,7 @@ import streamlit as st
 from data_access.access import AccessDenied
 from metrics import data_quality as dq
 from metrics.disclosure import disclose, disclose_counts
-from ui import cached_data_quality as cached
-from ui import period
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.formatting import format_value
 
@@ -21,8 +20,7 @@ st.caption(f"{period.describe(ctx.start, ctx.end)} · as of {ctx.latest:%d %b %Y
            f"{due_days} days after the month ends · disclosure rule: {ctx.rule}")
 
 try:
-    found = cached.report(ctx.engine, ctx.url, None if ctx.viewer is None else ctx.viewer.policy, level, code,
-                          ctx.start, ctx.end, due_days, ctx.latest)
+    found = cached.read(ctx, dq.report, level, code, ctx.start, ctx.end, due_days, ctx.latest)
 except AccessDenied as denied:
     st.info(f"{denied} Choose an organisation within your role in the sidebar.", icon=":material/lock:")
     st.stop()

@@ -10,7 +10,6 @@ row (feed bed_state) and an audit row, in one transaction. `read_upload` reads t
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import uuid
 from dataclasses import dataclass
@@ -18,10 +17,9 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import access, audit, bulk
+from data_access import access, audit, bulk, clock
 from data_access.schema import bed_state, load_log, unit, ward
 
-SUBMIT_ROLES = ("provider",)
 COLUMNS = ["ward_code", "occupied", "available", "closed", "closed_reason", "on_leave"]
 COUNTS = ["occupied", "available", "closed", "on_leave"]
 FEED = "bed_state"
@@ -39,7 +37,8 @@ class Problem:
 
 
 def submit_allowed(viewer) -> bool:
-    return viewer is not None and viewer.role in SUBMIT_ROLES and bool(viewer.home)
+    """access.allowed(viewer, "submit bed state"): a signed-in provider's user (not a trusted script)."""
+    return viewer is not None and bool(viewer.home) and access.allowed(viewer, "submit bed state")
 
 
 def own_wards(conn, viewer) -> pd.DataFrame:
@@ -98,21 +97,22 @@ def submit(engine: sa.Engine, viewer, rows: list[dict], source: str = "form") ->
     """(ok, message, problems): the rows written to bed_state now, or nothing and the problems."""
     if not submit_allowed(viewer):
         audit.record(engine, viewer, "denied", audit.target("Bed state submission", None), {"source": source})
-        raise access.AccessDenied("Only a provider's users may submit the bed state of their wards.")
+        raise access.AccessDenied(access.REFUSALS["submit bed state"])
     with engine.connect() as conn:
         wards = own_wards(conn, viewer)
     problems = check(rows, wards)
     if problems:
         return False, f"Nothing was saved: {len(problems)} problem(s).", problems
-    now = dt.datetime.now().replace(microsecond=0)
+    now = clock.utc_now()
+    ward_time = clock.uk(now)  # bed_state.reported_at is the wards' own (UK) clock, as every bed-state feed
     beds = dict(zip(wards["ward_code"], wards["commissioned_beds"]))
     frame = pd.DataFrame([{
-        "ward_code": r["ward_code"].strip(), "reported_at": now, "commissioned_beds": int(beds[r["ward_code"].strip()]),
+        "ward_code": r["ward_code"].strip(), "reported_at": ward_time, "commissioned_beds": int(beds[r["ward_code"].strip()]),
         "occupied": _number(r["occupied"]), "on_leave": _number(r["on_leave"]), "closed": _number(r["closed"]),
         "reported_by": viewer.user_id[:200], "closed_reason": (str(r.get("closed_reason") or "").strip() or None)}
         for r in rows])
     with engine.begin() as conn:
-        conn.execute(sa.delete(bed_state).where(bed_state.c.reported_at == now,
+        conn.execute(sa.delete(bed_state).where(bed_state.c.reported_at == ward_time,
                                                 bed_state.c.ward_code.in_(list(frame["ward_code"]))))
         bulk.insert_frame(conn, "bed_state", frame)
         conn.execute(sa.insert(load_log).values(load_id=f"beds-{uuid.uuid4().hex[:27]}", feed=FEED, loaded_at=now,
@@ -121,7 +121,7 @@ def submit(engine: sa.Engine, viewer, rows: list[dict], source: str = "form") ->
         scope_key = viewer.home[0]
         audit.write(conn, viewer, "import", audit.target("Bed state submission", scope_key),
                     {"source": source, "wards": ",".join(frame["ward_code"]), "rows": len(frame)})
-    return True, f"Saved the bed state of {len(frame)} ward(s) at {now:%H:%M on %d %b %Y}.", []
+    return True, f"Saved the bed state of {len(frame)} ward(s) at {ward_time:%H:%M on %d %b %Y}.", []
 
 
 def read_upload(data: bytes, filename: str, max_bytes: int) -> list[dict]:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import audit, bulk, dialect, mhsds_check
+from data_access import audit, bulk, clock, dialect, mhsds_check
 from data_access import schema as s
 from data_access.mhsds_files import HEADER, ExtractError, Problem, csv_files, read_file
 
@@ -76,7 +76,7 @@ def read_extract(directory: Path, max_bytes: int, max_rows: int) -> dict[str, pd
 # --------------------------------------------------------------------------- writing
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return clock.utc_now()
 
 
 def _columns(table: str) -> list[str]:
