@@ -107,7 +107,8 @@ def submit(engine: sa.Engine, viewer, rows: list[dict], source: str = "form") ->
     ward_time = clock.uk(now)  # bed_state.reported_at is the wards' own (UK) clock, as every bed-state feed
     beds = dict(zip(wards["ward_code"], wards["commissioned_beds"]))
     frame = pd.DataFrame([{
-        "ward_code": r["ward_code"].strip(), "reported_at": ward_time, "commissioned_beds": int(beds[r["ward_code"].strip()]),
+        "ward_code": r["ward_code"].strip(), "reported_at": ward_time,
+        "commissioned_beds": int(beds[r["ward_code"].strip()]),
         "occupied": _number(r["occupied"]), "on_leave": _number(r["on_leave"]), "closed": _number(r["closed"]),
         "reported_by": viewer.user_id[:200], "closed_reason": (str(r.get("closed_reason") or "").strip() or None)}
         for r in rows])
