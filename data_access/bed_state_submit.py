@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import access, audit, bulk, clock
+from data_access import access, audit, bulk, clock, finance_import
 from data_access.schema import bed_state, load_log, unit, ward
 
 COLUMNS = ["ward_code", "occupied", "available", "closed", "closed_reason", "on_leave"]
@@ -129,6 +129,8 @@ def read_upload(data: bytes, filename: str, max_bytes: int) -> list[dict]:
     """The rows of an uploaded .xlsx or .csv with the COLUMNS; ValueError with a clear message otherwise."""
     if len(data) > max_bytes:
         raise ValueError(f"The file is {len(data) / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.0f} MB.")
+    if filename.lower().endswith(".xlsx"):
+        finance_import._check_size(data, max_bytes)  # the finance upload caps: size, empty, not a workbook, zip bomb
     try:
         if filename.lower().endswith(".xlsx"):
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", nrows=2000)

@@ -92,7 +92,7 @@ def test_upload_reads_csv_and_refuses_bad_files():
         submit.read_upload(b"ward_code,occupied,available,closed,closed_reason\n", "beds.csv", 10_000)
     with pytest.raises(ValueError, match="over the limit"):
         submit.read_upload(data, "beds.csv", 10)
-    with pytest.raises(ValueError, match="could not be read"):
+    with pytest.raises(ValueError, match="not an Excel workbook"):
         submit.read_upload(b"\x00\xff not a workbook", "beds.xlsx", 10_000)
 
 
