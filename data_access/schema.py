@@ -24,8 +24,17 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# Code lists the app itself uses (the reporting schema lists the others).
+# Code lists the app itself uses (the reporting schema lists the others); the Data quality page checks
+# validity against these (data_access/data_quality.py).
+SECURITY_LEVELS = ("high", "medium", "low", "picu", "general", "locked_rehab")
 SEXES = ("female", "male", "other", "unknown")
+ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other", "not_stated")
+REFERRAL_SOURCES = ("prison", "court", "police", "community", "acute_hospital", "other_secure", "other")
+DISCHARGE_DESTINATIONS = ("community", "step_down", "prison", "other_hospital", "died", "other")
+INTERVENTION_KINDS = (
+    "seclusion", "segregation", "prone_restraint", "other_restraint",
+    "rapid_tranquillisation", "mechanical_restraint",
+)
 URGENCIES = ("emergency", "urgent", "routine")
 FINANCE_CATEGORIES = (
     "nhs_inpatient", "independent_inpatient", "out_of_area", "community", "reinvestment", "other",
