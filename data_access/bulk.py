@@ -31,6 +31,25 @@ def insert_frame(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> i
     return copy_frame(conn, table_name, _ordered(table_name, frame))
 
 
+def stage(conn: sa.Connection, name: str, table_name: str, frame: pd.DataFrame) -> sa.Table:
+    """A temporary table `name` with `table_name`'s columns, holding `frame` (dropped with `unstage`)."""
+    columns = {c.name: c.type for c in metadata.tables[table_name].columns}
+    return stage_columns(conn, name, columns, frame)
+
+
+def stage_columns(conn: sa.Connection, name: str, columns: dict, frame: pd.DataFrame) -> sa.Table:
+    """A temporary table `name` with `columns` ({name: SQLAlchemy type}) holding `frame`."""
+    staged = sa.Table(name, sa.MetaData(), *[sa.Column(c, kind) for c, kind in columns.items()],
+                      prefixes=["TEMPORARY"])
+    staged.create(conn)
+    copy_frame(conn, name, frame[list(columns)])
+    return staged
+
+
+def unstage(conn: sa.Connection, staged: sa.Table) -> None:
+    staged.drop(conn)
+
+
 def copy_frame(conn: sa.Connection, table_name: str, frame: pd.DataFrame) -> int:
     """Append `frame` (columns already in the table's order) to any table, e.g. a staging table."""
     if frame.empty:

@@ -83,23 +83,11 @@ def _columns(table: str) -> list[str]:
     return [c.name for c in s.metadata.tables[table].columns]
 
 
-def _stage(conn, name: str, table: str, frame: pd.DataFrame) -> sa.Table:
-    """A temporary copy of `table`'s columns holding `frame`."""
-    cols = ", ".join(f'"{c}"' for c in _columns(table))
-    conn.execute(sa.text(f'CREATE TEMPORARY TABLE {name} AS SELECT {cols} FROM "{table}" WHERE 1 = 0'))
-    bulk.copy_frame(conn, name, frame[_columns(table)])
-    source = s.metadata.tables[table]
-    return sa.Table(name, sa.MetaData(), *[sa.Column(c.name, c.type) for c in source.columns])
-
-
 def _stage_submissions(conn, subs: pd.DataFrame) -> sa.Table:
-    conn.execute(sa.text("CREATE TEMPORARY TABLE stage_submission (provider_code VARCHAR(32), month_start DATE, "
-                         "month_next DATE)"))
     frame = subs[["provider_code", "month_start"]].copy()
     frame["month_next"] = frame["month_start"].map(mhsds_check._month_after)
-    bulk.copy_frame(conn, "stage_submission", frame)
-    return sa.Table("stage_submission", sa.MetaData(), sa.Column("provider_code", s.CODE),
-                    sa.Column("month_start", sa.Date), sa.Column("month_next", sa.Date))
+    return bulk.stage_columns(conn, "stage_submission", {"provider_code": s.CODE, "month_start": sa.Date,
+                                                         "month_next": sa.Date}, frame)
 
 
 def _previously_held(conn, sub: sa.Table) -> dict[str, set]:
@@ -131,7 +119,7 @@ def _upsert(conn, table: str, frame: pd.DataFrame) -> None:
     target = s.metadata.tables[table]
     if frame.empty:
         return
-    stage = _stage(conn, f"stage_{table}", table, _latest(frame, table, conn))
+    stage = bulk.stage(conn, f"stage_{table}", table, _latest(frame, table, conn))
     for column in [c for c in _columns(table) if c != key]:
         # one column at a time, only where it changed: DuckDB rewrites a row whose indexed column is set,
         # which its foreign keys refuse while children refer to the row
@@ -139,7 +127,7 @@ def _upsert(conn, table: str, frame: pd.DataFrame) -> None:
                      .where(target.c[key] == stage.c[key], target.c[column].is_distinct_from(stage.c[column])))
     new = sa.select(*stage.c).where(~sa.exists().where(target.c[key] == stage.c[key]))
     conn.execute(sa.insert(target).from_select(_columns(table), new))
-    conn.execute(sa.text(f"DROP TABLE stage_{table}"))
+    bulk.unstage(conn, stage)
 
 
 def _hold(conn, frames: dict[str, pd.DataFrame]) -> None:
@@ -253,7 +241,7 @@ def _write(conn, subs, frames, present, load_id, now) -> dict[str, set]:
     _replace_events(conn, sub, frames, present)
     gone = _dropped(conn, before, frames)
     _record_submissions(conn, sub, subs, frames, load_id, now)
-    conn.execute(sa.text("DROP TABLE stage_submission"))
+    bulk.unstage(conn, sub)
     return gone
 
 

@@ -356,15 +356,16 @@ TABLE_ORDER = [t.name for t in metadata.sorted_tables]
 
 
 # Nullable columns added after the first release: added to an existing database by create_all.
-ADDED_COLUMNS = [("bed_state", "closed_reason", "TEXT")]
+# IF NOT EXISTS: the same statement on DuckDB and PostgreSQL.
+ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reason" TEXT']
 
 
 def create_all(engine) -> None:
     """Create every table and index (no-op for those that exist), and add ADDED_COLUMNS where missing."""
     metadata.create_all(engine)
     with engine.begin() as conn:
-        for table, column, kind in ADDED_COLUMNS:  # IF NOT EXISTS: DuckDB and PostgreSQL alike
-            conn.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{column}" {kind}'))
+        for statement in ADDED_COLUMNS:
+            conn.execute(sa.text(statement))
 
 
 def drop_all(engine) -> None:
