@@ -148,7 +148,7 @@ def report(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.d
     from data_access import access
     from data_access import data_quality as q
 
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     provs = q.providers(conn, level, code)
     codes = list(provs["provider_code"])
     statuses = timeliness(q.feed_months(conn, level, code, start, end), q.bed_state_coverage(conn, level, code, start,
