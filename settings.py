@@ -43,6 +43,11 @@ SETTINGS = {s.name: s for s in [
             "Organisation of the local user (a scope key, e.g. collaborative:IMPACT)"),
     Setting("roles_file", "", "TOML file with the [roles] table mapping signed-in users to roles (else secrets.toml)"),
     Setting("max_upload_mb", 10, "Largest file an upload may be, in MB", low=1, high=200),
+    Setting("max_extract_file_mb", 500, "Largest CSV file of a monthly extract, in MB", low=1, high=5000),
+    Setting("max_extract_rows", 2_000_000, "Most rows one CSV file of a monthly extract may have",
+            low=100, high=50_000_000),
+    Setting("extract_due_days", 28, "Days after a month ends by which its extract counts as on time",
+            low=1, high=120),
     Setting("max_timeline_rows", 500, "Most referrals drawn one by one on the timeline chart", low=10, high=5000),
 ]}
 

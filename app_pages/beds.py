@@ -10,7 +10,9 @@ from data_access import beds, clock
 from data_access.access import AccessDenied
 from metrics import beds as mb
 from metrics.catalogue import KPIS
+from metrics.data_quality import provisional_from
 from metrics.disclosure import disclose, disclose_counts
+from metrics.spc_chart import TREND_CAPTION
 from ui import beds_view as view
 from ui import cached, period
 from ui.auth import plain
@@ -207,37 +209,41 @@ with tab_live:
 
 # ---------------------------------------------------------------- occupancy over time
 with tab_time:
+    provisional = provisional_from(ctx.latest, int(ctx.settings.get("extract_due_days", 28)))
     series = mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level)
     if series.empty:
         st.info("No wards open in this period.", icon=":material/info:")
     else:
         st.subheader(KPIS["bed_occupancy_pct"].label)
-        st.altair_chart(view.occupancy_chart(series, "occupancy_pct", "Occupancy (%)"), width="stretch")
-        st.subheader(KPIS["bed_occupancy_excl_leave_pct"].label)
-        st.altair_chart(view.occupancy_chart(series, "occupancy_excl_leave_pct", "Excluding leave (%)"),
+        st.altair_chart(view.occupancy_chart(series, "occupancy_pct", "Occupancy (%)", provisional),
                         width="stretch")
+        st.subheader(KPIS["bed_occupancy_excl_leave_pct"].label)
+        st.altair_chart(view.occupancy_chart(series, "occupancy_excl_leave_pct", "Excluding leave (%)",
+                                             provisional), width="stretch")
         st.caption("Midnight census: occupied bed days ÷ commissioned beds of open wards less closed beds "
-                   "(latest report of each day). Dashed line: the Royal College of Psychiatrists' 85%.")
+                   "(latest report of each day). Dashed line: the Royal College of Psychiatrists' 85%. "
+                   + TREND_CAPTION)
     st.subheader(KPIS["out_of_area_pct"].label)
     patients = mb.disclosed_daily_patients(ooa_daily, ctx.rule, level)
     monthly = mb.monthly_out_of_area(ooa_daily, ctx.rule, level)
     left, right = st.columns(2)
-    left.altair_chart(view.out_of_area_chart(patients), width="stretch")
+    left.altair_chart(view.out_of_area_chart(patients, provisional), width="stretch")
     left.caption("Patients of the scope in an out-of-area bed each night (home patients at region and "
                  "collaborative level).")
     right.altair_chart(view.monthly_bars(monthly, "out_of_area_pct", "Out of area (% of bed days)", "#AE2573",
-                                         ".1f"), width="stretch")
-    right.caption("Out-of-area bed days as a share of all the scope's patients' bed days, by month.")
+                                         ".1f", provisional), width="stretch")
+    right.caption("Out-of-area bed days as a share of all the scope's patients' bed days, by month. "
+                  + TREND_CAPTION)
     st.subheader(KPIS["repatriations"].label)
     repat = read(beds.monthly_repatriations, level, code, ctx.start, ctx.end)
     repat = disclose_counts(repat, ["repatriations"], ctx.rule, level)
     if repat.empty:
         st.info("No patients were brought back into area in this period.", icon=":material/info:")
     else:
-        st.altair_chart(view.monthly_bars(repat, "repatriations", "Patients brought back", view.NHS_BLUE),
-                        width="stretch")
+        st.altair_chart(view.monthly_bars(repat, "repatriations", "Patients brought back", view.NHS_BLUE,
+                                          provisional_from=provisional), width="stretch")
         st.caption("Patients whose ward stay moved from an out-of-area ward to one of their home collaborative, "
-                   "by month of the move. Suppressed months are not drawn.")
+                   "by month of the move. Suppressed months are not drawn. " + TREND_CAPTION)
 
 # ---------------------------------------------------------------- placement finder
 with tab_find:

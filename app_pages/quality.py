@@ -11,6 +11,7 @@ from data_access import quality as dq
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
+from metrics.data_quality import provisional_from
 from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart
@@ -64,7 +65,8 @@ def clean_state() -> dict:
 
 rebase: dict = clean_state()
 long = mq.monthly_long(monthly, ctx.rule, level)
-summary = mq.summary_table(long, bands, rebase)
+provisional = provisional_from(ctx.latest, int(ctx.settings.get("extract_due_days", 28)))
+summary = mq.summary_table(long, bands, rebase, provisional)
 
 
 def unit(kind: str) -> str:
@@ -141,7 +143,7 @@ def draw_chart(kpi_id: str) -> None:
     kpi = mq.quality_kpi(kpi_id)
     st.subheader(kpi.label)
     dates = draw_rebase_controls(kpi_id)
-    frame = mq.spc_frame(long, kpi_id, bands, dates)
+    frame = mq.spc_frame(long, kpi_id, bands, dates, provisional)
     if frame["value"].notna().sum() == 0:
         st.info("No months to chart for this measure in this scope (no data, or every month suppressed).")
         return

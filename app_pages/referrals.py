@@ -15,6 +15,7 @@ from data_access.referrals import AGE_BANDS
 from data_access.scope import LEVEL_LABELS
 from metrics import referrals as m
 from metrics.catalogue import KPIS
+from metrics.data_quality import provisional_from
 from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
@@ -262,7 +263,8 @@ def trend_section() -> None:
     st.subheader(f"{label}, by month of admission")
     months = m.month_starts(ctx.end)
     monthly = cached.read(ctx, q.monthly_admission_medians, *base_args, months[0], ctx.end)
-    frame = m.trend(monthly, months, ctx.rule, level)
+    frame = m.trend(monthly, months, ctx.rule, level,
+                    provisional_from(ctx.latest, int(ctx.settings.get("extract_due_days", 28))))
     if frame["value"].notna().sum() < 2:
         st.info("Too few months with admissions for a control chart here.")
         return

@@ -52,25 +52,27 @@ DEFAULT_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provid
 DISCLOSURE_RULES = ("mhsds", "hes", "none")
 # The named actions of `allowed`. "view page:<file stem>" (e.g. "view page:finance") is the action of a page.
 ACTIONS = ("see scope", "see every scope", "see finance", "see patient rows", "import", "export", "read audit",
-           "restate", "find beds anywhere")
+           "restate", "find beds anywhere", "submit bed state")
 # What each role may do at all; a scope given to `allowed` narrows it further. The one table of role rules.
 RIGHTS = {
     "national": {"see every scope", "see finance", "import", "export", "read audit", "restate", "find beds anywhere"},
     "commissioner": {"see finance", "export", "find beds anywhere"},
     "lead_provider": {"see finance", "see patient rows", "import", "export", "read audit", "restate",
                       "find beds anywhere"},
-    "provider": {"see every scope", "see finance", "see patient rows", "export", "find beds anywhere"},
+    "provider": {"see every scope", "see finance", "see patient rows", "export", "find beds anywhere",
+                 "submit bed state"},
     "crg": {"export"},
     "viewer": {"export"},
 }
 # Pages that need more than seeing a scope: file stem -> the action they need.
-PAGE_ACTIONS = {"finance": "see finance", "audit": "read audit"}
+PAGE_ACTIONS = {"finance": "see finance", "audit": "read audit", "bed_state_submit": "submit bed state"}
 REFUSALS = {
     "see finance": "Your role does not include finance.",
     "see patient rows": "Your role shows aggregates only here, not patient-level rows.",
     "import": "Only lead providers and national users may import the finance return.",
     "export": "Your role does not include exports.",
     "read audit": "Your role does not include the audit trail.",
+    "submit bed state": "Only a provider's users may submit the bed state of their own wards.",
     "restate": "Your role may not restate a closed month.",
 }
 # The levels a role's home may be at.
@@ -178,7 +180,7 @@ def allowed(viewer: Viewer | None, action: str, scope: tuple[str, str | None] | 
         return False
     if scope is None:
         return True
-    if action == "see patient rows":
+    if action in ("see patient rows", "submit bed state"):  # bed state: only the provider's own wards
         return _patient_rows(conn, viewer, *scope)
     if action == "see finance":
         return _finance_at(conn, viewer, *scope)  # the figures' own rule; seeing the scope is "see scope"

@@ -222,3 +222,13 @@ def _on_error(context: sa.engine.ExceptionContext):
     engine = context.engine
     if engine is not None and spec_for(engine).is_timeout(context.original_exception):
         raise QueryTimeout(timeout_message(_limits.get(id(engine), 0.0))) from context.sqlalchemy_exception
+
+
+def deletes_parents_after_children(conn) -> bool:
+    """Whether a parent row may be deleted in the transaction that deleted its child rows.
+
+    DuckDB checks a foreign key against the rows as they were when the transaction began, so
+    there the records a resubmission drops are deleted after the load commits, one table per
+    transaction, children first (data_access/mhsds.py).
+    """
+    return spec_for(conn).name != "duckdb"

@@ -4,6 +4,7 @@ One SQLAlchemy MetaData; `create_all(engine)` builds it identically on DuckDB an
 PostgreSQL. Only portable types (no arrays, no JSON, no engine-specific defaults).
 """
 
+import sqlalchemy as sa
 from sqlalchemy import (
     Boolean,
     Column,
@@ -23,8 +24,17 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# Code lists the app itself uses (the reporting schema lists the others).
+# Code lists the app itself uses (the reporting schema lists the others); the Data quality page checks
+# validity against these (data_access/data_quality.py).
+SECURITY_LEVELS = ("high", "medium", "low", "picu", "general", "locked_rehab")
 SEXES = ("female", "male", "other", "unknown")
+ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other", "not_stated")
+REFERRAL_SOURCES = ("prison", "court", "police", "community", "acute_hospital", "other_secure", "other")
+DISCHARGE_DESTINATIONS = ("community", "step_down", "prison", "other_hospital", "died", "other")
+INTERVENTION_KINDS = (
+    "seclusion", "segregation", "prone_restraint", "other_restraint",
+    "rapid_tranquillisation", "mechanical_restraint",
+)
 URGENCIES = ("emergency", "urgent", "routine")
 FINANCE_CATEGORIES = (
     "nhs_inpatient", "independent_inpatient", "out_of_area", "community", "reinvestment", "other",
@@ -207,6 +217,7 @@ bed_state = Table(
     Column("on_leave", Integer, nullable=False),
     Column("closed", Integer, nullable=False),
     Column("reported_by", NAME, nullable=True),
+    Column("closed_reason", Text, nullable=True),  # docs/data-in.md: why beds are closed (provider submissions)
     PrimaryKeyConstraint("ward_code", "reported_at"),
 )
 
@@ -313,6 +324,28 @@ audit_log = Table(
     Column("detail", Text, nullable=True),
 )
 
+# Data in (docs/data-in.md): which provider-month submissions of the monthly extract hold which records,
+# so that a provider's resubmission of a month replaces exactly that month (data_access/mhsds.py).
+extract_submission = Table(
+    "extract_submission", metadata,
+    _fk("provider.provider_code"),
+    Column("month_start", Date, nullable=False),
+    Column("first_loaded_at", DateTime, nullable=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("load_id", CODE, nullable=False),
+    Column("rows", Integer, nullable=False, quote=True),
+    PrimaryKeyConstraint("provider_code", "month_start"),
+)
+
+extract_record = Table(
+    "extract_record", metadata,
+    Column("provider_code", CODE, nullable=False),
+    Column("month_start", Date, nullable=False),
+    Column("table_name", CODE, nullable=False),
+    Column("record_id", CODE, nullable=False),
+    PrimaryKeyConstraint("provider_code", "month_start", "table_name", "record_id"),
+)
+
 # Indexes the queries need (joins by ward and spell, date-range filters).
 Index("ix_finance_ledger_key", finance_ledger.c.collaborative_id, finance_ledger.c.month_start,
       finance_ledger.c.category, finance_ledger.c.provider_code, unique=True)
@@ -333,14 +366,23 @@ Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
+Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.record_id)
 
 # Order in which tables can be filled (parents first) and emptied (children first).
 TABLE_ORDER = [t.name for t in metadata.sorted_tables]
 
 
+# Nullable columns added after the first release: added to an existing database by create_all.
+# IF NOT EXISTS: the same statement on DuckDB and PostgreSQL.
+ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reason" TEXT']
+
+
 def create_all(engine) -> None:
-    """Create every table and index (no-op for those that exist)."""
+    """Create every table and index (no-op for those that exist), and add ADDED_COLUMNS where missing."""
     metadata.create_all(engine)
+    with engine.begin() as conn:
+        for statement in ADDED_COLUMNS:
+            conn.execute(sa.text(statement))
 
 
 def drop_all(engine) -> None:

@@ -1447,6 +1447,31 @@ class Builder:
             SURVEY, columns=["survey_id", "cohort", "question", "answer", "respondents", "count"]
         )
 
+    def extract_submissions(self) -> None:
+        """When each provider's monthly extract first arrived (and was last resubmitted): mostly within 28 days
+        of the month's end, some late, a few missing; months not yet due have none. Its own random stream,
+        so no other table changes."""
+        rng = np.random.default_rng([self.seed, 13])
+        wards = self.frames["ward"].merge(self.frames["unit"][["unit_code", "provider_code"]], on="unit_code")
+        stays = self.frames["ward_stay"].merge(wards[["ward_code", "provider_code"]], on="ward_code")
+        month = pd.to_datetime(stays["start_date"]).dt.to_period("M").dt.start_time
+        sizes = stays.assign(month=month).groupby(["provider_code", "month"]).size()
+        months = pd.date_range(self.start, self.end_date, freq="MS")
+        rows = [(p, m) for p in sorted(wards["provider_code"].unique()) for m in months]
+        frame = pd.DataFrame(rows, columns=["provider_code", "month_start"])
+        n = len(frame)
+        month_end = frame["month_start"] + pd.offsets.MonthEnd(0)
+        first = month_end + pd.to_timedelta(np.where(rng.random(n) < 0.9, rng.integers(8, 28, n),
+                                                     rng.integers(29, 60, n)), unit="D") + pd.Timedelta(hours=9)
+        last = first + pd.to_timedelta(np.where(rng.random(n) < 0.15, rng.integers(1, 40, n), 0), unit="D")
+        keep = (rng.random(n) > 0.01) & (first.dt.date <= self.end_date)
+        frame = frame.assign(first_loaded_at=first, loaded_at=last.where(last.dt.date <= self.end_date, first),
+                             load_id="demo-mhsds",
+                             rows=[int(sizes.get((p, m), 0)) for p, m in zip(frame["provider_code"],
+                                                                              frame["month_start"])])[keep]
+        frame["month_start"] = frame["month_start"].dt.date
+        self.frames["extract_submission"] = frame.reset_index(drop=True)
+
     def load_log(self) -> None:
         source = SOURCE_TEMPLATE.format(seed=self.seed, scale=self.scale)
         morning = datetime.combine(self.end_date, datetime.min.time()) + timedelta(hours=7)
@@ -1736,6 +1761,7 @@ def generate(scale: str = "region", seed: int = 42, end_date: date | None = None
         ("Staffing", b.staffing),
         ("Finance", b.finance),
         ("Governance and survey", b.governance),
+        ("Extract submissions", b.extract_submissions),
         ("Load log", b.load_log),
     ]
     for k, (message, fn) in enumerate(steps):
@@ -1762,10 +1788,19 @@ def _by_depth(forums: pd.DataFrame) -> list:
     return [forums[depths == k] for k in sorted(set(depths))]
 
 
+# The reference data an extract is loaded against (organisations, wards, places, calendar, governance).
+REFERENCE_TABLES = ("region", "provider", "collaborative", "collaborative_member", "unit", "ward", "locality",
+                    "locality_collaborative", "calendar", "governance_forum", "forum_kpi", "kpi_threshold")
+
+
 def build_demo(
-    engine, scale: str = "region", seed: int = 42, end_date: date | None = None, progress=None
+    engine, scale: str = "region", seed: int = 42, end_date: date | None = None, progress=None,
+    reference_only: bool = False,
 ) -> dict:
-    """Create the schema and fill every table (except audit_log) with demo data; row counts per table."""
+    """Create the schema and fill every table (except audit_log) with demo data; row counts per table.
+
+    `reference_only`: only REFERENCE_TABLES, for loading the activity as an extract (data_access/mhsds.py).
+    """
     report = _progress_fn(progress)
     schema.create_all(engine)
     with engine.connect() as conn:
@@ -1774,7 +1809,7 @@ def build_demo(
                 "the database already has wards: demo data is only written into an empty database"
             )
     frames = generate(scale, seed, end_date, progress)
-    order = [t for t in schema.TABLE_ORDER if t in frames]
+    order = [t for t in schema.TABLE_ORDER if t in frames and (not reference_only or t in REFERENCE_TABLES)]
     total = sum(len(frames[t]) for t in order) or 1
     done = 0
     counts = {}
@@ -1811,6 +1846,8 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", choices=sorted(SCALES), default="region")
     parser.add_argument("--url", required=True, help="SQLAlchemy URL, e.g. duckdb:///data/demo.duckdb")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--reference-only", action="store_true",
+                        help="only organisations, wards, places, calendar and governance (load activity as an extract)")
     parser.add_argument(
         "--end-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: yesterday)"
     )
@@ -1820,7 +1857,7 @@ def main(argv=None) -> int:
     engine = make_engine(args.url)
     t0 = time.perf_counter()
     try:
-        counts = build_demo(engine, args.scale, args.seed, args.end_date, _bar)
+        counts = build_demo(engine, args.scale, args.seed, args.end_date, _bar, args.reference_only)
     except ValueError as error:
         sys.stderr.write(f"\nerror: {error}\n")
         return 2

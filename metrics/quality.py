@@ -110,14 +110,15 @@ def target(kpi_id: str, thresholds: dict) -> float | None:
     return None if green is None else float(green)
 
 
-def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=()) -> pd.DataFrame:
-    """XmR frame of one KPI's disclosed monthly values (suppressed or missing months are missing points)."""
+def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=(), provisional_from=None) -> pd.DataFrame:
+    """XmR frame of one KPI's disclosed monthly values (suppressed or missing months are missing points;
+    months from `provisional_from` are provisional: drawn, never a signal)."""
     series = long[long["kpi_id"] == kpi_id].sort_values("month")
     values = [None if v is None or pd.isna(v) else float(v) for v in series["shown"]]
     kpi = quality_kpi(kpi_id)
     rebase_at = [pd.Timestamp(d) for d in rebase] or None
     return xmr(values, dates=pd.to_datetime(series["month"]).reset_index(drop=True), direction=kpi.direction,
-               rebase_at=rebase_at, target=target(kpi_id, thresholds))
+               rebase_at=rebase_at, target=target(kpi_id, thresholds), provisional_from=provisional_from)
 
 
 def _latest(series: pd.DataFrame):
@@ -129,13 +130,14 @@ def _latest(series: pd.DataFrame):
     return row["month"], shown, bool(row["suppressed"])
 
 
-def summary_table(long: pd.DataFrame, thresholds: dict, rebase: dict | None = None) -> pd.DataFrame:
+def summary_table(long: pd.DataFrame, thresholds: dict, rebase: dict | None = None,
+                  provisional_from=None) -> pd.DataFrame:
     """One row per quality KPI: latest value, mean and process limits (latest segment), target, icons."""
     rebase = rebase or {}
     rows = []
     for kpi_id in QUALITY_IDS:
         kpi = quality_kpi(kpi_id)
-        frame = spc_frame(long, kpi_id, thresholds, rebase.get(kpi_id, ()))
+        frame = spc_frame(long, kpi_id, thresholds, rebase.get(kpi_id, ()), provisional_from)
         month, shown, suppressed = _latest(long[long["kpi_id"] == kpi_id])
         valid = frame[frame["value"].notna()]
         last = frame[frame["segment"] == frame["segment"].max()].iloc[-1] if len(valid) else None

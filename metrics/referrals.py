@@ -234,7 +234,7 @@ def month_starts(end: dt.date, months: int = TREND_MONTHS) -> list[dt.date]:
     return [dt.date(m // 12, m % 12 + 1, 1) for m in range(last - months + 1, last + 1)]
 
 
-def trend(monthly: pd.DataFrame, months: list[dt.date], rule: str, level: str) -> pd.DataFrame:
+def trend(monthly: pd.DataFrame, months: list[dt.date], rule: str, level: str, provisional_from=None) -> pd.DataFrame:
     """XmR (direction down) of monthly median days referral to admission; each month's median disclosed
     (days over its n admissions); months with no admissions or suppressed are missing points."""
     by_month = {pd.Timestamp(m).date(): (n, v) for m, n, v in zip(monthly["month"], monthly["admitted"],
@@ -246,6 +246,6 @@ def trend(monthly: pd.DataFrame, months: list[dt.date], rule: str, level: str) -
         values.append(np.nan if cell.value is None else float(cell.value))
         counts.append(n)
         hidden.append(cell.suppressed)
-    frame = xmr(values, dates=pd.to_datetime(months), direction="down")
+    frame = xmr(values, dates=pd.to_datetime(months), direction="down", provisional_from=provisional_from)
     frame["admitted"], frame["suppressed"] = counts, hidden
     return frame

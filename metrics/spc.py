@@ -113,7 +113,7 @@ ICON_LABELS = {
 
 COLUMNS = [
     "date", "value", "mean", "lower", "upper", "moving_range",
-    "special_cause", "rule", "variation", "segment", "trial",
+    "special_cause", "rule", "variation", "segment", "trial", "provisional",
 ]
 
 
@@ -245,6 +245,7 @@ def xmr(
     baseline: int | None = 12,
     rebase_at=None,
     target=None,
+    provisional_from=None,
 ) -> pd.DataFrame:
     """XmR (individuals) chart calculations; one row per point, in the order given.
 
@@ -256,6 +257,10 @@ def xmr(
 
     ``target`` is not used in the calculation; it is stored with ``direction`` and ``baseline`` in
     ``frame.attrs`` for :func:`assurance` and the chart. Points should be in time order.
+
+    ``provisional_from``: points dated on or after it are provisional (their feed is not yet complete,
+    metrics/data_quality.complete_to): ``provisional`` is True, they keep their value but take no part in
+    limits, moving ranges or rules (no signal, ``variation`` None), and the icons skip them.
     """
     _check_direction(direction)
     if baseline is not None and baseline < 2:
@@ -277,6 +282,9 @@ def xmr(
             except (TypeError, ValueError):
                 pass
     dates = dates.reset_index(drop=True)
+    provisional = _provisional(dates, provisional_from)
+    shown_values = y_all
+    y_all = np.where(provisional, np.nan, y_all)
 
     starts = [0] + _segment_starts(dates, rebase_at, n) + [n]
     mean_col = np.full(n, np.nan)
@@ -324,7 +332,7 @@ def xmr(
 
     frame = pd.DataFrame({
         "date": dates,
-        "value": y_all,
+        "value": shown_values,
         "mean": mean_col,
         "lower": lower_col,
         "upper": upper_col,
@@ -334,14 +342,24 @@ def xmr(
         "variation": pd.Series(variation, dtype=object),
         "segment": segment_col,
         "trial": trial_col,
+        "provisional": provisional,
     }, columns=COLUMNS)
-    frame.attrs.update({"direction": direction, "target": target, "baseline": baseline})
+    frame.attrs.update({"direction": direction, "target": target, "baseline": baseline,
+                        "provisional_from": provisional_from})
     return frame
+
+
+def _provisional(dates: pd.Series, provisional_from) -> np.ndarray:
+    if provisional_from is None or not len(dates):
+        return np.zeros(len(dates), dtype=bool)
+    if pd.api.types.is_datetime64_any_dtype(dates):
+        return (dates >= pd.Timestamp(provisional_from)).to_numpy()
+    return np.array([d >= provisional_from for d in dates], dtype=bool)
 
 
 def _latest_side(frame: pd.DataFrame) -> tuple[pd.Series | None, int]:
     """The latest non-missing row and which side it is special on (+1 high, -1 low, 0 none)."""
-    valid = frame[frame["value"].notna()]
+    valid = frame[frame["value"].notna() & ~frame.get("provisional", pd.Series(False, index=frame.index)).astype(bool)]
     if valid.empty:
         return None, 0
     row = valid.iloc[-1]

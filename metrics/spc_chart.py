@@ -15,11 +15,28 @@ VARIATION_LABELS = {
     "concern": "Concern",
     "neutral": "Neither improvement nor concern",
 }
+PROVISIONAL_LABEL = "Provisional (hollow)"
+PROVISIONAL_CAPTION = ("Hollow points are provisional months (after the feed's complete-to date): "
+                       "not used for the limits or signals until complete.")
 _LEGEND_DOMAIN = list(VARIATION_LABELS.values())
 _LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
 
 
-SPC_COLUMNS = ["date", "value", "mean", "lower", "upper", "variation", "rule", "trial", "segment"]
+def provisional_band(provisional_from, last_day) -> alt.Chart | None:
+    """A light band over the provisional days of a trend chart (None when none is provisional)."""
+    if provisional_from is None or last_day is None or pd.Timestamp(last_day) < pd.Timestamp(provisional_from):
+        return None
+    band = pd.DataFrame({"start": [pd.Timestamp(provisional_from)], "end": [pd.Timestamp(last_day)],
+                         "label": ["Provisional: the feed is not complete for these dates"]})
+    return alt.Chart(band).mark_rect(color="#AEB7BD", opacity=0.25).encode(
+        x="start:T", x2="end:T", tooltip=[alt.Tooltip("label:N", title="Provisional")])
+
+
+TREND_CAPTION = ("Shaded or hollow: provisional (after the feed's complete-to date); figures may still change "
+                 "as late records arrive.")
+
+
+SPC_COLUMNS = ["date", "value", "mean", "lower", "upper", "variation", "rule", "trial", "segment", "provisional"]
 
 
 def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
@@ -27,6 +44,10 @@ def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
     data["variation_label"] = data["variation"].map(VARIATION_LABELS)
     data["rule_label"] = data["rule"].map(RULE_LABELS).fillna("None (common cause)")
     data.loc[data["value"].isna(), "rule_label"] = "Missing value"
+    provisional = data["provisional"].astype(bool) if "provisional" in data else pd.Series(False, index=data.index)
+    data["provisional"] = provisional
+    data.loc[provisional, "rule_label"] = "Provisional month: not used for limits or signals"
+    data.loc[provisional, "variation_label"] = PROVISIONAL_LABEL
     data["limits_label"] = data["trial"].map({True: "Trial limits", False: "Fixed limits"})
     data["segment"] = data["segment"].astype(int)
     return data
@@ -81,7 +102,7 @@ def spc_chart(
         y=y_field("upper"), detail="segment:N")
     lower = base.mark_line(color="#425563", strokeDash=[6, 4], strokeWidth=1.2).encode(
         y=y_field("lower"), detail="segment:N")
-    points = base.transform_filter("isValid(datum.value)").mark_circle(
+    points = base.transform_filter("isValid(datum.value) && !datum.provisional").mark_circle(
         size=55, opacity=1, stroke="white", strokeWidth=0.5
     ).encode(
         y=y,
@@ -94,6 +115,10 @@ def spc_chart(
         tooltip=tooltip,
     )
     layers = [upper, lower, mean, line, points]
+    if data["provisional"].any():
+        layers.append(base.transform_filter("isValid(datum.value) && datum.provisional").mark_point(
+            size=70, filled=False, strokeWidth=2, color=COMMON, shape="circle").encode(y=y, tooltip=tooltip))
+        title = alt.TitleParams(text=title, subtitle=[PROVISIONAL_CAPTION])
 
     starts = data.loc[data["segment"].diff().fillna(0) > 0, ["date"]]
     if not starts.empty:

@@ -21,13 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HOMES = {"national": "national", "commissioner": "region:Y60", "lead_provider": "collaborative:IMPACT",
          "provider": "provider:NQ1", "crg": "collaborative:NORTH", "viewer": "unit:U3"}
 ALL_TITLES = {title for _, _, title, _ in PAGES}
+SUBMIT = "Submit bed state"  # only a provider's users report their wards' bed state
 MENUS = {
-    "national": ALL_TITLES,
-    "commissioner": ALL_TITLES - {"Audit trail"},
-    "lead_provider": ALL_TITLES,
+    "national": ALL_TITLES - {SUBMIT},
+    "commissioner": ALL_TITLES - {"Audit trail", SUBMIT},
+    "lead_provider": ALL_TITLES - {SUBMIT},
     "provider": ALL_TITLES - {"Audit trail"},
-    "crg": ALL_TITLES - {"Audit trail", "Budget and spend"},
-    "viewer": ALL_TITLES - {"Audit trail", "Budget and spend"},
+    "crg": ALL_TITLES - {"Audit trail", "Budget and spend", SUBMIT},
+    "viewer": ALL_TITLES - {"Audit trail", "Budget and spend", SUBMIT},
 }
 # Every download of every page for a lead provider at IMPACT in March 2024 (the role with every export).
 EXPORTS = {

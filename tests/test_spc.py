@@ -59,7 +59,7 @@ def test_columns_and_simple_twelve_point_limits():
     frame = xmr(BASE_HIGH_END)
     assert list(frame.columns) == [
         "date", "value", "mean", "lower", "upper", "moving_range",
-        "special_cause", "rule", "variation", "segment", "trial",
+        "special_cause", "rule", "variation", "segment", "trial", "provisional",
     ]
     assert frame["date"].tolist() == list(range(12))  # no dates: the position
     assert_base_limits(frame)
@@ -577,3 +577,23 @@ def test_peak_between_two_trends_takes_the_later_direction():
     assert flagged(frame) == list(range(12, 25))
     assert set(frame.loc[12:24, "rule"]) == {"trend"}
     assert frame.loc[12:24, "variation"].tolist() == ["concern"] * 6 + ["improvement"] * 7
+
+
+def test_provisional_months_are_drawn_but_never_signal():
+    """Twelve common-cause months, then an outlier in a provisional month: no signal, same limits, icon from
+    the last complete month; the chart draws it hollow with a caption."""
+    import json
+
+    from metrics.spc_chart import PROVISIONAL_CAPTION, spc_chart
+
+    values = list(BASE_HIGH_END) + [1000.0]
+    dates = pd.date_range("2023-01-01", periods=13, freq="MS")
+    complete = xmr(values[:12], dates=dates[:12], direction="up")
+    frame = xmr(values, dates=dates, direction="up", provisional_from=pd.Timestamp("2024-01-01").date())
+    assert frame["provisional"].tolist() == [False] * 12 + [True]
+    assert frame["value"].iloc[-1] == 1000.0
+    assert not frame["special_cause"].iloc[-1] and frame["variation"].iloc[-1] is None
+    assert frame[["mean", "lower", "upper"]].iloc[:12].equals(complete[["mean", "lower", "upper"]])
+    assert variation_icon(frame, "up") == variation_icon(complete, "up")
+    spec = json.dumps(spc_chart(frame, "A measure", "Value").to_dict())
+    assert PROVISIONAL_CAPTION in spec and '"filled": false' in spec

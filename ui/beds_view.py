@@ -13,6 +13,7 @@ import pydeck as pdk
 from metrics.beds import ALL_LEVELS, BUCKETS, OCCUPANCY_CEILING
 from metrics.catalogue import KPIS
 from metrics.disclosure import SUPPRESSED
+from metrics.spc_chart import provisional_band
 from ui.excel import export_metadata, workbook_bytes
 from ui.formatting import NOT_AVAILABLE, format_value, is_missing
 
@@ -115,8 +116,14 @@ def legend_markdown(with_flows: bool) -> str:
     return " · ".join(parts)
 
 
-def occupancy_chart(series: pd.DataFrame, column: str, title: str) -> alt.LayerChart:
-    """Daily occupancy lines (one per security level, all levels in NHS dark blue) and the 85% line."""
+def _with_provisional(chart, provisional_from, last_day):
+    band = provisional_band(provisional_from, last_day)
+    return chart if band is None else alt.layer(band, chart)
+
+
+def occupancy_chart(series: pd.DataFrame, column: str, title: str, provisional_from=None) -> alt.LayerChart:
+    """Daily occupancy lines (one per security level, all levels in NHS dark blue), the 85% line, and a band
+    over provisional days."""
     data = series.assign(level=[label(SECURITY_LABELS, s) if s != ALL_LEVELS else s for s in series["security_level"]],
                          day=pd.to_datetime(series["date"]))
     levels = [ALL_LEVELS] + sorted(x for x in data["level"].unique() if x != ALL_LEVELS)
@@ -132,11 +139,17 @@ def occupancy_chart(series: pd.DataFrame, column: str, title: str) -> alt.LayerC
         y="y:Q")
     text = alt.Chart(pd.DataFrame({"y": [OCCUPANCY_CEILING], "t": ["85% (RCPsych)"]})).mark_text(
         align="left", dx=4, dy=-6, color="#DA291C").encode(y="y:Q", text="t:N", x=alt.value(0))
-    return alt.layer(lines, rule, text).properties(height=280)
+    last = data["day"].max() if len(data) else None
+    return alt.layer(*([b] if (b := provisional_band(provisional_from, last)) is not None else []), lines, rule,
+                     text).properties(height=280)
 
 
-def out_of_area_chart(daily: pd.DataFrame) -> alt.Chart:
+def out_of_area_chart(daily: pd.DataFrame, provisional_from=None) -> alt.Chart:
     data = daily.assign(day=pd.to_datetime(daily["date"]))
+    return _with_provisional(_out_of_area_line(data), provisional_from, data["day"].max() if len(data) else None)
+
+
+def _out_of_area_line(data: pd.DataFrame) -> alt.Chart:
     return alt.Chart(data).mark_line(color="#AE2573").encode(
         x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b %Y")),
         y=alt.Y("out_of_area_patients:Q", title="Patients out of area"),
@@ -145,9 +158,14 @@ def out_of_area_chart(daily: pd.DataFrame) -> alt.Chart:
     ).properties(height=240)
 
 
-def monthly_bars(frame: pd.DataFrame, column: str, title: str, colour: str, fmt: str = ",.0f") -> alt.Chart:
+def monthly_bars(frame: pd.DataFrame, column: str, title: str, colour: str, fmt: str = ",.0f",
+                 provisional_from=None) -> alt.Chart:
+    """Bars by month; provisional months (from `provisional_from`) drawn hollow."""
     data = frame.assign(month=pd.to_datetime(frame["month_start"]))
-    return alt.Chart(data).mark_bar(color=colour).encode(
+    cut = pd.Timestamp(provisional_from) if provisional_from is not None else None
+    data["provisional"] = False if cut is None else data["month"] >= cut
+    return alt.Chart(data).mark_bar(color=colour, stroke=colour, strokeWidth=1.5).encode(
+        fillOpacity=alt.condition("datum.provisional", alt.value(0), alt.value(1)),
         x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%b %Y")),
         y=alt.Y(f"{column}:Q", title=title),
         tooltip=[alt.Tooltip("yearmonth(month):T", title="Month", format="%b %Y"),

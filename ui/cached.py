@@ -27,7 +27,10 @@ MAX_TTL = 86400  # settings.py: query_ttl_seconds <= 86400
 # What each reader depends on, by module: a finance import changes only these (and every KPI table).
 FEEDS = {"data_access.finance": "finance", "data_access.finance_import": "finance",
          "ui.cached._kpi_table": "finance", "ui.cached._kpi_tables": "finance", "ui.cached._child_table": "finance",
-         "data_access.kpi_queries.data_as_of": "finance"}
+         "data_access.kpi_queries.data_as_of": "finance",
+         # live bed state: a provider's submission (app_pages/bed_state_submit.py) refreshes the map and table
+         "data_access.beds.ward_bed_state": "bed_state", "data_access.beds.last_report": "bed_state",
+         "data_access.beds.placement_candidates": "bed_state"}
 _versions: dict[str, int] = {}  # feed -> how many imports this process has made of it
 NO_VIEWER = "no viewer"
 

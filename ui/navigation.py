@@ -11,12 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
     ("Overview", "app_pages/overview.py", "Overview", ":material/dashboard:"),
     ("Beds", "app_pages/beds.py", "Bed occupancy", ":material/bed:"),
+    ("Beds", "app_pages/bed_state_submit.py", "Submit bed state", ":material/edit_note:"),
     ("Access", "app_pages/referrals.py", "Referrals to admission", ":material/timeline:"),
     ("Money", "app_pages/finance.py", "Budget and spend", ":material/payments:"),
     ("Pathways", "app_pages/women.py", "Women's pathway", ":material/diversity_3:"),
     ("Quality", "app_pages/quality.py", "Quality (Clinical Reference Group)", ":material/monitoring:"),
     ("Governance", "app_pages/packs.py", "Meeting packs", ":material/groups:"),
     ("Governance", "app_pages/audit.py", "Audit trail", ":material/policy:"),
+    ("Governance", "app_pages/data_quality.py", "Data quality", ":material/fact_check:"),
 ]
 DEFAULT_PAGE = "app_pages/overview.py"
 

@@ -1,0 +1,220 @@
+"""Data quality aggregates for a scope: what each feed delivered per provider and month, completeness and
+validity of key fields, and bed state reconciled against the census of ward stays. All aggregated in SQL.
+
+Providers of a scope are those running a ward under it; records count for a scope when they are on its
+wards (spells through their ward stays, events by ward); referrals by data_access.kpi_queries.referral_filter
+and attributed to the admitting ward's provider, else the collaborative's lead provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access import dialect
+from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
+from data_access.schema import (
+    DISCHARGE_DESTINATIONS,
+    ETHNIC_GROUPS,
+    INTERVENTION_KINDS,
+    REFERRAL_SOURCES,
+    SECURITY_LEVELS,
+    SEXES,
+    bed_state,
+    calendar,
+    collaborative,
+    extract_submission,
+    finance_ledger,
+    hospital_spell,
+    incident,
+    locality,
+    patient,
+    provider,
+    referral,
+    restrictive_intervention,
+    staffing,
+    unit,
+    ward,
+    ward_stay,
+)
+from data_access.scope import ward_filter
+
+FEEDS = ("extract", "bed_state", "finance", "incidents", "staffing")
+MONTH_COLUMNS = ["feed", "provider_code", "month_start", "rows", "received_at"]
+
+
+def _d(value) -> sa.BindParameter:
+    return sa.literal(value, sa.Date)
+
+
+def _wards():
+    """ward joined to unit and collaborative (kpi_queries' scoped join; ward_filter gives the WHERE clause)."""
+    return _scoped_wards("national", None)[0]
+
+
+def _frame(conn, query, columns) -> pd.DataFrame:
+    return pd.DataFrame(conn.execute(query).all(), columns=columns)
+
+
+def providers(conn, level, code) -> pd.DataFrame:
+    """provider_code, name of the providers running a ward under the scope."""
+    query = (sa.select(unit.c.provider_code, provider.c.name).distinct()
+             .select_from(_wards().join(provider, provider.c.provider_code == unit.c.provider_code))
+             .where(ward_filter(level, code)).order_by(unit.c.provider_code))
+    return _frame(conn, query, ["provider_code", "name"])
+
+
+def _in_scope_providers(level, code):
+    return sa.select(unit.c.provider_code).select_from(_wards()).where(ward_filter(level, code))
+
+
+def _ward_events(feed, table, when, level, code, start, end):
+    """(feed, provider, month, rows, NULL) of dated rows on the scope's wards."""
+    day = dialect.to_date(table.c[when]) if isinstance(table.c[when].type, sa.DateTime) else table.c[when]
+    joined = _wards().join(table, table.c.ward_code == ward.c.ward_code).join(calendar, calendar.c.date == day)
+    return (sa.select(sa.literal(feed).label("feed"), unit.c.provider_code, calendar.c.month_start,
+                      sa.func.count().label("rows"), sa.func.max(sa.literal(None, sa.DateTime)).label("received_at"))
+            .select_from(joined)
+            .where(ward_filter(level, code), calendar.c.date >= _d(start), calendar.c.date <= _d(end))
+            .group_by(unit.c.provider_code, calendar.c.month_start))
+
+
+def feed_months(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """feed, provider_code, month_start, rows, received_at (first load; None when the feed has no load time)."""
+    month0 = dt.date(start.year, start.month, 1)
+    e = extract_submission
+    extract = (sa.select(sa.literal("extract").label("feed"), e.c.provider_code, e.c.month_start, e.c.rows,
+                         e.c.first_loaded_at)
+               .where(e.c.provider_code.in_(_in_scope_providers(level, code)), e.c.month_start >= _d(month0),
+                      e.c.month_start <= _d(end)))
+    f = finance_ledger
+    finance = (sa.select(sa.literal("finance").label("feed"), f.c.provider_code, f.c.month_start,
+                         sa.func.count().label("rows"), sa.func.max(sa.literal(None, sa.DateTime)))
+               .where(f.c.provider_code.in_(_in_scope_providers(level, code)), f.c.actual_gbp.is_not(None),
+                      f.c.month_start >= _d(month0), f.c.month_start <= _d(end))
+               .group_by(f.c.provider_code, f.c.month_start))
+    parts = [extract, finance,
+             _ward_events("bed_state", bed_state, "reported_at", level, code, start, end),
+             _ward_events("incidents", incident, "occurred_at", level, code, start, end),
+             _ward_events("staffing", staffing, "month_start", level, code, start, end)]
+    frame = _frame(conn, sa.union_all(*parts), MONTH_COLUMNS)
+    return frame.sort_values(["feed", "provider_code", "month_start"], ignore_index=True)
+
+
+def bed_state_coverage(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """provider_code, month_start, open_ward_days, reported_ward_days (an open ward-day with a report that day)."""
+    open_day = sa.and_(ward.c.opened_date <= calendar.c.date,
+                       sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > calendar.c.date))
+    reported = (sa.select(bed_state.c.ward_code, dialect.to_date(bed_state.c.reported_at).label("day")).distinct()
+                .where(bed_state.c.reported_at >= _d(start), bed_state.c.reported_at < _d(end + dt.timedelta(days=1)))
+                .subquery("reported"))
+    days = sa.and_(calendar.c.date >= _d(start), calendar.c.date <= _d(end), open_day)
+    joined = (_wards().join(calendar, days)
+              .outerjoin(reported, sa.and_(reported.c.ward_code == ward.c.ward_code,
+                                           reported.c.day == calendar.c.date)))
+    query = (sa.select(unit.c.provider_code, calendar.c.month_start, sa.func.count(),
+                       sa.func.count(reported.c.ward_code))
+             .select_from(joined).where(ward_filter(level, code))
+             .group_by(unit.c.provider_code, calendar.c.month_start))
+    return _frame(conn, query, ["provider_code", "month_start", "open_ward_days", "reported_ward_days"])
+
+
+def last_submissions(conn, level, code) -> pd.DataFrame:
+    """feed, provider_code, last (the newest load or report time of each feed per provider; finance: newest
+    closed month)."""
+    scoped = _in_scope_providers(level, code)
+    e, f = extract_submission, finance_ledger
+    queries = [
+        sa.select(sa.literal("extract"), e.c.provider_code, sa.func.max(e.c.loaded_at))
+        .where(e.c.provider_code.in_(scoped)).group_by(e.c.provider_code),
+        sa.select(sa.literal("bed_state"), unit.c.provider_code, sa.func.max(bed_state.c.reported_at))
+        .select_from(_wards().join(bed_state, bed_state.c.ward_code == ward.c.ward_code))
+        .where(ward_filter(level, code)).group_by(unit.c.provider_code),
+        sa.select(sa.literal("finance"), f.c.provider_code, sa.cast(sa.func.max(f.c.month_start), sa.DateTime))
+        .where(f.c.provider_code.in_(scoped), f.c.actual_gbp.is_not(None)).group_by(f.c.provider_code),
+        sa.select(sa.literal("incidents"), unit.c.provider_code, sa.func.max(incident.c.occurred_at))
+        .select_from(_wards().join(incident, incident.c.ward_code == ward.c.ward_code))
+        .where(ward_filter(level, code)).group_by(unit.c.provider_code),
+        sa.select(sa.literal("staffing"), unit.c.provider_code, sa.cast(sa.func.max(staffing.c.month_start),
+                                                                         sa.DateTime))
+        .select_from(_wards().join(staffing, staffing.c.ward_code == ward.c.ward_code))
+        .where(ward_filter(level, code)).group_by(unit.c.provider_code),
+    ]
+    return _frame(conn, sa.union_all(*queries), ["feed", "provider_code", "last"])
+
+
+def _count_if(condition):
+    return sa.func.count(sa.case((condition, 1)))
+
+
+def _spells_in_scope(level, code, start, end):
+    occupies = sa.and_(ward_stay.c.start_date <= _d(end),
+                       sa.or_(ward_stay.c.end_date.is_(None), ward_stay.c.end_date > _d(start)))
+    return (sa.select(ward_stay.c.spell_id).select_from(_wards().join(ward_stay, ward_stay.c.ward_code ==
+                                                                      ward.c.ward_code))
+            .where(ward_filter(level, code), occupies))
+
+
+def completeness(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """provider_code, field, complete, valid, records: key fields of the scope's records in the period."""
+    s, p = hospital_spell, patient
+    in_scope = s.c.spell_id.in_(_spells_in_scope(level, code, start, end))
+    people = (sa.select(s.c.provider_code, p.c.patient_id, p.c.ethnic_group, p.c.sex, p.c.home_locality_code)
+              .distinct().select_from(s.join(p, p.c.patient_id == s.c.patient_id)).where(in_scope).subquery("people"))
+    located = people.c.home_locality_code.in_(sa.select(locality.c.locality_code))
+    person_rows = sa.select(
+        people.c.provider_code, sa.func.count(),
+        _count_if(people.c.ethnic_group != "not_stated"), _count_if(people.c.ethnic_group.in_(ETHNIC_GROUPS)),
+        _count_if(people.c.home_locality_code.is_not(None)), _count_if(located),
+        _count_if(people.c.sex.in_(SEXES))).group_by(people.c.provider_code)
+    discharged = sa.and_(in_scope, s.c.discharge_date >= _d(start), s.c.discharge_date <= _d(end))
+    spell_rows = sa.select(
+        s.c.provider_code, sa.func.count(), _count_if(s.c.ready_for_discharge_date.is_not(None)),
+        _count_if(s.c.discharge_destination.is_not(None)),
+        _count_if(s.c.discharge_destination.in_(DISCHARGE_DESTINATIONS))).where(discharged).group_by(s.c.provider_code)
+    attributed = sa.func.coalesce(unit.c.provider_code, collaborative.c.lead_provider_code)
+    r = referral
+    referral_rows = sa.select(
+        attributed, sa.func.count(), _count_if(r.c.security_level.is_not(None)),
+        _count_if(r.c.security_level.in_(SECURITY_LEVELS)), _count_if(r.c.source.in_(REFERRAL_SOURCES))
+    ).select_from(referral_joins()).where(referral_filter(level, code), r.c.received_date >= _d(start),
+                                          r.c.received_date <= _d(end)).group_by(attributed)
+    ri = restrictive_intervention
+    ri_rows = (sa.select(unit.c.provider_code, sa.func.count(), _count_if(ri.c.kind.in_(INTERVENTION_KINDS)))
+               .select_from(_wards().join(ri, ri.c.ward_code == ward.c.ward_code))
+               .where(ward_filter(level, code), ri.c.started_at >= _d(start),
+                      ri.c.started_at < _d(end + dt.timedelta(days=1))).group_by(unit.c.provider_code))
+    out = []
+    for prov, n, stated, ethnic_ok, located_n, located_ok, sex_ok in conn.execute(person_rows):
+        out += [(prov, "ethnic_group", stated, ethnic_ok, n), (prov, "home_locality", located_n, located_ok, n),
+                (prov, "sex", n, sex_ok, n)]
+    for prov, n, ready, dest, dest_ok in conn.execute(spell_rows):
+        out += [(prov, "clinically_ready_date", ready, ready, n), (prov, "discharge_destination", dest, dest_ok, n)]
+    for prov, n, level_n, level_ok, source_ok in conn.execute(referral_rows):
+        out += [(prov, "security_level", level_n, level_ok, n), (prov, "referral_source", n, source_ok, n)]
+    for prov, n, kind_ok in conn.execute(ri_rows):
+        out.append((prov, "restrictive_intervention_type", n, kind_ok, n))
+    return pd.DataFrame(out, columns=["provider_code", "field", "complete", "valid", "records"])
+
+
+def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int = 20) -> pd.DataFrame:
+    """ward_code, ward, provider_code, day, reported (occupied in the day's latest report), census (ward stays
+    in a bed that day), difference: the `limit` largest differences, largest first."""
+    day = dialect.to_date(bed_state.c.reported_at)
+    ranked = (sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.occupied,
+                        sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
+                                                  order_by=bed_state.c.reported_at.desc()).label("rn"))
+              .where(bed_state.c.reported_at >= _d(start), bed_state.c.reported_at < _d(end + dt.timedelta(days=1)))
+              .subquery("ranked"))
+    in_bed = sa.and_(ward_stay.c.ward_code == ranked.c.ward_code, ward_stay.c.start_date <= ranked.c.day,
+                     sa.or_(ward_stay.c.end_date.is_(None), ward_stay.c.end_date > ranked.c.day))
+    census = sa.select(sa.func.count()).where(in_bed).scalar_subquery()
+    difference = ranked.c.occupied - census
+    query = (sa.select(ward.c.ward_code, ward.c.name, unit.c.provider_code, ranked.c.day, ranked.c.occupied,
+                       census.label("census"), difference.label("difference"))
+             .select_from(_wards().join(ranked, ranked.c.ward_code == ward.c.ward_code))
+             .where(ward_filter(level, code), ranked.c.rn == 1)
+             .order_by(sa.func.abs(difference).desc(), ranked.c.day, ward.c.ward_code).limit(limit))
+    return _frame(conn, query, ["ward_code", "ward", "provider_code", "day", "reported", "census", "difference"])
