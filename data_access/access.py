@@ -52,6 +52,7 @@ PATIENT_LEVEL_ROLES = ("lead_provider", "provider")
 FINANCE_ROLES = ("national", "commissioner", "lead_provider", "provider")
 ALL_SCOPES_ROLES = ("national", "provider")  # may see aggregates of every node
 AUDIT_ROLES = ("national", "lead_provider")
+GOVERNANCE_WRITE = "write_governance"  # narratives, actions, decisions, publishing (governance_write_allowed)
 # The levels a role's home may be at.
 HOME_LEVELS = {
     "national": ("national",),
@@ -224,6 +225,19 @@ def finance_visible(conn: sa.Connection, viewer: Viewer | None, level: str, code
     if own is None or level in ("national", "region", "collaborative"):
         return True
     return _wholly_within(conn, tuple(f"provider:{p}" for p in own), level, code)
+
+
+def governance_write_allowed(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> bool:
+    """May the viewer write pack narratives, actions and decisions and publish packs for this node?
+
+    The named action GOVERNANCE_WRITE: the lead provider within its collaborative(s), a provider for its
+    own figures (its provider, units and wards): where it answers for the figures (patient-level access)."""
+    return patient_level_allowed(conn, viewer, level, code)
+
+
+def require_governance_write(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> None:
+    if not governance_write_allowed(conn, viewer, level, code):
+        raise AccessDenied("Only the lead provider (or a provider, for its own figures) writes to the meeting pack.")
 
 
 def audit_allowed(viewer: Viewer | None) -> bool:

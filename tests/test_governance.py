@@ -1,0 +1,201 @@
+"""Governance meetings: the exception report on known SPC signals, narratives, actions, decisions, frozen packs,
+the PDF and the audit rows (tests/fixture_governance.py has the hand-worked series), on DuckDB and PostgreSQL."""
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_access import governance, schema
+from data_access.access import AccessDenied, Viewer
+from data_access.kpi_queries import thresholds
+from metrics import governance as mg
+from metrics.kpis import kpi_tables
+from metrics.packs import known_and_unknown
+from tests.databases import ENGINES, empty_database
+from tests.fixture_governance import build_governance_fixture
+
+END = dt.date(2024, 3, 10)
+MONTH = dt.date(2024, 3, 1)
+SCOPE = ("collaborative", "IMPACT")
+LEAD = Viewer("lead@impact", "lead_provider", ("collaborative:IMPACT",), "none")
+MEETING = dt.date(2024, 3, 20)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request, tmp_path_factory):
+    engine, cleanup = empty_database(request.param, tmp_path_factory.mktemp("governance"))
+    build_governance_fixture(engine)
+    yield engine
+    cleanup()
+
+
+def board_report(engine, rule="mhsds"):
+    with engine.connect() as conn:
+        ids, _ = known_and_unknown(governance.forum_kpi_ids(conn, "F1"))
+        bands = thresholds(conn, "IMPACT")
+        notes = governance.narratives(conn, "F1", "collaborative:IMPACT", MONTH)
+    months = mg.report_months(END)
+    long = mg.monthly_long(kpi_tables(engine, *SCOPE, months, kpi_ids=ids), months, rule, "collaborative")
+    return ids, long, notes, *mg.exception_report(long, ids, bands, MONTH, notes)
+
+
+def content(engine, rule="mhsds"):
+    ids, long, notes, report, frames = board_report(engine, rule)
+    with engine.connect() as conn:
+        acts = governance.actions(conn, "F1", "collaborative:IMPACT")
+        decs = governance.decisions(conn, "F1", "collaborative:IMPACT")
+    return mg.build_content(
+        forum={"forum_id": "F1", "name": "Provider Collaboration Board", "chain": []},
+        scope={"key": "collaborative:IMPACT", "name": "IMPACT"}, month=MONTH, period_end=END, meeting_date=MEETING,
+        rule=rule, data_as_of="2024-03-10", report=report, frames=frames, narratives=notes,
+        actions=mg.action_states(acts, MEETING, None), decisions=decs)
+
+
+def test_report_months_run_fifteen_months_to_the_period_end():
+    months = mg.report_months(END)
+    assert len(months) == 15
+    assert months[0] == (dt.date(2023, 1, 1), dt.date(2023, 1, 31))
+    assert months[-2] == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert months[-1] == (MONTH, END)
+
+
+def test_known_signals_give_the_boards_exceptions(engine):
+    ids, long, _, report, frames = board_report(engine)
+    assert ids == ["bed_occupancy_pct", "out_of_area_pct", "staffing_fill_rate_pct", "variance_gbp"]
+    rows = report.set_index("kpi_id")
+    assert list(report[report["exception"]]["kpi_id"]) == ["staffing_fill_rate_pct", "variance_gbp"]
+    assert list(report["kpi_id"][:2]) == ["staffing_fill_rate_pct", "variance_gbp"]  # exceptions first
+    staffing = rows.loc["staffing_fill_rate_pct"]
+    assert staffing["latest"] == pytest.approx(2140 / 2400 * 100)
+    assert staffing["mean"] == pytest.approx(96.0)
+    assert staffing["lower"] == pytest.approx(96 - 2.66 * 2)
+    assert staffing["variation"] == "concern_low"
+    assert staffing["assurance"] == "hit_and_miss"
+    assert staffing["target"] == 95.0
+    assert staffing["last_year"] == pytest.approx(95.0)  # March 2023: 950 / 1000
+    assert staffing["reasons"] == "Special cause variation of concern: a point outside the process limits"
+    assert list(frames["staffing_fill_rate_pct"]["special_cause"]) == [False] * 13 + [True, True]
+    variance = rows.loc["variance_gbp"]
+    assert variance["latest"] == pytest.approx(10500.0) and variance["rag"] == "red"
+    assert variance["reasons"] == "Off track against plan" and pd.isna(variance["variation"])
+    assert frames["variance_gbp"].empty  # year to date: no SPC chart
+    assert not rows.loc["bed_occupancy_pct", "exception"] and not rows.loc["out_of_area_pct", "exception"]
+
+
+def test_assurance_fail_alone_is_an_exception():
+    # A 'down' KPI whose process runs at 10-12 against a target of 5: limits 11 ± 5.32 keep the target out.
+    months = pd.date_range("2023-01-01", periods=13, freq="MS")
+    long = pd.DataFrame({"month": months, "kpi_id": "prone_restraint_per_1000_obd", "shown": [10.0, 12.0] * 6
+                         + [11.0], "suppressed": False})
+    report, _ = mg.exception_report(long, ["prone_restraint_per_1000_obd"], {"prone_restraint_per_1000_obd":
+                                                                                 (5.0, 10.0)}, months[-1].date())
+    row = report.iloc[0]
+    assert row["variation"] == "common_cause" and row["assurance"] == "fail"
+    assert row["exception"] and row["reasons"] == "Will not meet its target (assurance)"
+
+
+def audit_rows(engine, action):
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(sa.select(schema.audit_log).where(schema.audit_log.c.action == action)).all(),
+                            columns=["at", "user_id", "role", "action", "target", "detail"])
+
+
+def test_narrative_flags_a_kpi_and_round_trips(engine):
+    governance.save_narrative(engine, LEAD, SCOPE, "F1", MONTH, "out_of_area_pct", "First draft", True, "Lead")
+    governance.save_narrative(engine, LEAD, SCOPE, "F1", MONTH, "out_of_area_pct",
+                              "Two patients placed out of area; repatriation plan agreed.", True, "Lead")
+    with engine.connect() as conn:
+        notes = governance.narratives(conn, "F1", "collaborative:IMPACT", MONTH)
+    assert list(notes["kpi_id"]) == ["out_of_area_pct"]
+    assert notes.iloc[0]["text"] == "Two patients placed out of area; repatriation plan agreed."
+    assert notes.iloc[0]["author"] == "Lead" and bool(notes.iloc[0]["flagged"])
+    assert notes.iloc[0]["written_at"] <= governance.utc_now()
+    _, _, _, report, _ = board_report(engine)
+    assert list(report[report["exception"]]["kpi_id"]) == ["out_of_area_pct", "staffing_fill_rate_pct",
+                                                           "variance_gbp"]
+    edits = audit_rows(engine, "edit")
+    assert (edits["target"] == "Pack narrative @ collaborative:IMPACT").sum() == 2
+    assert edits["user_id"].eq("lead@impact").all()
+
+
+def test_only_the_lead_provider_or_own_provider_writes(engine):
+    crg = Viewer("crg@impact", "crg", ("collaborative:IMPACT",), "mhsds")
+    with pytest.raises(AccessDenied):
+        governance.save_narrative(engine, crg, SCOPE, "F1", MONTH, "out_of_area_pct", "No", False, "CRG")
+    other = Viewer("p@rx4", "provider", ("provider:RX4",), "mhsds")
+    with pytest.raises(AccessDenied):
+        governance.add_action(engine, other, SCOPE, "F1", MEETING, "x", "y", MEETING, None, "P")
+    with pytest.raises(governance.PackError):
+        governance.save_narrative(engine, LEAD, SCOPE, "F1", MONTH, "out_of_area_pct", "   ", False, "Lead")
+
+
+def test_actions_and_decisions_round_trip(engine):
+    first = governance.add_action(engine, LEAD, SCOPE, "F1", dt.date(2024, 2, 20), "Review staffing rota",
+                                  "Director of Nursing", dt.date(2024, 3, 15), "staffing_fill_rate_pct", "Lead")
+    second = governance.add_action(engine, LEAD, SCOPE, "F1", dt.date(2024, 2, 20), "Report on out of area",
+                                   "Head of Commissioning", dt.date(2024, 4, 30), None, "Lead")
+    governance.add_decision(engine, LEAD, SCOPE, "F1", dt.date(2024, 2, 20), "Approve the repatriation plan",
+                            "out_of_area_pct", "Lead")
+    with engine.connect() as conn:
+        acts = governance.actions(conn, "F1", "collaborative:IMPACT")
+        decs = governance.decisions(conn, "F1", "collaborative:IMPACT")
+    assert list(acts["action_id"]) == [first, second] and list(acts["status"]) == ["open", "open"]
+    states = mg.action_states(acts, MEETING, dt.date(2024, 2, 20))
+    assert list(states["state"]) == ["Overdue", "Open"]  # due 15 Mar, before the 20 Mar meeting
+    assert decs.iloc[0]["text"] == "Approve the repatriation plan" and decs.iloc[0]["kpi_id"] == "out_of_area_pct"
+    governance.set_action_status(engine, LEAD, SCOPE, second, "done", "Lead")
+    with engine.connect() as conn:
+        acts = governance.actions(conn, "F1", "collaborative:IMPACT")
+    assert list(acts["status"]) == ["open", "done"]
+    assert list(mg.action_states(acts, MEETING, dt.date(2024, 2, 20))["state"]) == ["Overdue", "Done"]
+    with pytest.raises(governance.PackError):
+        governance.set_action_status(engine, LEAD, SCOPE, second, "lost", "Lead")
+
+
+def test_published_pack_is_frozen_after_source_rows_change(engine):
+    live = content(engine)
+    pack_id = governance.publish(engine, LEAD, SCOPE, "F1", MEETING, MONTH, "mhsds", live, "Lead")
+    with engine.connect() as conn:
+        frozen = governance.published_content(conn, pack_id, "F1", "collaborative:IMPACT")
+        listed = governance.published_packs(conn, "F1", "collaborative:IMPACT")
+    assert frozen == live
+    assert list(listed["pack_id"]) == [pack_id]
+    assert [k["kpi_id"] for k in mg.exceptions(frozen)] == ["out_of_area_pct", "staffing_fill_rate_pct",
+                                                            "variance_gbp"]
+    assert frozen["narratives"]["out_of_area_pct"]["author"] == "Lead"
+    assert [a["text"] for a in frozen["actions"]] == ["Review staffing rota", "Report on out of area"]
+    with pytest.raises(governance.PackError):
+        governance.publish(engine, LEAD, SCOPE, "F1", MEETING, MONTH, "mhsds", live, "Lead")
+    # Resubmitted data: January 2024's staffing changes; the published pack does not.
+    with engine.begin() as conn:
+        conn.execute(schema.staffing.update().where(schema.staffing.c.ward_code == "W1",
+                                                    schema.staffing.c.month_start == dt.date(2024, 1, 1))
+                     .values(actual_hours=700.0))
+    with engine.connect() as conn:
+        again = governance.published_content(conn, pack_id, "F1", "collaborative:IMPACT")
+    assert again == frozen
+    now = content(engine)
+    assert mg.changed_since(frozen, now) == ["Staffing fill rate"]
+    assert audit_rows(engine, "publish")["target"].tolist() == ["Meeting pack @ collaborative:IMPACT"]
+
+
+def test_pdf_of_a_published_pack(engine):
+    from pypdf import PdfReader
+
+    from ui.pack_pdf import pack_pdf
+
+    data = pack_pdf(content(engine))
+    reader = PdfReader(io.BytesIO(data))
+    assert data[:5] == b"%PDF-"
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) == 6  # cover and contents, 3 exceptions, KPI summary with actions and decisions
+    for title in ("Out of area placements", "Staffing fill rate", "Variance to budget"):
+        assert title in text
+    assert "89.2%" in text  # staffing fill rate, March 2024
+    assert "£10,500" in text  # variance to budget, year to date
+    for page in reader.pages:
+        words = page.extract_text()
+        assert "Disclosure" in words and "Data as of 10 Mar 2024" in words
