@@ -6,11 +6,12 @@ from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from metrics.overview import children_wide, headline
-from ui import cached, period
+from ui import cached, meeting, period
+from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download_excel
-from ui.formatting import excel_format
+from ui.formatting import excel_format, format_value
 from ui.tiles import tiles
 
 ctx = current()
@@ -42,11 +43,19 @@ collab = code if level == "collaborative" else None
 bands = cached.thresholds(ctx.engine, ctx.url, collab)
 frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands)
 frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
-tiles(frame)
+child_section = f"{LEVEL_LABELS[CHILD_LEVEL[level]]}s in {ctx.scope.name}" if level != "ward" else None
+# Meeting mode: eight tiles a screen, so each screen fits a projector without scrolling.
+groups = [frame[i:i + 8] for i in range(0, len(frame), 8)] if ctx.meeting else [frame]
+tile_sections = ["Headline figures"] if len(groups) == 1 else [
+    f"Headline figures ({n} of {len(groups)})" for n in range(1, len(groups) + 1)]
+step = meeting.steps([*tile_sections, *([child_section] if child_section else [])])
+for section, group in zip(tile_sections, groups):
+    if meeting.show(section, step):
+        tiles(group)
 
-if level != "ward":
+if child_section and meeting.show(child_section, step):
     child_level = CHILD_LEVEL[level]
-    st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}")
+    st.subheader(child_section)
     long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer)
     shown, flags = children_wide(long, ctx.rule, child_level)
     if shown.empty:
@@ -55,6 +64,12 @@ if level != "ward":
         labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
         labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
         display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
+        if ctx.meeting:  # projected: a plain table whose headings wrap, so every column fits the screen
+            name = LEVEL_LABELS[child_level]
+            projected = display.drop(columns=["code"]).assign(**{name: display[name].map(plain)}, **{labels[k]: [
+                plain(format_value(KPIS[k].kind, v, f)) for v, f in zip(shown[k], flags[k])] for k in CHILD_TABLE_IDS})
+            st.table(projected, hide_index=True)
+            st.stop()
         config = {labels[k]: st.column_config.NumberColumn(format="%.1f" if KPIS[k].kind in ("pct", "rate")
                                                            else "%d") for k in CHILD_TABLE_IDS}
         config["code"] = None

@@ -54,7 +54,7 @@ except AccessDenied:
             "covers in the sidebar.", icon=":material/lock:")
     st.stop()
 
-patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code)
+patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code) and not ctx.meeting
 tiles(m.tiles_frame(agg, ctx.rule, level), per_row=3)
 st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Health Act 2025 (s.47A) 28-day "
            "transfer period, for prison referrals admitted in the period. Assessment targets (settings): "

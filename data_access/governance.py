@@ -61,6 +61,11 @@ def forum_kpi_ids(conn: sa.Connection, forum_id: str) -> list[str]:
 
 def escalation_chain(conn: sa.Connection, forum_id: str) -> list[str]:
     """Names of the forums this one escalates to, nearest first (stops on a cycle)."""
+    return [name for _, name in escalation_path(conn, forum_id)]
+
+
+def escalation_path(conn: sa.Connection, forum_id: str) -> list[tuple[str, str]]:
+    """(forum_id, name) of the forums this one escalates to, nearest first (stops on a cycle)."""
     f = governance_forum
     chain, seen, current = [], {forum_id}, forum_id
     while True:
@@ -68,7 +73,7 @@ def escalation_chain(conn: sa.Connection, forum_id: str) -> list[str]:
         if parent is None or parent in seen:
             return chain
         seen.add(parent)
-        chain.append(conn.execute(sa.select(f.c.name).where(f.c.forum_id == parent)).scalar())
+        chain.append((parent, conn.execute(sa.select(f.c.name).where(f.c.forum_id == parent)).scalar()))
         current = parent
 
 

@@ -1,4 +1,4 @@
-"""Excel downloads that leave an 'export' row in the audit trail.
+"""Downloads (Excel, PDF) that leave an 'export' row in the audit trail.
 
 `download_excel(label, data, file_name, ctx, what)` is st.download_button with the Excel
 MIME type; clicking it appends an audit row (user, role, "export", "<what> @ <scope>", file
@@ -23,5 +23,10 @@ def _record_export(ctx, what: str, file_name: str) -> None:
 
 def download_excel(label: str, data: bytes, file_name: str, ctx, what: str, key: str | None = None):
     """An Excel download button whose click is audited."""
-    return st.download_button(label, data, file_name=file_name, mime=XLSX, icon=":material/download:", key=key,
+    return download_file(label, data, file_name, XLSX, ctx, what, key)
+
+
+def download_file(label: str, data, file_name: str, mime: str, ctx, what: str, key: str | None = None):
+    """A download button of any file (bytes, or a callable made on click) whose click is audited."""
+    return st.download_button(label, data, file_name=file_name, mime=mime, icon=":material/download:", key=key,
                               on_click=_record_export, args=(ctx, what, file_name))
