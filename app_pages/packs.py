@@ -28,6 +28,7 @@ from ui.pack_pdf import pack_pdf
 ctx = current()
 level, code, key = ctx.scope.level, ctx.scope.code, ctx.scope.key
 month = period.month_start(ctx.end)
+DONE_KEY = "packs_done"  # the message of the last write, shown after the rerun that displays it
 
 
 def scope_collaborative() -> str | None:
@@ -204,7 +205,7 @@ def narrative_form(kpi_id: str, text: str, flagged: bool) -> None:
                  kpi_id=kpi_id, text=new, flagged=flag)
 
 
-def save(write, done: str, **fields) -> None:
+def save(write, done: str, rerun: bool = True, **fields):
     """Run one data_access write with the viewer's scope and name; a clear message either way."""
     try:
         result = write(ctx.engine, ctx.viewer, (level, code), author=author, **fields)
@@ -212,7 +213,9 @@ def save(write, done: str, **fields) -> None:
         st.error(plain(error), icon=":material/error:")
         return
     cached_packs.written()
-    st.success(done, icon=":material/check:")
+    st.session_state[DONE_KEY] = done
+    if rerun:
+        st.rerun()
     return result
 
 
@@ -350,7 +353,7 @@ def publish_controls() -> None:
                    f"the meeting ({rule}). A published pack is never changed.")
         if st.form_submit_button("Publish pack", icon=":material/publish:", type="primary"):
             content = live_content(rule, day)
-            pack_id = save(governance.publish, f"Pack published for {day:%d %b %Y}.", forum_id=forum_id,
+            pack_id = save(governance.publish, f"Pack published for {day:%d %b %Y}.", rerun=False, forum_id=forum_id,
                            meeting_date=day, month_start=month, rule=rule,
                            content=content | {"published": {"by": author, "at": str(governance.utc_now())[:19]}})
             if pack_id:
@@ -384,6 +387,9 @@ def changed_flags(content: dict) -> None:
 
 
 # --- the page -------------------------------------------------------------------------------------------------
+
+if DONE_KEY in st.session_state:
+    st.success(st.session_state.pop(DONE_KEY), icon=":material/check:")
 
 st.caption(f"{plain(names[forum_id])} · {scope_title(ctx.scope)} · figures for {month:%B %Y} (to "
            f"{ctx.end:%d %b %Y}) · disclosure rule: {ctx.rule}")

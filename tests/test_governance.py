@@ -197,8 +197,83 @@ def test_pdf_of_a_published_pack(engine):
     assert len(reader.pages) == 2 + len(titles)  # cover and contents, one page per exception, KPI summary
     for title in titles:
         assert f"Exception: {title}" in text
+    staffing = next(p for p in reader.pages if "Exception: Staffing fill rate" in p.extract_text())
+    assert len(staffing.images) == 1  # its SPC chart (drawn by vl-convert)
     assert "89.2%" in text  # staffing fill rate, March 2024
     assert "£10k" in text  # variance to budget, year to date (£10,500, ui.formatting)
     for page in reader.pages:
         words = page.extract_text()
         assert "Disclosure" in words and "Data as of 10 Mar 2024" in words
+
+
+# --- the page (AppTest, DuckDB file) -------------------------------------------------------------------------
+
+PAGE = "app_pages/packs.py"
+MARCH = {"from": "2024-03-01", "to": "2024-03-10"}
+
+
+@pytest.fixture
+def page_url(tmp_path):
+    from tests.browser import build_duckdb_file
+
+    return build_duckdb_file(tmp_path / "governance.duckdb", build_governance_fixture)
+
+
+def open_pack(monkeypatch, url, **params):
+    from tests.apptest import run_app
+
+    at = run_app(monkeypatch, url, PAGE, scope="collaborative:IMPACT", **MARCH, **params)
+    assert not at.exception
+    return at
+
+
+def press(at, label):
+    next(b for b in at.button if b.label == label).click()
+    return at.run()
+
+
+def test_page_lists_exceptions_and_meeting_mode_suppresses(monkeypatch, page_url):
+    at = open_pack(monkeypatch, page_url)
+    assert [h.value for h in at.header] == ["KPI summary", "Exception: Staffing fill rate",
+                                            "Exception: Variance to budget", "Actions", "Decisions", "Publish"]
+    assert at.session_state["ctx"].rule == "none"  # the lead provider's own view: exact figures
+    at = open_pack(monkeypatch, page_url, meeting="1", step="3")
+    assert at.session_state["ctx"].rule == "mhsds"  # projected to the Board: the audience's rule
+    assert [h.value for h in at.header] == ["Exception: Variance to budget"]
+    assert not any(b.label == "Save narrative" for b in at.button)  # nothing is edited on the projector
+
+
+def test_page_writes_a_narrative_and_publishes(monkeypatch, page_url):
+    at = open_pack(monkeypatch, page_url, date="2024-03-20")
+    at.text_area[0].input("Agency staff cover the vacancies on W1; recruitment closes in April.")
+    at = press(at, "Save narrative")
+    assert not at.exception and [s.value for s in at.success] == ["Narrative saved."]
+    assert "Agency staff cover the vacancies on W1; recruitment closes in April." in [m.value for m in at.markdown]
+    at = press(at, "Publish pack")
+    assert not at.exception
+    pack_id = at.query_params["pack"]
+    at = open_pack(monkeypatch, page_url, pack=pack_id)
+    assert any("As presented on 20 Mar 2024" in i.value for i in at.info)
+    assert not at.warning  # nothing resubmitted since
+    engine = sa.create_engine(page_url)
+    edits, published = audit_rows(engine, "edit"), audit_rows(engine, "publish")
+    engine.dispose()
+    assert edits["target"].tolist() == ["Pack narrative @ collaborative:IMPACT"]
+    assert edits["user_id"].tolist() == ["local user"]
+    assert published["target"].tolist() == ["Meeting pack @ collaborative:IMPACT"]
+    assert f'"pack": "{pack_id}"' in published["detail"].iloc[0] and '"rule": "mhsds"' in published["detail"].iloc[0]
+
+
+def test_pdf_download_is_audited(page_url):
+    from types import SimpleNamespace
+
+    from ui.exports import _record_export
+
+    engine = sa.create_engine(page_url)
+    ctx = SimpleNamespace(engine=engine, viewer=LEAD, scope=SimpleNamespace(key="collaborative:IMPACT"),
+                          start=dt.date(2024, 3, 1), end=END, rule="mhsds")
+    _record_export(ctx, "Meeting pack PDF", "pack_F1_2024-03-20.pdf")  # the PDF button's on_click
+    rows = audit_rows(engine, "export")
+    engine.dispose()
+    assert rows["target"].tolist() == ["Meeting pack PDF @ collaborative:IMPACT"]
+    assert "pack_F1_2024-03-20.pdf" in rows["detail"].iloc[0]

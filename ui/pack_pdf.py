@@ -129,7 +129,8 @@ def _exception(content: dict, kpi: dict, s: dict) -> list:
     flow.append(Paragraph("Narrative", s["h2"]))
     if note:
         flow += [Paragraph(escape(note["text"]).replace("\n", "<br/>"), s["body"]),
-                 Paragraph(f"{escape(note['author'])}, {escape(str(note['written_at'])[:16])} UTC", s["small"])]
+                 Paragraph(f"{escape(note['author'])}, {escape(str(note['written_at'])[:16].replace('T', ' '))} UTC",
+                           s["small"])]
     else:
         flow.append(Paragraph("No narrative written.", s["small"]))
     return flow + [PageBreak()]
@@ -152,7 +153,7 @@ def _summary(content: dict, s: dict) -> list:
         rows.append([_icon(kpi["variation"]), _icon(kpi["assurance"]), Paragraph(escape(kpi["label"]), s["cell"]),
                      _value(kpi, "latest"), _value(kpi, "last_year"), format_value(kpi["kind"], kpi.get("target")),
                      Paragraph(escape(words), s["cell"]), "Yes" if kpi["exception"] else ""])
-    widths = [12 * mm, 12 * mm, 60 * mm, 26 * mm, 34 * mm, 22 * mm, 85 * mm, 18 * mm]
+    widths = [12 * mm, 12 * mm, 58 * mm, 24 * mm, 34 * mm, 22 * mm, 83 * mm, 22 * mm]
     return [Paragraph("KPI summary", s["h1"]), _table(rows, widths)]
 
 
