@@ -366,8 +366,9 @@ def draw_published(pack_id: str) -> dict | None:
     if content is None:
         st.error("That published pack could not be read.")
         return None
-    st.info(f"As presented on {_day(content['meeting_date'])}: published by {plain(content['published']['by'])} at "
-            f"{content['published']['at'][:16]} UTC; figures for {_month(content['month'])}, disclosure "
+    published = content.get("published") or {"by": "–", "at": "–"}
+    st.info(f"As presented on {_day(content['meeting_date'])}: published by {plain(published['by'])} at "
+            f"{str(published['at'])[:16]} UTC; figures for {_month(content['month'])}, disclosure "
             f"{content['rule']}.", icon=":material/inventory_2:")
     return content
 

@@ -14,8 +14,7 @@ from data_access.kpi_queries import thresholds
 from metrics import governance as mg
 from metrics.kpis import kpi_tables
 from metrics.packs import known_and_unknown
-from tests.databases import ENGINES, empty_database
-from tests.fixture_governance import build_governance_fixture
+from tests.fixture_governance import add_signals, build_governance_fixture
 
 END = dt.date(2024, 3, 10)
 MONTH = dt.date(2024, 3, 1)
@@ -24,12 +23,11 @@ LEAD = Viewer("lead@impact", "lead_provider", ("collaborative:IMPACT",), "none")
 MEETING = dt.date(2024, 3, 20)
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def engine(request, tmp_path_factory):
-    engine, cleanup = empty_database(request.param, tmp_path_factory.mktemp("governance"))
-    build_governance_fixture(engine)
-    yield engine
-    cleanup()
+@pytest.fixture(scope="module")
+def engine(fixture_engine):
+    """The fixture database with the known SPC signals (tests/fixture_governance.py), on each engine."""
+    add_signals(fixture_engine)
+    return fixture_engine
 
 
 def board_report(engine, rule="mhsds"):
