@@ -198,9 +198,10 @@ def draw_narrative(content: dict, kpi: dict, editable: bool) -> None:
 
 def narrative_form(kpi_id: str, text: str, flagged: bool) -> None:
     with st.form(f"narrative_{kpi_id}"):
-        new = st.text_area("Narrative (what happened, why, what is being done)", value=text, max_chars=4000)
-        flag = st.checkbox("Show as an exception (flagged for the forum)", value=flagged)
-        if st.form_submit_button("Save narrative", icon=":material/save:"):
+        new = st.text_area("Narrative (what happened, why, what is being done)", value=text, max_chars=4000,
+                           key=f"narrative_text_{kpi_id}")
+        flag = st.checkbox("Show as an exception (flagged for the forum)", value=flagged, key=f"flag_{kpi_id}")
+        if st.form_submit_button("Save narrative", icon=":material/save:", key=f"save_{kpi_id}"):
             save(governance.save_narrative, "Narrative saved.", forum_id=forum_id, month_start=month,
                  kpi_id=kpi_id, text=new, flagged=flag)
 

@@ -7,6 +7,7 @@ import io
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import streamlit as st
 
 from data_access import governance, schema
 from data_access.access import AccessDenied, Viewer
@@ -244,8 +245,9 @@ def test_page_lists_exceptions_and_meeting_mode_suppresses(monkeypatch, page_url
 
 def test_page_writes_a_narrative_and_publishes(monkeypatch, page_url):
     at = open_pack(monkeypatch, page_url, date="2024-03-20")
-    at.text_area[0].input("Agency staff cover the vacancies on W1; recruitment closes in April.")
-    at = press(at, "Save narrative")
+    at.text_area(key="narrative_text_staffing_fill_rate_pct").input(
+        "Agency staff cover the vacancies on W1; recruitment closes in April.")
+    at = at.button(key="save_staffing_fill_rate_pct").click().run()
     assert not at.exception and [s.value for s in at.success] == ["Narrative saved."]
     assert "Agency staff cover the vacancies on W1; recruitment closes in April." in [m.value for m in at.markdown]
     at = press(at, "Publish pack")
@@ -256,11 +258,27 @@ def test_page_writes_a_narrative_and_publishes(monkeypatch, page_url):
     assert not at.warning  # nothing resubmitted since
     engine = sa.create_engine(page_url)
     edits, published = audit_rows(engine, "edit"), audit_rows(engine, "publish")
+    with engine.begin() as conn:  # data resubmitted after the meeting
+        conn.execute(schema.staffing.update().where(schema.staffing.c.month_start == dt.date(2024, 1, 1))
+                     .values(actual_hours=700.0))
     engine.dispose()
+    st.cache_data.clear()
+    at = open_pack(monkeypatch, page_url, pack=pack_id)
+    assert [w.value for w in at.warning] == [
+        "Data changed since publication (resubmitted): Staffing fill rate. The pack below is as presented."]
+    assert at.metric[0].value == "89.2%"  # as presented
     assert edits["target"].tolist() == ["Pack narrative @ collaborative:IMPACT"]
     assert edits["user_id"].tolist() == ["local user"]
     assert published["target"].tolist() == ["Meeting pack @ collaborative:IMPACT"]
     assert f'"pack": "{pack_id}"' in published["detail"].iloc[0] and '"rule": "mhsds"' in published["detail"].iloc[0]
+
+
+def test_roles_that_do_not_answer_for_the_figures_only_read(monkeypatch, page_url):
+    monkeypatch.setenv("PCD_LOCAL_ROLE", "crg")
+    at = open_pack(monkeypatch, page_url)
+    assert "Exception: Staffing fill rate" in [h.value for h in at.header]
+    assert "Publish" not in [h.value for h in at.header]
+    assert not any(b.label in ("Save narrative", "Publish pack", "Record the action") for b in at.button)
 
 
 def test_pdf_download_is_audited(page_url):
