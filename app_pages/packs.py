@@ -17,7 +17,7 @@ from metrics.disclosure import SUPPRESSED, strictest
 from metrics.packs import default_forum, known_and_unknown
 from metrics.quality import icon_uri
 from metrics.spc_chart import spc_chart
-from ui import cached, cached_packs, meeting, period
+from ui import cached, cached_packs, cached_quality, meeting, period
 from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
@@ -101,10 +101,13 @@ def escalation() -> None:
 
 def live_content(rule: str, meeting_date: dt.date) -> dict:
     months = mg.report_months(ctx.end)
+    quality_ids, other_ids = mg.split_ids(known)
     with st.spinner(f"Calculating {len(months)} months of figures…"):
         tables = cached.kpi_tables(ctx.engine, ctx.url, level, code, tuple(months), ctx.targets, viewer=ctx.viewer,
-                                   kpi_ids=tuple(known))
-    long = mg.monthly_long(tables, months, rule, level)
+                                   kpi_ids=tuple(other_ids)) if other_ids else []
+        quality = cached_quality.monthly(ctx.engine, ctx.url, ctx.viewer.policy if ctx.viewer else None, level,
+                                         code, months[0][0], ctx.end) if quality_ids else None
+    long = mg.forum_long(tables, months, quality, known, rule, level)
     bands = cached.thresholds(ctx.engine, ctx.url, scope_collaborative())
     report, frames = mg.exception_report(long, known, bands, month, records["narratives"])
     published = records["published"]

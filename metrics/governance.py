@@ -24,7 +24,8 @@ import pandas as pd
 
 from metrics.catalogue import KPIS
 from metrics.disclosure import RULE_LABELS, disclose_table
-from metrics.quality import icon_label, spc_frame, summary_table
+from metrics.quality import QUALITY_IDS, icon_label, spc_frame, summary_table
+from metrics.quality import monthly_long as quality_long
 from metrics.rag import rag
 from metrics.spc import RULE_LABELS as SPC_RULE_LABELS
 
@@ -57,6 +58,26 @@ def monthly_long(tables: list[pd.DataFrame], months: list[tuple[dt.date, dt.date
     if long.empty:
         return long.assign(shown=None, suppressed=False)
     return disclose_table(long, rule, level, {k: KPIS[k].kind for k in long["kpi_id"].unique()})
+
+
+def split_ids(kpi_ids: list[str]) -> tuple[list[str], list[str]]:
+    """(the forum's KPIs the Quality page's monthly aggregates serve in one query, the others: one kpi_table
+    per month)."""
+    quality = [k for k in kpi_ids if k in QUALITY_IDS]
+    return quality, [k for k in kpi_ids if k not in quality]
+
+
+def forum_long(tables: list[pd.DataFrame], months: list[tuple[dt.date, dt.date]], quality_monthly: pd.DataFrame | None,
+               kpi_ids: list[str], rule: str, level: str) -> pd.DataFrame:
+    """The forum's disclosed monthly series: `tables` (one kpi_table per month, the non-quality KPIs) and
+    `quality_monthly` (data_access.quality.monthly_aggregates over the same months, or None)."""
+    quality, _ = split_ids(kpi_ids)
+    parts = [monthly_long(tables, months, rule, level)] if tables else []
+    if quality and quality_monthly is not None:
+        series = quality_long(quality_monthly, rule, level)
+        parts.append(series[series["kpi_id"].isin(quality)])
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else monthly_long([], [], rule, level)
 
 
 def _plain(value):

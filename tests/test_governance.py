@@ -12,6 +12,7 @@ import streamlit as st
 from data_access import governance, schema
 from data_access.access import AccessDenied, Viewer
 from data_access.kpi_queries import thresholds
+from data_access.quality import monthly_aggregates
 from metrics import governance as mg
 from metrics.kpis import kpi_tables
 from metrics.packs import known_and_unknown
@@ -37,7 +38,12 @@ def board_report(engine, rule="mhsds"):
         bands = thresholds(conn, "IMPACT")
         notes = governance.narratives(conn, "F1", "collaborative:IMPACT", MONTH)
     months = mg.report_months(END)
-    long = mg.monthly_long(kpi_tables(engine, *SCOPE, months, kpi_ids=ids), months, rule, "collaborative")
+    quality_ids, other_ids = mg.split_ids(ids)
+    assert quality_ids == ["staffing_fill_rate_pct"]  # from the Quality page's monthly aggregates (one query)
+    with engine.connect() as conn:
+        quality_monthly = monthly_aggregates(conn, None, *SCOPE, months[0][0], END)
+    tables = kpi_tables(engine, *SCOPE, months, kpi_ids=other_ids)
+    long = mg.forum_long(tables, months, quality_monthly, ids, rule, "collaborative")
     return ids, long, notes, *mg.exception_report(long, ids, bands, MONTH, notes)
 
 
@@ -82,6 +88,17 @@ def test_known_signals_give_the_boards_exceptions(engine):
     assert variance["reasons"] == "Off track against plan" and pd.isna(variance["variation"])
     assert frames["variance_gbp"].empty  # year to date: no SPC chart
     assert not rows.loc["bed_occupancy_pct", "exception"] and not rows.loc["out_of_area_pct", "exception"]
+
+
+def test_quality_kpis_from_one_query_equal_one_kpi_table_a_month(engine):
+    months = mg.report_months(END)
+    per_month = mg.monthly_long(kpi_tables(engine, *SCOPE, months, kpi_ids=["staffing_fill_rate_pct"]), months,
+                                "mhsds", "collaborative")
+    _, long, _, _, _ = board_report(engine)
+    one_query = long[long["kpi_id"] == "staffing_fill_rate_pct"]
+    assert list(one_query["month"]) == list(per_month["month"])
+    assert [round(v, 9) if v == v else None for v in one_query["shown"].astype(float)] == [
+        round(v, 9) if v == v else None for v in per_month["shown"].astype(float)]
 
 
 def test_assurance_fail_alone_is_an_exception():
