@@ -58,6 +58,7 @@ def pdf_of_the_board(url: str, scope: str) -> bytes:
 
     from data_access import governance
     from data_access.kpi_queries import thresholds
+    from data_access.quality import monthly_aggregates
     from data_access.scope import parse_key
     from metrics import governance as mg
     from metrics.kpis import kpi_tables
@@ -73,7 +74,11 @@ def pdf_of_the_board(url: str, scope: str) -> bytes:
         ids, _ = known_and_unknown(governance.forum_kpi_ids(conn, forum))
         bands = thresholds(conn, code if level == "collaborative" else None)
     months = mg.report_months(end)
-    long = mg.monthly_long(kpi_tables(engine, level, code, months, kpi_ids=ids), months, "mhsds", level)
+    quality_ids, other_ids = mg.split_ids(ids)
+    with engine.connect() as conn:
+        quality = monthly_aggregates(conn, None, level, code, months[0][0], end) if quality_ids else None
+    tables = kpi_tables(engine, level, code, months, kpi_ids=other_ids) if other_ids else []
+    long = mg.forum_long(tables, months, quality, ids, "mhsds", level)
     report, frames = mg.exception_report(long, ids, bands, months[-1][0])
     content = mg.build_content(
         forum={"forum_id": forum, "name": forum, "chain": []}, scope={"key": scope, "name": scope},
@@ -81,7 +86,8 @@ def pdf_of_the_board(url: str, scope: str) -> bytes:
         report=report, frames=frames, narratives=_none(), actions=_none(), decisions=_none())
     start = time.perf_counter()
     pdf = pack_pdf(content)
-    print(f"{'  (of which the PDF itself)':<40}{time.perf_counter() - start:8.2f} s")
+    print(f"{'  (of which the PDF itself)':<40}{time.perf_counter() - start:8.2f} s  "
+          f"({len(mg.exceptions(content))} exceptions)")
     return pdf
 
 
