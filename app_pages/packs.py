@@ -87,7 +87,7 @@ def escalation() -> None:
     row = st.container(horizontal=True, vertical_alignment="center")
     row.markdown("Escalates to:" if chain else "Escalates to: nobody (top of the structure)")
     for parent_id, name in chain:
-        row.button(name, key=f"up_{parent_id}", on_click=go_forum, args=(parent_id,), type="tertiary",
+        row.button(plain(name), key=f"up_{parent_id}", on_click=go_forum, args=(parent_id,), type="tertiary",
                    icon=":material/arrow_upward:", disabled=parent_id not in names,
                    help=None if parent_id in names else "Not one of this scope's forums")
     below = forums[forums["parent_forum_id"] == forum_id]
@@ -95,7 +95,7 @@ def escalation() -> None:
         row = st.container(horizontal=True, vertical_alignment="center")
         row.markdown("Reports to this forum:")
         for child_id, name in zip(below["forum_id"], below["name"]):
-            row.button(name, key=f"down_{child_id}", on_click=go_forum, args=(child_id,), type="tertiary",
+            row.button(plain(name), key=f"down_{child_id}", on_click=go_forum, args=(child_id,), type="tertiary",
                        icon=":material/arrow_downward:")
 
 
