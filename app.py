@@ -11,9 +11,7 @@ import settings as app_settings
 from data_access import access, audit, rls
 from metrics.disclosure import RULE_LABELS
 from ui import auth, context, db, meeting, sidebar
-from ui.navigation import DEFAULT_PAGE, available_pages
-
-AUDIT_PAGE = "app_pages/audit.py"
+from ui.navigation import DEFAULT_PAGE, menu
 
 
 def secrets_dict() -> dict:
@@ -25,10 +23,9 @@ def secrets_dict() -> dict:
 
 def navigation(viewer: access.Viewer, hidden: bool = False) -> st.navigation:
     sections: dict[str, list] = {}
-    for section, path, title, icon in available_pages():
-        if path == AUDIT_PAGE and not access.audit_allowed(viewer):
-            continue  # the page refuses these roles too; this only keeps the menu honest
-        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE))
+    for section, path, title, icon, shown in menu(viewer):
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE,
+                                                        visibility="visible" if shown else "hidden"))
     return st.navigation(sections, position="hidden" if hidden else "sidebar")
 
 

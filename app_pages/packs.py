@@ -10,18 +10,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import governance
+from data_access import clock, governance, thresholds
+from data_access import quality as dq
 from data_access.access import DEFAULT_DISCLOSURE, AccessDenied
 from metrics import governance as mg
 from metrics.disclosure import SUPPRESSED, strictest
 from metrics.packs import default_forum, known_and_unknown
 from metrics.quality import icon_uri
+from metrics.rag import with_bases
 from metrics.spc_chart import spc_chart
-from ui import cached, cached_packs, cached_quality, meeting, period
+from ui import cached, meeting, period
 from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
-from ui.exports import download_excel, download_file
+from ui.exports import download
 from ui.formatting import format_value
 from ui.pack_pdf import pack_pdf
 
@@ -32,13 +34,11 @@ DONE_KEY = "packs_done"  # the message of the last write, shown after the rerun 
 
 
 def scope_collaborative() -> str | None:
-    nodes = [*ctx.parents, ctx.scope]
-    return next((n.code for n in reversed(nodes) if n.level == "collaborative"), None)
+    return thresholds.collaborative_of(ctx.scope, ctx.parents)
 
 
-viewer_key = f"{ctx.viewer.user_id}|{ctx.viewer.role}|{','.join(ctx.viewer.home)}" if ctx.viewer else ""
 try:
-    forums = cached_packs.forums(ctx.engine, ctx.url, ctx.viewer, viewer_key, level, code, scope_collaborative())
+    forums = cached.read(ctx, governance.forums, level, code, scope_collaborative())
 except AccessDenied as error:
     st.info(str(error))
     st.stop()
@@ -75,10 +75,11 @@ def pick_forum() -> str:
 
 st.title("Meeting packs")
 forum_id = pick_forum()
-kpi_ids, chain = cached_packs.forum_detail(ctx.engine, ctx.url, forum_id)
+kpi_ids = cached.read(ctx, governance.forum_kpi_ids, forum_id, viewer=False)
+chain = cached.read(ctx, governance.escalation_path, forum_id, viewer=False)
 known, unknown = known_and_unknown(kpi_ids)
-records = cached_packs.pack_records(ctx.engine, ctx.url, forum_id, key, month)
-can_write = not ctx.meeting and cached_packs.write_allowed(ctx.engine, ctx.url, ctx.viewer, viewer_key, level, code)
+records = cached.fresh(ctx, governance.pack_records, forum_id, key, month)
+can_write = not ctx.meeting and cached.read(ctx, governance.write_allowed, level, code)
 author = ctx.viewer.user_id if ctx.viewer else "analyst"
 
 
@@ -104,11 +105,10 @@ def live_content(rule: str, meeting_date: dt.date) -> dict:
     quality_ids, other_ids = mg.split_ids(known)
     with st.spinner(f"Calculating {len(months)} months of figures…"):
         tables = cached.kpi_tables(ctx.engine, ctx.url, level, code, tuple(months), ctx.targets, viewer=ctx.viewer,
-                                   kpi_ids=tuple(other_ids)) if other_ids else []
-        quality = cached_quality.monthly(ctx.engine, ctx.url, ctx.viewer.policy if ctx.viewer else None, level,
-                                         code, months[0][0], ctx.end) if quality_ids else None
+                                   kpi_ids=with_bases(other_ids)) if other_ids else []
+        quality = cached.read(ctx, dq.monthly_aggregates, level, code, months[0][0], ctx.end) if quality_ids else None
     long = mg.forum_long(tables, months, quality, known, rule, level)
-    bands = cached.thresholds(ctx.engine, ctx.url, scope_collaborative())
+    bands = cached.bands(ctx)
     report, frames = mg.exception_report(long, known, bands, month, records["narratives"])
     published = records["published"]
     earlier = published[published["meeting_date"] < meeting_date]["meeting_date"]
@@ -144,6 +144,7 @@ def draw_summary(content: dict) -> None:
         "KPI": [k["label"] for k in kpis], "Latest": [value(k, "latest") for k in kpis],
         "Same month last year": [value(k, "last_year") for k in kpis],
         "Target": [format_value(k["kind"], k.get("target")) for k in kpis],
+        "Status": [k["rag_words"] for k in kpis], "Threshold": [k["threshold"] for k in kpis],
         "Exception": ["Yes" if k["exception"] else "" for k in kpis]})
     config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
               "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon")}
@@ -192,7 +193,8 @@ def draw_narrative(content: dict, kpi: dict, editable: bool) -> None:
     st.subheader("Narrative")
     if note:
         st.markdown(plain(note["text"]))
-        st.caption(f"{plain(note['author'])}, {str(note['written_at'])[:16].replace('T', ' ')} UTC")
+        written = clock.uk(dt.datetime.fromisoformat(str(note["written_at"])))
+        st.caption(f"{plain(note['author'])}, {written:%d %b %Y %H:%M} (UK time)")
     else:
         st.caption("No narrative yet: what happened, why, and what is being done.")
     if editable:
@@ -216,7 +218,6 @@ def save(write, done: str, rerun: bool = True, **fields):
     except (governance.PackError, AccessDenied) as error:
         st.error(plain(error), icon=":material/error:")
         return
-    cached_packs.written()
     st.session_state[DONE_KEY] = done
     if rerun:
         st.rerun()
@@ -310,13 +311,14 @@ def draw_pack(content: dict, editable: bool) -> None:
 def excel_download(content: dict) -> None:
     rows = pd.DataFrame([{"KPI": k["label"], "Latest": SUPPRESSED if k["latest_suppressed"] else k["latest"],
                           "Same month last year": SUPPRESSED if k["last_year_suppressed"] else k["last_year"],
-                          "Target": k.get("target"), "Unit": k["unit"], "Variation": k["variation_label"],
+                          "Target": k.get("target"), "Unit": k["unit"], "Status": k["rag_words"],
+                          "Threshold": k["threshold"], "Variation": k["variation_label"],
                           "Assurance": k["assurance_label"], "Exception": k["reasons"]} for k in content["kpis"]])
     actions = pd.DataFrame(content["actions"] or None, columns=["state", "text", "owner", "due_date", "meeting_date"])
     metadata = export_metadata(ctx, f"Meeting pack: {content['forum']['name']}") | {
         "Forum": content["forum"]["name"], "Month": _month(content["month"]), "Meeting": _day(content["meeting_date"]),
         "Disclosure": content["rule_label"]}
-    download_excel("Download the pack as Excel", workbook_bytes({"Pack": (rows, {}), "Actions": (actions, {})},
+    download("Download the pack as Excel", workbook_bytes({"Pack": (rows, {}), "Actions": (actions, {})},
                                                                 metadata),
                    f"pack_{content['forum']['forum_id']}_{content['meeting_date']}.xlsx", ctx, "Meeting pack export")
 
@@ -359,14 +361,14 @@ def publish_controls() -> None:
             content = live_content(rule, day)
             pack_id = save(governance.publish, f"Pack published for {day:%d %b %Y}.", rerun=False, forum_id=forum_id,
                            meeting_date=day, month_start=month, rule=rule,
-                           content=content | {"published": {"by": author, "at": str(governance.utc_now())[:19]}})
+                           content=content | {"published": {"by": author, "at": str(clock.utc_now())}})
             if pack_id:
                 st.query_params["pack"] = pack_id
                 st.rerun()
 
 
 def draw_published(pack_id: str) -> dict | None:
-    content = cached_packs.published_content(ctx.engine, ctx.url, pack_id, forum_id, key)
+    content = cached.read(ctx, governance.published_content, pack_id, forum_id, key, viewer=False)
     if content is None:
         st.error("That published pack could not be read.")
         return None
@@ -379,8 +381,8 @@ def draw_published(pack_id: str) -> dict | None:
 
 def pdf_download(content: dict, pack_id: str) -> None:
     file_name = f"pack_{forum_id}_{content['meeting_date']}.pdf"
-    download_file("Download the pack as PDF", lambda: pack_pdf(content), file_name, "application/pdf", ctx,
-                  "Meeting pack PDF", key=f"pdf_{pack_id}")
+    download("Download the pack as PDF", lambda: pack_pdf(content), file_name, ctx, "Meeting pack PDF",
+             key=f"pdf_{pack_id}", mime="application/pdf")
 
 
 def changed_flags(content: dict) -> None:

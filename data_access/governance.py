@@ -8,7 +8,7 @@ import uuid
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import access, audit
+from data_access import access, audit, clock
 from data_access.schema import (
     collaborative,
     forum_kpi,
@@ -18,6 +18,7 @@ from data_access.schema import (
     pack_narrative,
     published_pack,
 )
+from data_access.scope import parse_key
 
 
 def forums(conn: sa.Connection, viewer, level: str, code: str | None, collaborative_id: str | None) -> pd.DataFrame:
@@ -25,7 +26,7 @@ def forums(conn: sa.Connection, viewer, level: str, code: str | None, collaborat
 
     Columns: forum_id, name, collaborative_id, collaborative_name, parent_forum_id, parent_name, kpi_count.
     """
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     f, parent = governance_forum, governance_forum.alias("parent")
     counts = sa.select(forum_kpi.c.forum_id, sa.func.count().label("kpi_count")).group_by(
         forum_kpi.c.forum_id).subquery("counts")
@@ -78,8 +79,9 @@ def escalation_path(conn: sa.Connection, forum_id: str) -> list[tuple[str, str]]
 
 
 # --- narratives, actions, decisions and published packs (docs/governance.md) ----------------------------
-# Every write checks access.governance_write_allowed for the scope and leaves an audit row ("edit" or
-# "publish", target "<what> @ <scope key>"). Times are UTC. Text is stored as written; pages escape it.
+# Every write asks access.allowed(viewer, "write governance", scope) and writes its audit row ("edit" or
+# "publish", target "<what> @ <scope key>") in the same transaction. Times are UTC (data_access/clock).
+# Text is stored as written; pages escape it.
 
 ACTION_STATUSES = ("open", "done", "dropped")
 MAX_TEXT = 4000
@@ -87,10 +89,6 @@ MAX_TEXT = 4000
 
 class PackError(ValueError):
     """A write the pack refuses (empty text, unknown status, a pack already published for that date)."""
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _new_id() -> str:
@@ -112,9 +110,9 @@ def _write(engine: sa.Engine, viewer, scope: tuple[str, str | None], statement, 
     level, code = scope
     key = scope_key(level, code)
     with engine.begin() as conn:
-        access.require_governance_write(conn, viewer, level, code)
+        access.require(viewer, "write governance", (level, code), conn)
         conn.execute(statement)
-    audit.record(engine, viewer, audit_action, audit.target(what, key), detail)
+        audit.write(conn, viewer, audit_action, audit.target(what, key), detail)  # committed with the write
 
 
 def scope_key(level: str, code: str | None) -> str:
@@ -125,7 +123,7 @@ def save_narrative(engine: sa.Engine, viewer, scope: tuple, forum_id: str, month
                    text: str, flagged: bool, author: str) -> None:
     """A new version of a KPI's narrative for a forum, scope and month (the latest version is shown)."""
     row = {"forum_id": forum_id, "scope_key": scope_key(*scope), "month_start": month_start, "kpi_id": kpi_id,
-           "written_at": utc_now(), "author": author[:200], "flagged": bool(flagged),
+           "written_at": clock.utc_now(precise=True), "author": author[:200], "flagged": bool(flagged),
            "text": _text(text, "narrative")}
     _write(engine, viewer, scope, pack_narrative.insert().values(**row), "edit", "Pack narrative",
            {"forum": forum_id, "kpi": kpi_id, "month": str(month_start), "flagged": flagged})
@@ -143,7 +141,7 @@ def narratives(conn: sa.Connection, forum_id: str, key: str, month_start: dt.dat
 
 def add_action(engine: sa.Engine, viewer, scope: tuple, forum_id: str, meeting_date: dt.date, text: str,
                owner: str, due_date: dt.date, kpi_id: str | None, author: str) -> str:
-    now, action_id = utc_now(), _new_id()
+    now, action_id = clock.utc_now(), _new_id()
     row = {"action_id": action_id, "forum_id": forum_id, "scope_key": scope_key(*scope),
            "meeting_date": meeting_date, "text": _text(text, "action"), "owner": _text(owner, "owner")[:200],
            "due_date": due_date, "status": "open", "kpi_id": kpi_id or None, "created_by": author[:200],
@@ -158,7 +156,7 @@ def set_action_status(engine: sa.Engine, viewer, scope: tuple, action_id: str, s
         raise PackError(f"Unknown action status '{status}'.")
     a = governance_action
     statement = a.update().where(a.c.action_id == action_id, a.c.scope_key == scope_key(*scope)).values(
-        status=status, updated_by=author[:200], updated_at=utc_now())
+        status=status, updated_by=author[:200], updated_at=clock.utc_now())
     _write(engine, viewer, scope, statement, "edit", "Governance action", {"action": action_id, "status": status})
 
 
@@ -177,7 +175,7 @@ def add_decision(engine: sa.Engine, viewer, scope: tuple, forum_id: str, meeting
     decision_id = _new_id()
     row = {"decision_id": decision_id, "forum_id": forum_id, "scope_key": scope_key(*scope),
            "meeting_date": meeting_date, "text": _text(text, "decision"), "kpi_id": kpi_id or None,
-           "recorded_by": author[:200], "recorded_at": utc_now()}
+           "recorded_by": author[:200], "recorded_at": clock.utc_now()}
     _write(engine, viewer, scope, governance_decision.insert().values(**row), "edit", "Governance decision",
            {"forum": forum_id, "decision": decision_id, "meeting": str(meeting_date)})
     return decision_id
@@ -204,7 +202,7 @@ def publish(engine: sa.Engine, viewer, scope: tuple, forum_id: str, meeting_date
                         "published packs are never changed.")
     pack_id = _new_id()
     row = {"pack_id": pack_id, "forum_id": forum_id, "scope_key": key, "meeting_date": meeting_date,
-           "month_start": month_start, "rule": rule, "published_by": author[:200], "published_at": utc_now(),
+           "month_start": month_start, "rule": rule, "published_by": author[:200], "published_at": clock.utc_now(),
            "content": json.dumps(content, sort_keys=True, default=str)}
     _write(engine, viewer, scope, p.insert().values(**row), "publish", "Meeting pack",
            {"forum": forum_id, "pack": pack_id, "meeting": str(meeting_date), "month": str(month_start),
@@ -227,3 +225,16 @@ def published_content(conn: sa.Connection, pack_id: str, forum_id: str, key: str
     text = conn.execute(sa.select(p.c.content).where(p.c.pack_id == pack_id, p.c.forum_id == forum_id,
                                                       p.c.scope_key == key)).scalar()
     return None if text is None else json.loads(text)
+
+
+def pack_records(conn: sa.Connection, viewer, forum_id: str, key: str, month_start: dt.date) -> dict[str, pd.DataFrame]:
+    """{"narratives", "actions", "decisions", "published"} of a forum and scope (narratives of the month), for a
+    viewer who may see the scope; read fresh (ui.cached.fresh): a write shows at once."""
+    access.require(viewer, "see scope", parse_key(key), conn)
+    return {"narratives": narratives(conn, forum_id, key, month_start), "actions": actions(conn, forum_id, key),
+            "decisions": decisions(conn, forum_id, key), "published": published_packs(conn, forum_id, key)}
+
+
+def write_allowed(conn: sa.Connection, viewer, level: str, code: str | None) -> bool:
+    """May the viewer write to this scope's packs (access.allowed 'write governance')?"""
+    return access.allowed(viewer, "write governance", (level, code), conn)

@@ -24,9 +24,10 @@ import pandas as pd
 
 from metrics.catalogue import KPIS
 from metrics.disclosure import RULE_LABELS, disclose_table
+from metrics.packs import RAG_WORDS
 from metrics.quality import QUALITY_IDS, icon_label, spc_frame, summary_table
 from metrics.quality import monthly_long as quality_long
-from metrics.rag import rag
+from metrics.rag import band_for, rag
 from metrics.spc import RULE_LABELS as SPC_RULE_LABELS
 
 HISTORY_MONTHS = 15  # 12 months of SPC baseline and the same month last year; each month is one kpi_table
@@ -105,12 +106,28 @@ def _last_year(long: pd.DataFrame, kpi_id: str, month: pd.Timestamp) -> tuple:
     return (None if shown is None or pd.isna(shown) else float(shown)), bool(row["suppressed"].iloc[0])
 
 
+def _raw_month(long: pd.DataFrame, month: pd.Timestamp) -> dict:
+    """{kpi_id: raw value} of one month: the values a RAG rates (and rates against: budget for variance)."""
+    rows = long[long["month"] == month]
+    return dict(zip(rows["kpi_id"], rows["value"]))
+
+
+def _rag(row: dict, raw: dict, thresholds: dict) -> dict:
+    """The RAG of the latest month (metrics.rag, the one rule) and its threshold's provenance."""
+    band = band_for(row["kpi_id"], thresholds)
+    status = None if row["latest_suppressed"] else rag(row["kpi_id"], raw.get(row["kpi_id"]), thresholds, raw)
+    return {"rag": status, "rag_words": RAG_WORDS.get(status, "No threshold"),
+            "threshold": "No threshold" if band is None else band.source or "Threshold given by the caller"}
+
+
 def _year_to_date(row: dict, thresholds: dict) -> dict:
     """Money KPIs are financial year to date at each month's end: a cumulative series, so no SPC (no variation,
-    no assurance, no chart); they are judged against plan with the RAG bands."""
-    green, amber = thresholds.get(row["kpi_id"], (None, None))
+    no assurance, no chart); they are judged against plan with the RAG bands. A band rated as a share of
+    another KPI (variance: % of budget) has no target in the KPI's own units."""
+    band = band_for(row["kpi_id"], thresholds)
+    target = None if band is None or band.of else band.green
     return row | {"variation": None, "assurance": None, "mean": None, "lower": None, "upper": None,
-                  "rag": None if row["latest_suppressed"] else rag(row["kpi_id"], row["latest"], green, amber)}
+                  "target": target}
 
 
 def _latest_rule(frame: pd.DataFrame) -> str | None:
@@ -124,16 +141,20 @@ def exception_report(long: pd.DataFrame, kpi_ids: list[str], thresholds: dict, m
 
     Row columns: summary_table's (kpi_id, label, kind, direction, latest_month, latest, latest_suppressed,
     mean, lower, upper, target, points, missing, variation, assurance) plus unit, last_year,
-    last_year_suppressed, flagged, exception, reasons (plain English, '; '-joined).
+    last_year_suppressed, rag, rag_words and threshold (its provenance) of the latest month, flagged, exception,
+    reasons (plain English, '; '-joined). `long` holds the forum's KPIs and the bases their RAG rates against
+    (metrics.rag.with_bases: budget for variance to budget).
     """
     table = summary_table(long, thresholds, kpi_ids=kpi_ids)
     frames = {k: spc_frame(long, k, thresholds) for k in kpi_ids}
     flagged = set() if narratives is None or narratives.empty else set(
         narratives.loc[narratives["flagged"].astype(bool), "kpi_id"])
     when = pd.Timestamp(month)
+    raw = _raw_month(long, when)
     rows = []
     for row in table.to_dict("records"):
         kpi_id = row["kpi_id"]
+        row = row | _rag(row, raw, thresholds)
         last_year, last_year_suppressed = _last_year(long, kpi_id, when)
         reasons = []
         if KPIS[kpi_id].topic == "money":
@@ -148,7 +169,6 @@ def exception_report(long: pd.DataFrame, kpi_ids: list[str], thresholds: dict, m
             reasons.append(REASON_FAIL)
         if kpi_id in flagged:
             reasons.append(REASON_FLAG)
-        row.setdefault("rag", None)
         rows.append(row | {"unit": KPIS[kpi_id].unit, "last_year": last_year,
                            "last_year_suppressed": last_year_suppressed, "flagged": kpi_id in flagged,
                            "exception": bool(reasons), "reasons": "; ".join(reasons)})

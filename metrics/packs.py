@@ -4,6 +4,8 @@ import pandas as pd
 
 from metrics.catalogue import KPIS
 
+RAG_WORDS = {"green": "On track", "amber": "Watch", "red": "Off track"}
+
 
 def known_and_unknown(kpi_ids: list[str]) -> tuple[list[str], list[str]]:
     """(ids in the catalogue, in catalogue order; ids the catalogue does not have)."""

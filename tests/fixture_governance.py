@@ -10,8 +10,9 @@ On top of tests/fixture_db.build_fixture:
   latest point is "concern_low" (rule outside_limits). Target 95 (threshold green band) lies within the
   limits: assurance "hit_and_miss".
 - the Board (F1) also reviews staffing_fill_rate_pct;
-- a variance threshold for IMPACT: green 0, amber 5,000. IMPACT's variance to budget for FY 2023/24 to
-  March 2024 is £10,500 (tests/expected_fixture.py): red, off track against plan.
+- IMPACT's variance to budget for FY 2023/24 to March 2024 is £10,500 of a £279,000 budget
+  (tests/expected_fixture.py) = 3.76%: red under the dashboard's rule (±1% green, ±3% amber, metrics.rag),
+  off track against plan.
 So the Board's exceptions for March 2024 are staffing_fill_rate_pct (concern) and variance_gbp (red);
 bed_occupancy_pct (neutral direction) and out_of_area_pct (no target, two months only) are not.
 """
@@ -38,8 +39,6 @@ def add_signals(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.insert(schema.staffing), staffing_rows())
         conn.execute(sa.insert(schema.forum_kpi), [{"forum_id": "F1", "kpi_id": "staffing_fill_rate_pct"}])
-        conn.execute(sa.insert(schema.kpi_threshold), [{"kpi_id": "variance_gbp", "collaborative_id": "IMPACT",
-                                                        "green": 0.0, "amber": 5000.0}])
 
 
 def build_governance_fixture(engine: sa.Engine) -> None:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access import governance, schema
+from data_access import clock, governance, schema
 from data_access.access import AccessDenied, Viewer
 from data_access.kpi_queries import thresholds
 from data_access.quality import monthly_aggregates
@@ -128,7 +128,7 @@ def test_narrative_flags_a_kpi_and_round_trips(engine):
     assert list(notes["kpi_id"]) == ["out_of_area_pct"]
     assert notes.iloc[0]["text"] == "Two patients placed out of area; repatriation plan agreed."
     assert notes.iloc[0]["author"] == "Lead" and bool(notes.iloc[0]["flagged"])
-    assert notes.iloc[0]["written_at"] <= governance.utc_now()
+    assert notes.iloc[0]["written_at"] <= clock.utc_now(precise=True)
     _, _, _, report, _ = board_report(engine)
     assert list(report[report["exception"]]["kpi_id"]) == ["out_of_area_pct", "staffing_fill_rate_pct",
                                                            "variance_gbp"]

@@ -18,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from data_access import clock
 from metrics.governance import chart_frame, exceptions
 from metrics.spc import icon_svg
 from metrics.spc_chart import spc_chart
@@ -50,6 +51,10 @@ def _styles() -> dict:
 
 def _day(text) -> str:
     return f"{dt.date.fromisoformat(str(text)[:10]):%d %b %Y}" if text else "–"
+
+
+def _uk(text) -> str:
+    return f"{clock.uk(dt.datetime.fromisoformat(str(text))):%d %b %Y %H:%M}"
 
 
 def _month(text) -> str:
@@ -129,8 +134,7 @@ def _exception(content: dict, kpi: dict, s: dict) -> list:
     flow.append(Paragraph("Narrative", s["h2"]))
     if note:
         flow += [Paragraph(escape(note["text"]).replace("\n", "<br/>"), s["body"]),
-                 Paragraph(f"{escape(note['author'])}, {escape(str(note['written_at'])[:16].replace('T', ' '))} UTC",
-                           s["small"])]
+                 Paragraph(f"{escape(note['author'])}, {_uk(note['written_at'])} (UK time)", s["small"])]
     else:
         flow.append(Paragraph("No narrative written.", s["small"]))
     return flow + [PageBreak()]
