@@ -57,12 +57,13 @@ def pdf_of_the_board(url: str, scope: str) -> bytes:
     import sqlalchemy as sa
 
     from data_access import governance
-    from data_access.kpi_queries import thresholds
     from data_access.quality import monthly_aggregates
     from data_access.scope import parse_key
+    from data_access.thresholds import lookup
     from metrics import governance as mg
     from metrics.kpis import kpi_tables
     from metrics.packs import default_forum, known_and_unknown
+    from metrics.rag import with_bases
     from ui.pack_pdf import pack_pdf
 
     engine = sa.create_engine(url)
@@ -72,12 +73,12 @@ def pdf_of_the_board(url: str, scope: str) -> bytes:
         forums = governance.forums(conn, None, level, code, code if level == "collaborative" else None)
         forum = default_forum(forums, code if level == "collaborative" else None)
         ids, _ = known_and_unknown(governance.forum_kpi_ids(conn, forum))
-        bands = thresholds(conn, code if level == "collaborative" else None)
+        bands = lookup(conn, code if level == "collaborative" else None)
     months = mg.report_months(end)
     quality_ids, other_ids = mg.split_ids(ids)
     with engine.connect() as conn:
         quality = monthly_aggregates(conn, None, level, code, months[0][0], end) if quality_ids else None
-    tables = kpi_tables(engine, level, code, months, kpi_ids=other_ids) if other_ids else []
+    tables = kpi_tables(engine, level, code, months, kpi_ids=list(with_bases(other_ids))) if other_ids else []
     long = mg.forum_long(tables, months, quality, ids, "mhsds", level)
     report, frames = mg.exception_report(long, ids, bands, months[-1][0])
     content = mg.build_content(

@@ -11,11 +11,12 @@ import streamlit as st
 
 from data_access import clock, governance, schema
 from data_access.access import AccessDenied, Viewer
-from data_access.kpi_queries import thresholds
 from data_access.quality import monthly_aggregates
+from data_access.thresholds import lookup
 from metrics import governance as mg
 from metrics.kpis import kpi_tables
 from metrics.packs import known_and_unknown
+from metrics.rag import with_bases
 from tests.fixture_governance import add_signals, build_governance_fixture
 
 END = dt.date(2024, 3, 10)
@@ -35,14 +36,14 @@ def engine(fixture_engine):
 def board_report(engine, rule="mhsds"):
     with engine.connect() as conn:
         ids, _ = known_and_unknown(governance.forum_kpi_ids(conn, "F1"))
-        bands = thresholds(conn, "IMPACT")
+        bands = lookup(conn, "IMPACT")
         notes = governance.narratives(conn, "F1", "collaborative:IMPACT", MONTH)
     months = mg.report_months(END)
     quality_ids, other_ids = mg.split_ids(ids)
     assert quality_ids == ["staffing_fill_rate_pct"]  # from the Quality page's monthly aggregates (one query)
     with engine.connect() as conn:
         quality_monthly = monthly_aggregates(conn, None, *SCOPE, months[0][0], END)
-    tables = kpi_tables(engine, *SCOPE, months, kpi_ids=other_ids)
+    tables = kpi_tables(engine, *SCOPE, months, kpi_ids=list(with_bases(other_ids)))
     long = mg.forum_long(tables, months, quality_monthly, ids, rule, "collaborative")
     return ids, long, notes, *mg.exception_report(long, ids, bands, MONTH, notes)
 
@@ -104,8 +105,9 @@ def test_quality_kpis_from_one_query_equal_one_kpi_table_a_month(engine):
 def test_assurance_fail_alone_is_an_exception():
     # A 'down' KPI whose process runs at 10-12 against a target of 5: limits 11 ± 5.32 keep the target out.
     months = pd.date_range("2023-01-01", periods=13, freq="MS")
-    long = pd.DataFrame({"month": months, "kpi_id": "prone_restraint_per_1000_obd", "shown": [10.0, 12.0] * 6
-                         + [11.0], "suppressed": False})
+    values = [10.0, 12.0] * 6 + [11.0]
+    long = pd.DataFrame({"month": months, "kpi_id": "prone_restraint_per_1000_obd", "value": values,
+                         "shown": values, "suppressed": False})
     report, _ = mg.exception_report(long, ["prone_restraint_per_1000_obd"], {"prone_restraint_per_1000_obd":
                                                                                  (5.0, 10.0)}, months[-1].date())
     row = report.iloc[0]
