@@ -84,6 +84,8 @@ def main() -> None:
         meeting.enter_button()
     try:
         page.run()
+    except db.database_errors() as error:  # one error path for every page: a clear message, never a traceback
+        db.show_database_error(error)
     finally:
         record_view(ctx, page)
 
