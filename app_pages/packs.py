@@ -398,7 +398,7 @@ def changed_flags(content: dict) -> None:
 if DONE_KEY in st.session_state:
     st.success(st.session_state.pop(DONE_KEY), icon=":material/check:")
 
-st.caption(f"{plain(names[forum_id])} · {scope_title(ctx.scope)} · figures for {month:%B %Y} (to "
+st.caption(f"{plain(names[forum_id])} · {plain(scope_title(ctx.scope))} · figures for {month:%B %Y} (to "
            f"{ctx.end:%d %b %Y}) · disclosure rule: {ctx.rule}")
 if not ctx.meeting:
     escalation()
