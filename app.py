@@ -10,7 +10,8 @@ import streamlit as st
 import settings as app_settings
 from data_access import access, audit, rls
 from data_access.dialect import QueryTimeout, spec_for
-from ui import auth, context, db, sidebar
+from metrics.disclosure import RULE_LABELS
+from ui import auth, context, db, meeting, sidebar
 from ui.navigation import DEFAULT_PAGE, menu
 from ui.views import show_timeout
 
@@ -22,12 +23,12 @@ def secrets_dict() -> dict:
         return {}
 
 
-def navigation(viewer: access.Viewer) -> st.navigation:
+def navigation(viewer: access.Viewer, hidden: bool = False) -> st.navigation:
     sections: dict[str, list] = {}
     for section, path, title, icon, shown in menu(viewer):
         sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE,
                                                         visibility="visible" if shown else "hidden"))
-    return st.navigation(sections)
+    return st.navigation(sections, position="hidden" if hidden else "sidebar")
 
 
 def record_view(ctx: context.Context, page) -> None:
@@ -53,8 +54,9 @@ def refuse(identity: auth.Identity, secrets: dict) -> None:
 
 
 def main() -> None:
+    meeting_mode = meeting.is_on()
     st.set_page_config(page_title="Provider Collaborative Dashboard", page_icon=":material/local_hospital:",
-                       layout="wide")
+                       layout="wide", initial_sidebar_state="collapsed" if meeting_mode else "auto")
     secrets = secrets_dict()
     values, problems = app_settings.load(secrets)
     for problem in problems:
@@ -63,7 +65,7 @@ def main() -> None:
     if identity.viewer is None:
         refuse(identity, secrets)
     viewer = identity.viewer
-    page = navigation(viewer)
+    page = navigation(viewer, hidden=meeting_mode)
     try:
         url, engine = db.connect()
     except db.DatabaseUnavailable as error:
@@ -73,12 +75,16 @@ def main() -> None:
     rls.use_viewer(engine, viewer)
     auth.record_login(engine, viewer)
     try:
-        ctx = context.build(url, engine, values, viewer)
+        ctx = context.build(url, engine, values, viewer, meeting=meeting_mode)
     except context.NoHome as error:
         st.error(f"{error} Check the role settings (docs/security.md).", icon=":material/lock:")
         st.stop()
-    auth.show_identity(viewer, context.home_names(url, engine, viewer))
-    sidebar.draw(ctx)
+    if meeting_mode:
+        meeting.start(RULE_LABELS[ctx.rule])
+    else:
+        auth.show_identity(viewer, context.home_names(url, engine, viewer))
+        sidebar.draw(ctx)
+        meeting.enter_button()
     try:
         page.run()
     except QueryTimeout as error:  # a page section without its own guard: the message, not a traceback

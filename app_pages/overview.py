@@ -7,12 +7,12 @@ from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from metrics.overview import children_wide, headline
 from metrics.rag import with_bases
-from ui import cached, period
+from ui import cached, meeting, period
 from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
-from ui.formatting import excel_format, show, styled
+from ui.formatting import excel_format, format_value, show, styled
 from ui.tiles import tiles
 from ui.views import guarded
 
@@ -45,7 +45,15 @@ bands = cached.bands(ctx)
 frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands,
                  dict(zip(now["kpi_id"], now["value"])))
 frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
-tiles(frame)
+child_section = f"{LEVEL_LABELS[CHILD_LEVEL[level]]}s in {ctx.scope.name}" if level != "ward" else None
+# Meeting mode: eight tiles a screen, so each screen fits a projector without scrolling.
+groups = [frame[i:i + 8] for i in range(0, len(frame), 8)] if ctx.meeting else [frame]
+tile_sections = ["Headline figures"] if len(groups) == 1 else [
+    f"Headline figures ({n} of {len(groups)})" for n in range(1, len(groups) + 1)]
+step = meeting.steps([*tile_sections, *([child_section] if child_section else [])])
+for section, group in zip(tile_sections, groups):
+    if meeting.show(section, step):
+        tiles(group)
 
 
 @guarded
@@ -61,6 +69,12 @@ def children_table() -> None:
         labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
         labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
         display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
+        if ctx.meeting:  # projected: a plain table whose headings wrap, so every column fits the screen
+            name = LEVEL_LABELS[child_level]
+            projected = display.drop(columns=["code"]).assign(**{name: display[name].map(plain)}, **{labels[k]: [
+                plain(format_value(KPIS[k].kind, v, f)) for v, f in zip(shown[k], flags[k])] for k in CHILD_TABLE_IDS})
+            st.table(projected, hide_index=True)
+            st.stop()
         kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
         event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
                      on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
@@ -77,5 +91,5 @@ def children_table() -> None:
             f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
 
 
-if level != "ward":
+if child_section and meeting.show(child_section, step):
     children_table()

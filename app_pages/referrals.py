@@ -56,7 +56,8 @@ except AccessDenied:
             "your role covers in the sidebar.", icon=":material/lock:")
     st.stop()
 
-patient_level = viewer is None or cached.scope_access(ctx.engine, ctx.url, viewer.policy, level, code)["patient_level"]
+patient_level = not ctx.meeting and (  # projected to a meeting: never patient rows
+    viewer is None or cached.scope_access(ctx.engine, ctx.url, viewer.policy, level, code)["patient_level"])
 tiles(m.tiles_frame(agg, ctx.rule, level), per_row=3)
 st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Health Act 2025 (s.47A) 28-day "
            "transfer period, for prison referrals admitted in the period. Assessment targets (settings): "

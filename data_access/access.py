@@ -52,15 +52,15 @@ DEFAULT_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provid
 DISCLOSURE_RULES = ("mhsds", "hes", "none")
 # The named actions of `allowed`. "view page:<file stem>" (e.g. "view page:finance") is the action of a page.
 ACTIONS = ("see scope", "see every scope", "see finance", "see patient rows", "import", "export", "read audit",
-           "restate", "find beds anywhere", "submit bed state")
+           "restate", "find beds anywhere", "submit bed state", "write governance")
 # What each role may do at all; a scope given to `allowed` narrows it further. The one table of role rules.
 RIGHTS = {
     "national": {"see every scope", "see finance", "import", "export", "read audit", "restate", "find beds anywhere"},
     "commissioner": {"see finance", "export", "find beds anywhere"},
     "lead_provider": {"see finance", "see patient rows", "import", "export", "read audit", "restate",
-                      "find beds anywhere"},
+                      "find beds anywhere", "write governance"},
     "provider": {"see every scope", "see finance", "see patient rows", "export", "find beds anywhere",
-                 "submit bed state"},
+                 "submit bed state", "write governance"},
     "crg": {"export"},
     "viewer": {"export"},
 }
@@ -73,6 +73,7 @@ REFUSALS = {
     "export": "Your role does not include exports.",
     "read audit": "Your role does not include the audit trail.",
     "submit bed state": "Only a provider's users may submit the bed state of their own wards.",
+    "write governance": "Only the lead provider (or a provider, for its own figures) writes to the meeting pack.",
     "restate": "Your role may not restate a closed month.",
 }
 # The levels a role's home may be at.
@@ -180,7 +181,7 @@ def allowed(viewer: Viewer | None, action: str, scope: tuple[str, str | None] | 
         return False
     if scope is None:
         return True
-    if action in ("see patient rows", "submit bed state"):  # bed state: only the provider's own wards
+    if action in ("see patient rows", "submit bed state", "write governance"):  # only where one answers for them
         return _patient_rows(conn, viewer, *scope)
     if action == "see finance":
         return _finance_at(conn, viewer, *scope)  # the figures' own rule; seeing the scope is "see scope"
@@ -192,7 +193,7 @@ def require(viewer: Viewer | None, action: str, scope: tuple[str, str | None] | 
     """AccessDenied, with a message saying what was refused, unless `allowed`."""
     if allowed(viewer, action, scope, conn):
         return
-    if action in REFUSALS and (scope is None or action in ("see patient rows", "see finance")
+    if action in REFUSALS and (scope is None or action in ("see patient rows", "see finance", "write governance")
                                or not allowed(viewer, action)):
         raise AccessDenied(REFUSALS[action])
     level = scope[0] if scope else ""

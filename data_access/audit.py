@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from data_access import access, clock
 from data_access.schema import audit_log
 
-ACTIONS = ("view", "export", "import", "login", "denied")
+ACTIONS = ("view", "export", "import", "login", "denied", "edit", "publish")
 ACTION_LABELS = {"view": "Page view", "export": "Export", "import": "Import", "login": "Sign-in",
-                 "denied": "Refused access"}
+                 "denied": "Refused access", "edit": "Edit", "publish": "Publish"}
 # Keys never written to the audit trail: they would name a patient or a patient-level record.
 FORBIDDEN_KEYS = ("patient_id", "patient", "nhs_number", "referral_id", "spell_id", "ward_stay_id", "leave_id",
                   "intervention_id", "incident_id", "pseudonym", "name", "date_of_birth", "birth_year", "postcode")

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 UK = ZoneInfo("Europe/London")
 
 
-def utc_now() -> dt.datetime:
-    """Now, in UTC, to the second, naive (as the database stores it)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+def utc_now(precise: bool = False) -> dt.datetime:
+    """Now, in UTC, to the second (`precise`: to the microsecond, for keys such as a narrative's version),
+    naive (as the database stores it)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return now if precise else now.replace(microsecond=0)
 
 
 def uk(at: dt.datetime | None) -> dt.datetime | None:

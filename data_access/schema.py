@@ -346,6 +346,63 @@ extract_record = Table(
     PrimaryKeyConstraint("provider_code", "month_start", "table_name", "record_id"),
 )
 
+# Governance meetings (docs/governance.md): not in the shared contract, added for the Meeting packs page.
+# Times are UTC (naive DateTime holding UTC). Ids are short random hex strings (portable: no sequences).
+pack_narrative = Table(
+    "pack_narrative", metadata,
+    Column("forum_id", CODE, ForeignKey("governance_forum.forum_id"), nullable=False),
+    Column("scope_key", String(80), nullable=False),
+    Column("month_start", Date, nullable=False),
+    Column("kpi_id", String(64), nullable=False),
+    Column("written_at", DateTime, nullable=False),
+    Column("author", NAME, nullable=False),
+    Column("flagged", Boolean, nullable=False),
+    Column("text", Text, nullable=False),
+    PrimaryKeyConstraint("forum_id", "scope_key", "month_start", "kpi_id", "written_at"),
+)
+
+governance_action = Table(
+    "governance_action", metadata,
+    Column("action_id", CODE, primary_key=True),
+    Column("forum_id", CODE, ForeignKey("governance_forum.forum_id"), nullable=False),
+    Column("scope_key", String(80), nullable=False),
+    Column("meeting_date", Date, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("owner", NAME, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("status", CODE, nullable=False),
+    Column("kpi_id", String(64), nullable=True),
+    Column("created_by", NAME, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_by", NAME, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+governance_decision = Table(
+    "governance_decision", metadata,
+    Column("decision_id", CODE, primary_key=True),
+    Column("forum_id", CODE, ForeignKey("governance_forum.forum_id"), nullable=False),
+    Column("scope_key", String(80), nullable=False),
+    Column("meeting_date", Date, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("kpi_id", String(64), nullable=True),
+    Column("recorded_by", NAME, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+published_pack = Table(
+    "published_pack", metadata,
+    Column("pack_id", CODE, primary_key=True),
+    Column("forum_id", CODE, ForeignKey("governance_forum.forum_id"), nullable=False),
+    Column("scope_key", String(80), nullable=False),
+    Column("meeting_date", Date, nullable=False),
+    Column("month_start", Date, nullable=False),
+    Column("rule", CODE, nullable=False),
+    Column("published_by", NAME, nullable=False),
+    Column("published_at", DateTime, nullable=False),
+    Column("content", Text, nullable=False),  # the frozen pack as JSON (metrics/governance.freeze)
+)
+
 # Indexes the queries need (joins by ward and spell, date-range filters).
 Index("ix_finance_ledger_key", finance_ledger.c.collaborative_id, finance_ledger.c.month_start,
       finance_ledger.c.category, finance_ledger.c.provider_code, unique=True)
@@ -367,6 +424,13 @@ Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
 Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.record_id)
+Index("ix_governance_action_forum", governance_action.c.forum_id, governance_action.c.scope_key)
+Index("ix_governance_decision_forum", governance_decision.c.forum_id, governance_decision.c.scope_key)
+Index("ix_published_pack_key", published_pack.c.forum_id, published_pack.c.scope_key, published_pack.c.meeting_date,
+      unique=True)
+
+# Tables the app writes (not loaded from feeds, not made by the demo generator).
+APP_TABLES = ("audit_log", "pack_narrative", "governance_action", "governance_decision", "published_pack")
 
 # Order in which tables can be filled (parents first) and emptied (children first).
 TABLE_ORDER = [t.name for t in metadata.sorted_tables]

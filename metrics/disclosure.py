@@ -31,6 +31,7 @@ RULE_LABELS = {
     "hes": "NHS Digital HES rule: counts 1–7 suppressed (*), others rounded to the nearest 5",
     "none": "No disclosure control: exact figures (patient-level access)",
 }
+STRICTNESS = {"none": 0, "mhsds": 1, "hes": 2}  # hes suppresses 1-7, mhsds under 5
 SUPPRESSED = "*"
 MIN_RATE_BED_DAYS = 100
 # Kinds whose numbers are people or events (counted), not money or distances.
@@ -73,6 +74,11 @@ def disclose(kind: str, value, numerator=None, denominator=None, rule: str = "mh
     if kind in ("days", "km", "mean") and rule == "hes":
         return Shown(None, True) if _small(denominator, rule) else Shown(value, False)
     return Shown(value, False)
+
+
+def strictest(*rules: str) -> str:
+    """The strictest of the rules (e.g. the viewer's and a meeting audience's)."""
+    return max(rules, key=STRICTNESS.__getitem__)
 
 
 def chart_data(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -1,11 +1,9 @@
-"""A governance forum's meeting pack: its KPIs with value, previous value, change, RAG (all disclosed)."""
+"""A governance forum's pack: which of its KPIs the catalogue knows, and which forum a scope opens on (its Board)."""
 
 import pandas as pd
 
 from metrics.catalogue import KPIS
-from metrics.overview import headline
 
-DIRECTION_WORDS = {"up": "Higher is better", "down": "Lower is better", "neutral": "No direction"}
 RAG_WORDS = {"green": "On track", "amber": "Watch", "red": "Off track"}
 
 
@@ -15,14 +13,20 @@ def known_and_unknown(kpi_ids: list[str]) -> tuple[list[str], list[str]]:
     return known, sorted(set(kpi_ids) - set(KPIS))
 
 
-def pack_table(current: pd.DataFrame, previous: pd.DataFrame, kpi_ids: list[str], rule: str, level: str,
-               thresholds: dict) -> pd.DataFrame:
-    """One row per forum KPI: headline() columns plus previous shown value and plain-English RAG and direction."""
-    now = current[current["kpi_id"].isin(kpi_ids)]
-    before = previous[previous["kpi_id"].isin(kpi_ids)]
-    table = headline(now, before, rule, level, thresholds, dict(zip(current["kpi_id"], current["value"])))
-    previous_shown = headline(before, before, rule, level, thresholds).set_index("kpi_id")["shown"]
-    table["previous"] = table["kpi_id"].map(previous_shown)
-    table["rag_words"] = table["rag"].map(RAG_WORDS).fillna("No threshold")
-    table["direction_words"] = table["direction"].map(DIRECTION_WORDS)
-    return table.set_index("kpi_id").loc[kpi_ids].reset_index()
+def default_forum(forums: pd.DataFrame, collaborative_id: str | None) -> str | None:
+    """The scope's Board: the forum of the scope's collaborative at the top of its own chain (its parent, if
+    any, belongs to no collaborative or another one); for a region or England, a forum without a parent.
+    Ties go to a name with "Board" in it, then by name. None when there are no forums."""
+    if forums.empty:
+        return None
+    ids = set(forums["forum_id"])
+    owner = dict(zip(forums["forum_id"], forums["collaborative_id"]))
+    if collaborative_id is not None:
+        mine = forums[forums["collaborative_id"] == collaborative_id]
+        tops = mine[[owner.get(p) != collaborative_id for p in mine["parent_forum_id"]]]
+    else:
+        tops = forums[[p is None or pd.isna(p) or p not in ids for p in forums["parent_forum_id"]]]
+    if tops.empty:
+        tops = forums
+    ranked = tops.assign(board=~tops["name"].str.contains("Board", case=False)).sort_values(["board", "name"])
+    return ranked["forum_id"].iloc[0]

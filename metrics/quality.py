@@ -131,11 +131,12 @@ def _latest(series: pd.DataFrame):
 
 
 def summary_table(long: pd.DataFrame, thresholds: dict, rebase: dict | None = None,
-                  provisional_from=None) -> pd.DataFrame:
-    """One row per quality KPI: latest value, mean and process limits (latest segment), target, icons."""
+                  provisional_from=None, kpi_ids: list[str] | None = None) -> pd.DataFrame:
+    """One row per KPI (default: the quality KPIs): latest value, mean and process limits (latest segment),
+    target, icons. `long` is a disclosed monthly series (month, kpi_id, shown, suppressed)."""
     rebase = rebase or {}
     rows = []
-    for kpi_id in QUALITY_IDS:
+    for kpi_id in kpi_ids or QUALITY_IDS:
         kpi = quality_kpi(kpi_id)
         frame = spc_frame(long, kpi_id, thresholds, rebase.get(kpi_id, ()), provisional_from)
         month, shown, suppressed = _latest(long[long["kpi_id"] == kpi_id])

@@ -35,7 +35,7 @@ def provisional_band(provisional_from, last_day) -> alt.Chart | None:
 TREND_CAPTION = ("Shaded or hollow: provisional (after the feed's complete-to date); figures may still change "
                  "as late records arrive.")
 
-
+MONTHLY_TICKS = {"interval": "month", "step": 1}  # one tick on the first of each month (not every 4 weeks)
 SPC_COLUMNS = ["date", "value", "mean", "lower", "upper", "variation", "rule", "trial", "segment", "provisional"]
 
 
@@ -72,8 +72,8 @@ def spc_chart(
     data = _chart_data(frame)
     temporal = pd.api.types.is_datetime64_any_dtype(data["date"])
     x_type = "temporal" if temporal else "quantitative"
-    x = alt.X("date", type=x_type, title=None,
-              axis=alt.Axis(format="%b %Y") if temporal else alt.Axis(format="d", tickMinStep=1))
+    axis = alt.Axis(format="%b %Y", tickCount=MONTHLY_TICKS) if temporal else alt.Axis(format="d", tickMinStep=1)
+    x = alt.X("date", type=x_type, title=None, axis=axis)
     y_scale = alt.Scale(zero=False)
     y_axis = alt.Axis(format=value_format)
 
@@ -110,7 +110,7 @@ def spc_chart(
             "variation_label:N",
             title="Variation",
             scale=alt.Scale(domain=_LEGEND_DOMAIN, range=_LEGEND_RANGE),
-            legend=alt.Legend(orient="bottom"),
+            legend=alt.Legend(orient="bottom", labelLimit=0),
         ),
         tooltip=tooltip,
     )

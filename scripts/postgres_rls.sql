@@ -37,6 +37,10 @@ BEGIN
     EXECUTE format('GRANT INSERT ON %I.audit_log, %I.load_log TO pcd_app', current_schema(), current_schema());
     -- The finance import page (data_access/finance_import.py) replaces ledger months.
     EXECUTE format('GRANT INSERT, DELETE ON %I.finance_ledger TO pcd_app', current_schema());
+    -- The Meeting packs page (docs/governance.md) writes narratives, actions, decisions and published packs.
+    EXECUTE format('GRANT INSERT ON %I.pack_narrative, %I.governance_decision, %I.published_pack TO pcd_app',
+                   current_schema(), current_schema(), current_schema());
+    EXECUTE format('GRANT INSERT, UPDATE ON %I.governance_action TO pcd_app', current_schema());
 END $$;
 
 CREATE OR REPLACE FUNCTION pcd_viewer_sees_all() RETURNS boolean

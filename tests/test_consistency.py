@@ -88,9 +88,9 @@ def test_same_value_and_rag_on_overview_pack_finance_and_excel(monkeypatch, app_
     tile_rags = _tile_rags(over_at)
 
     for kpi_id, (label, kind) in F1.items():
-        shown = pack.loc[label, "Value"]
+        shown = pack.loc[label, "Latest"]  # the reporting month, here the whole period (1-10 March)
         assert tiles[label] == shown, kpi_id
-        assert format_value(kind, book[label]["Value"]) == shown, kpi_id  # Excel exact, same figure
+        assert format_value(kind, book[label]["Latest"]) == shown, kpi_id  # Excel exact, same figure
         assert book[label]["Status"] == pack.loc[label, "Status"]
         assert tile_rags[label] == WORDS[pack.loc[label, "Status"]], kpi_id
     assert pack.loc["Variance to budget", "Status"] == "Off track"  # 3.76% of budget: red everywhere

@@ -66,7 +66,7 @@ def test_region_build_is_fast_and_fills_every_table(region):
     engine, counts, seconds = region
     assert seconds < 60
     # extract_record says which loaded extract holds each record: the demo writes its tables directly
-    expected = {t for t in schema.TABLE_ORDER if t not in ("audit_log", "extract_record")}
+    expected = {t for t in schema.TABLE_ORDER if t not in (*schema.APP_TABLES, "extract_record")}
     assert set(counts) == expected
     assert all(counts[t] > 0 for t in expected), counts
     assert _one(engine, "SELECT count(*) FROM audit_log") == 0

@@ -16,6 +16,7 @@ import streamlit as st
 from data_access import access, audit
 from data_access.access import Viewer
 from data_access.scope import LEVEL_LABELS, Scope, ScopeError, parse_key
+from metrics.disclosure import strictest
 from settings import assessment_targets
 from ui import cached, period
 from ui.auth import plain
@@ -35,6 +36,7 @@ class Context:
     settings: dict = field(default_factory=dict)
     viewer: Viewer | None = None
     disclosure: str = ""  # the viewer's rule at this scope (access.rule_for); empty = the viewer's own rule
+    meeting: bool = False  # meeting mode (ui/meeting.py): the rule is the strictest of the audience
 
     @property
     def targets(self) -> tuple:
@@ -148,14 +150,19 @@ def resolve_period(latest: dt.date) -> tuple[dt.date, dt.date]:
         return start, end
 
 
-def build(url: str, engine: sa.Engine, settings: dict, viewer: Viewer) -> Context:
+def build(url: str, engine: sa.Engine, settings: dict, viewer: Viewer, meeting: bool = False) -> Context:
+    """The context of this run. In meeting mode the disclosure rule is the strictest of the viewer's and the
+    audience's (the meeting viewer role's): a lead provider projecting to a Board shows suppressed figures."""
     as_of = cached.data_as_of(engine, url)
     latest = latest_day(as_of["feeds"], as_of["calendar_end"])
     scope, parents = resolve_scope(url, engine, viewer)
     start, end = resolve_period(latest)
     rule = cached.scope_access(engine, url, viewer.policy, scope.level, scope.code)["rule"] if viewer else ""
+    if meeting:
+        rule = strictest(rule or "mhsds", access.DEFAULT_DISCLOSURE["viewer"])
     ctx = Context(url=url, engine=engine, scope=scope, parents=parents, start=start, end=end, latest=latest,
-                  is_demo=as_of["is_demo"], feeds=as_of["feeds"], settings=settings, viewer=viewer, disclosure=rule)
+                  is_demo=as_of["is_demo"], feeds=as_of["feeds"], settings=settings, viewer=viewer, disclosure=rule,
+                  meeting=meeting)
     st.session_state["ctx"] = ctx  # for reading only (tests); pages use current()
     _built[_session_id()] = ctx
     return ctx
