@@ -5,13 +5,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assets.palette import FUNNEL_95, FUNNEL_998, MDC_SHAPES, NHS_DARK_BLUE
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
 from metrics.disclosure import SUPPRESSED
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
-from metrics.spc_chart import spc_chart
+from metrics.spc_chart import spc_chart, spc_table
 from ui import cached, cached_quality, period
+from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.formatting import excel_format, format_value
@@ -51,6 +53,8 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Variation": pd.Series([mq.icon_uri(n) for n in frame["variation"]], dtype="string"),
         "Assurance": pd.Series([mq.icon_uri(n) for n in frame["assurance"]], dtype="string"),
+        "Icons in words": [f"{mq.icon_label(v)}. {mq.icon_label(a) if isinstance(a, str) else 'No assurance icon'}."
+                           for v, a in zip(frame["variation"], frame["assurance"])],
         "Measure": frame["label"],
         "Unit": frame["kind"].map(unit),
         "Latest month": frame["latest_month"].map(lambda m: f"{m:%b %Y}" if m is not None else "–"),
@@ -116,8 +120,12 @@ def draw_chart(kpi_id: str) -> None:
     if frame["value"].notna().sum() == 0:
         st.info("No months to chart for this measure in this scope (no data, or every month suppressed).")
         return
-    chart = spc_chart(frame, f"{kpi.label}, {ctx.scope.name}", unit(kpi.kind) or kpi.label, value_format=",.1f")
-    st.altair_chart(chart.properties(height=340), width="stretch", height=430)
+    title = f"{kpi.label}, {ctx.scope.name}"
+    chart = spc_chart(frame, title, unit(kpi.kind) or kpi.label, value_format=",.1f")
+    latest = summary.set_index("kpi_id").loc[kpi_id]
+    show_chart(chart.properties(height=340), title, "Monthly statistical process control chart with mean and "
+               f"process limits; latest month: {mq.icon_label(latest['variation'])}.", spc_table(frame),
+               width="stretch", height=430)
     series = long[long["kpi_id"] == kpi_id]
     hidden = series[series["suppressed"]]["month"]
     if len(hidden):
@@ -142,17 +150,26 @@ def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
     base = alt.Chart(data).encode(y=y)
     layers = []
     if data["lower95"].notna().any():
-        layers.append(base.mark_bar(color="#E8EDEE", height=14).encode(x="lower998:Q", x2="upper998:Q"))
-        layers.append(base.mark_bar(color="#AEB7BD", height=14).encode(x="lower95:Q", x2="upper95:Q"))
-    layers.append(base.mark_circle(size=120, opacity=1).encode(
+        layers.append(base.mark_bar(color=FUNNEL_998, height=14).encode(x="lower998:Q", x2="upper998:Q"))
+        layers.append(base.mark_bar(color=FUNNEL_95, height=14).encode(x="lower95:Q", x2="upper95:Q"))
+    verdicts = list(VERDICT_LABELS.values())
+    layers.append(base.mark_point(size=120, opacity=1, filled=True).encode(
         x=alt.X("shown:Q", title=kpi.label + (f" ({unit(kpi.kind)})" if unit(kpi.kind) else "")),
         color=alt.Color("colour:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=list(VERDICT_LABELS.values()), range=list(VERDICT_COLOURS.values()))),
+                        scale=alt.Scale(domain=verdicts, range=list(VERDICT_COLOURS.values()))),
+        shape=alt.Shape("colour:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=verdicts, range=[MDC_SHAPES[k] for k in VERDICT_LABELS])),
         tooltip=tooltip))
     if centre is not None:
-        layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color="#003087", strokeDash=[6, 3]).encode(
+        layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color=NHS_DARK_BLUE, strokeDash=[6, 3]).encode(
             x="c:Q", tooltip=[alt.Tooltip("c:Q", title=f"{ctx.scope.name}", format=fmt)]))
     return alt.layer(*layers).properties(height=max(80, 34 * len(data)), width="container")
+
+
+def funnel_table(table: pd.DataFrame, kpi) -> pd.DataFrame:
+    data = table[table["shown"].notna()]
+    return pd.DataFrame({"Name": data["name"], kpi.label: [format_value(kpi.kind, v) for v in data["shown"]],
+                         "Position": data["position"], "Verdict": data["verdict"].map(VERDICT_LABELS)})
 
 
 def draw_compare() -> None:
@@ -177,14 +194,18 @@ def draw_compare() -> None:
         st.caption("No funnel limits: the scope's own figure is suppressed under the disclosure rule.")
     if table["shown"].notna().any():
         shown = int(table["shown"].notna().sum())
-        st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch", height=max(80, 34 * shown) + 110)
+        title = f"Compare {LEVEL_LABELS[child_level].lower()}s: {kpi.label}"
+        show_chart(funnel_chart(table, centre["shown"], kpi), title,
+                   "Each one's value as a point, shaped and coloured by where it falls against funnel limits around "
+                   f"{ctx.scope.name}'s own figure (grey bands).", funnel_table(table, kpi), width="stretch",
+                   height=max(80, 34 * shown) + 110)
     hidden = table[table["suppressed"]]["name"].tolist()
     if hidden:
         st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(hidden)}.")
 
 
 def draw_export() -> None:
-    shown = summary_display(summary).drop(columns=["Variation", "Assurance"])
+    shown = summary_display(summary).drop(columns=["Variation", "Assurance", "Icons in words"])
     shown.insert(0, "Variation", summary["variation"].map(mq.icon_label))
     shown.insert(1, "Assurance", summary["assurance"].map(mq.icon_label))
     shown["Latest"] = [SUPPRESSED if s else v for v, s in zip(summary["latest"], summary["latest_suppressed"])]

@@ -1,8 +1,9 @@
 """Red/amber/green against `kpi_threshold` bands, in the KPI's good direction."""
 
+from assets.palette import RAG
 from metrics.catalogue import KPIS
 
-RAG_COLOURS = {"green": "#009639", "amber": "#ED8B00", "red": "#DA291C"}  # NHS green, warm yellow, red
+RAG_COLOURS = RAG  # assets/palette.py: dark green, warm yellow, red (they differ in lightness too)
 
 
 def rag(kpi_id: str, value, green: float | None, amber: float | None) -> str | None:

@@ -3,9 +3,16 @@
 import pandas as pd
 import streamlit as st
 
+from assets.palette import RAG_ICONS
 from ui.formatting import format_value
 
 RAG_BADGES = {"green": ("On track", "green"), "amber": ("Watch", "orange"), "red": ("Off track", "red")}
+
+
+def rag_badge(rag: str, text: str | None = None, where=st) -> None:
+    """A RAG badge that says in words what its colour says, with an icon of its own shape (not colour alone)."""
+    words, colour = RAG_BADGES[rag]
+    where.badge(f"{words}: {text}" if text else words, color=colour, icon=RAG_ICONS[rag])
 
 
 def _delta(row) -> str | None:
@@ -31,5 +38,4 @@ def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
                 st.metric(row["label"], format_value(row["kind"], row["shown"], row["suppressed"]),
                           delta=_delta(row), delta_color=_delta_colour(row["direction"]), border=True)
                 if row["rag"] in RAG_BADGES:
-                    text, colour = RAG_BADGES[row["rag"]]
-                    st.badge(text, color=colour)
+                    rag_badge(row["rag"])
