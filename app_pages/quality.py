@@ -17,6 +17,7 @@ from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.formatting import excel_format, format_value
+from ui.icons import markdown_table
 
 REBASE_KEY = "quality_rebase"
 SELECTED_KEY = "quality_selected"
@@ -50,11 +51,8 @@ def unit(kind: str) -> str:
 
 
 def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The summary's figures (numbers, for the Excel export)."""
     return pd.DataFrame({
-        "Variation": pd.Series([mq.icon_uri(n) for n in frame["variation"]], dtype="string"),
-        "Assurance": pd.Series([mq.icon_uri(n) for n in frame["assurance"]], dtype="string"),
-        "Icons in words": [f"{mq.icon_label(v)}. {mq.icon_label(a) if isinstance(a, str) else 'No assurance icon'}."
-                           for v, a in zip(frame["variation"], frame["assurance"])],
         "Measure": frame["label"],
         "Unit": frame["kind"].map(unit),
         "Latest month": frame["latest_month"].map(lambda m: f"{m:%b %Y}" if m is not None else "–"),
@@ -68,29 +66,37 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def draw_summary() -> str:
+def summary_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The summary as text for the screen: icon names (drawn with alt text) and formatted figures."""
+    shown = summary_display(frame)
+    for column in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target"):
+        shown[column] = [format_value("rate", v) for v in shown[column]]
+    shown["Latest"] = [SUPPRESSED if s else v for v, s in zip(shown["Latest"], frame["latest_suppressed"])]
+    shown.insert(0, "Variation", frame["variation"].tolist())
+    shown.insert(1, "Assurance", frame["assurance"].tolist())
+    return shown
+
+
+def draw_summary() -> None:
     st.subheader("Summary")
-    number = st.column_config.NumberColumn(format="%.1f")
-    config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
-              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon"),
-              **{c: number for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}}
-    event = st.dataframe(summary_display(summary), hide_index=True, width="stretch", column_config=config,
-                         on_select="rerun", selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
-    if event.selection.rows:
-        st.session_state[SELECTED_KEY] = summary.iloc[event.selection.rows[0]]["kpi_id"]
-    st.caption("Click a row to open its chart below; click a column heading to sort. Mean and limits are from "
+    st.markdown(markdown_table(summary_text(summary), icon_columns=("Variation", "Assurance")))
+    st.caption("Icons: NHS Making Data Count (a screen reader reads each one's meaning). Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
-               "of the KPI thresholds.")
+               "of the KPI thresholds. – : not available (no assurance icon: no target, or a neutral direction).")
     draw_legend()
-    return st.session_state.get(SELECTED_KEY, mq.QUALITY_IDS[0])
+
+
+def pick_measure() -> str:
+    st.subheader("Control chart")
+    return st.selectbox("Measure to chart", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
+                        key=SELECTED_KEY)
 
 
 def draw_legend() -> None:
     with st.expander("What the icons mean"):
         names = [*mq.VARIATION_NAMES, *mq.ASSURANCE_NAMES]
-        legend = pd.DataFrame({"Icon": [mq.icon_uri(n) for n in names], "Meaning": [mq.icon_label(n) for n in names]})
-        st.dataframe(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
-        st.caption("No assurance icon: the measure has no target (or its improvement direction is neutral).")
+        legend = pd.DataFrame({"Icon": names, "Meaning": [mq.icon_label(n) for n in names]})
+        st.markdown(markdown_table(legend, icon_columns=("Icon",)))
 
 
 def draw_rebase_controls(kpi_id: str) -> tuple:
@@ -114,7 +120,6 @@ def draw_rebase_controls(kpi_id: str) -> tuple:
 
 def draw_chart(kpi_id: str) -> None:
     kpi = mq.quality_kpi(kpi_id)
-    st.subheader(kpi.label)
     dates = draw_rebase_controls(kpi_id)
     frame = mq.spc_frame(long, kpi_id, bands, dates)
     if frame["value"].notna().sum() == 0:
@@ -205,7 +210,7 @@ def draw_compare() -> None:
 
 
 def draw_export() -> None:
-    shown = summary_display(summary).drop(columns=["Variation", "Assurance", "Icons in words"])
+    shown = summary_display(summary)
     shown.insert(0, "Variation", summary["variation"].map(mq.icon_label))
     shown.insert(1, "Assurance", summary["assurance"].map(mq.icon_label))
     shown["Latest"] = [SUPPRESSED if s else v for v, s in zip(summary["latest"], summary["latest_suppressed"])]
@@ -221,7 +226,7 @@ def draw_export() -> None:
                        icon=":material/download:")
 
 
-selected = draw_summary()
+draw_summary()
 draw_export()
-draw_chart(selected)
+draw_chart(pick_measure())
 draw_compare()

@@ -1,8 +1,9 @@
 """Drawing a chart accessibly, the one way every page does it.
 
-Each chart gets a title (Vega-Lite `title`, unless it has one) and a short description (Vega-Lite `description`
-and Streamlit's `alt`, the accessible name a screen reader announces), and, when given, its figures as a table
-in an expander below it, so nothing is only in the picture.
+Each chart gets a title (Vega-Lite `title`, unless it has one) and a short description: Vega-Lite `description`
+"<title>. <description>", which Vega renders as the chart's accessible name (aria-label) for a screen reader
+(Streamlit's own `alt` would override it and log a warning, so it is not used). When given, the chart's figures
+follow as a table in an expander below it, so nothing is only in the picture.
 """
 
 import altair as alt
@@ -11,15 +12,15 @@ import streamlit as st
 
 
 def accessible(chart, title: str, description: str):
-    """The chart with a title (when it has none) and a Vega-Lite description."""
+    """The chart with a title (when it has none) and a Vega-Lite description naming it."""
     if chart.to_dict().get("title") in (None, "", alt.Undefined):
         chart = chart.properties(title=title)
-    return chart.properties(description=description)
+    return chart.properties(description=f"{title}. {description}")
 
 
 def show_chart(chart, title: str, description: str, data: pd.DataFrame | None = None, where=st, **kwargs):
     """st.altair_chart with a title, a description and (if given) the data behind it as a table."""
-    shown = where.altair_chart(accessible(chart, title, description), alt=f"{title}. {description}", **kwargs)
+    shown = where.altair_chart(accessible(chart, title, description), **kwargs)
     if data is not None:
         with where.expander(f"Chart data: {title}"):
             st.dataframe(data, hide_index=True, width="stretch")
