@@ -42,7 +42,7 @@ THEME_BACKGROUNDS = {"green": "#E6F4EA", "orange": "#FFF1DC", "red": "#FBE9E7", 
 # Red/amber/green: words on every badge ("On track", "Watch", "Off track") and an icon of its own shape;
 # the colours also differ in lightness (dark green, light amber, mid red) for readers who cannot tell hues.
 RAG = {"green": NHS_DARK_GREEN, "amber": NHS_WARM_YELLOW, "red": NHS_RED}
-RAG_ICONS = {"green": ":material/check_circle:", "amber": ":material/error:", "red": ":material/cancel:"}
+RAG_ICONS = {"green": ":material/check_circle:", "amber": ":material/warning:", "red": ":material/dangerous:"}
 
 # Making Data Count (NHS England): grey common cause, blue improvement, orange concern, purple neither.
 # The published shades of grey (#A6A6A6) and blue (#00B0F0) are under 3:1 on white; these are the same hues,

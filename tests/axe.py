@@ -64,3 +64,52 @@ def beyond(found: list[dict], framework: set[tuple[str, str]], impacts=BLOCKING)
             if (v["id"], element_key(node["html"])) not in framework:
                 lines.append(f"{v['impact']} {v['id']} ({v['help']}): {node['target']} :: {node['html'][:160]}")
     return lines
+
+
+_FOCUSED = """() => { const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const r = e.getBoundingClientRect();
+  return {name: (e.getAttribute('aria-label') || e.innerText || '').trim().split('\\n').pop().slice(0, 80),
+          tag: e.tagName, testid: e.closest('[data-testid]')?.getAttribute('data-testid') || '',
+          x: r.x, y: r.y, w: r.width, h: r.height}; }"""
+
+
+def tab_through(page, presses: int = 120) -> tuple[list[dict], bool]:
+    """Press Tab until focus comes back to the first stop (or `presses` run out). Returns the focus stops in order,
+    each with `visible` (does the area around the element look different focused and unfocused: a focus ring),
+    and whether focus came back to the start (no keyboard trap)."""
+    stops: list[dict] = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(250)  # toolbars fade in on focus
+        stop = page.evaluate(_FOCUSED)
+        if stop is None:
+            continue
+        key = (stop["name"], stop["testid"], round(stop["x"]), round(stop["y"]))
+        if stops and key == stops[0]["key"]:
+            return stops, True
+        if any(s["key"] == key for s in stops):
+            continue
+        stop["key"] = key
+        stop["visible"] = _focus_shows(page, stop)
+        stops.append(stop)
+    return stops, False
+
+
+def _focus_shows(page, stop: dict) -> bool | None:
+    """Screenshot the element's area (with room for a ring) focused, then blurred, then focus it again."""
+    if stop["w"] == 0 or stop["h"] == 0:
+        return None  # off-screen helper elements (a data grid's accessible table cells)
+    margin = 6
+    clip = {"x": max(stop["x"] - margin, 0), "y": max(stop["y"] - margin, 0),
+            "width": stop["w"] + 2 * margin, "height": stop["h"] + 2 * margin}
+    try:
+        focused = page.screenshot(clip=clip)
+        handle = page.evaluate_handle("document.activeElement")
+        page.evaluate("e => e.blur()", handle)
+        page.wait_for_timeout(250)
+        blurred = page.screenshot(clip=clip)
+        page.evaluate("e => e.focus()", handle)
+    except Exception:  # noqa: BLE001 - an element scrolled out of the viewport: not judged here
+        return None
+    return focused != blurred

@@ -24,6 +24,17 @@ def _delta(row) -> str | None:
     return text if text.startswith("-") else f"+{text}"
 
 
+def _delta_words(row) -> str | None:
+    """What the delta's green or red says, in words (colour is not the only signal)."""
+    if row["change"] is None or pd.isna(row["change"]):
+        return None
+    change, direction = float(row["change"]), row["direction"]
+    if change == 0 or direction not in ("up", "down"):
+        return "vs previous period"
+    better = (change > 0) == (direction == "up")
+    return "better than previous period" if better else "worse than previous period"
+
+
 def _delta_colour(direction: str) -> str:
     return {"up": "normal", "down": "inverse"}.get(direction, "off")
 
@@ -36,6 +47,7 @@ def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
         for column, row in zip(columns, records[first:first + per_row]):
             with column:
                 st.metric(row["label"], format_value(row["kind"], row["shown"], row["suppressed"]),
-                          delta=_delta(row), delta_color=_delta_colour(row["direction"]), border=True)
+                          delta=_delta(row), delta_color=_delta_colour(row["direction"]), border=True,
+                          delta_description=_delta_words(row))
                 if row["rag"] in RAG_BADGES:
                     rag_badge(row["rag"])
