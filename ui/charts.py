@@ -13,7 +13,7 @@ import streamlit as st
 
 def accessible(chart, title: str, description: str):
     """The chart with a title (when it has none) and a Vega-Lite description naming it."""
-    if chart.to_dict().get("title") in (None, "", alt.Undefined):
+    if getattr(chart, "title", alt.Undefined) in (None, "", alt.Undefined):
         chart = chart.properties(title=title)
     return chart.properties(description=f"{title}. {description}")
 
