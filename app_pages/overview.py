@@ -6,11 +6,12 @@ from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from metrics.overview import children_wide, headline
+from metrics.rag import with_bases
 from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
-from ui.exports import download_excel
-from ui.formatting import excel_format
+from ui.exports import download
+from ui.formatting import excel_format, show, styled
 from ui.tiles import tiles
 
 ctx = current()
@@ -34,13 +35,13 @@ level, code = ctx.scope.level, ctx.scope.code
 try:
     periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
     now, before = cached.kpi_tables(ctx.engine, ctx.url, level, code, periods, ctx.targets, viewer=ctx.viewer,
-                                    kpi_ids=tuple(HEADLINE_IDS))
+                                    kpi_ids=with_bases(HEADLINE_IDS))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
-collab = code if level == "collaborative" else None
-bands = cached.thresholds(ctx.engine, ctx.url, collab)
-frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands)
+bands = cached.bands(ctx)
+frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands,
+                 dict(zip(now["kpi_id"], now["value"])))
 frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
 tiles(frame)
 
@@ -55,20 +56,17 @@ if level != "ward":
         labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
         labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
         display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
-        config = {labels[k]: st.column_config.NumberColumn(format="%.1f" if KPIS[k].kind in ("pct", "rate")
-                                                           else "%d") for k in CHILD_TABLE_IDS}
-        config["code"] = None
-        event = st.dataframe(display, hide_index=True, width="stretch", column_config=config, on_select="rerun",
-                             selection_mode="single-row", key=f"children_{ctx.scope.key}")
-        st.caption("Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
-                   "not available.")
+        kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
+        event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
+                     on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
+        st.caption("Click a row to drill down. * suppressed under the disclosure rule; – not available.")
         if event.selection.rows:
             picked = shown.iloc[event.selection.rows[0]]
             go_to(f"{child_level}:{picked['code']}")
             st.rerun()
         export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
         formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
-        download_excel(
+        download(
             "Download as Excel", workbook_bytes({"Overview": (export, formats)},
                                                 export_metadata(ctx, f"Overview of {ctx.scope.name}")),
             f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")

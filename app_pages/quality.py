@@ -6,16 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from assets.palette import FUNNEL_95, FUNNEL_998, MDC_SHAPES, NHS_DARK_BLUE
+from data_access import quality as dq
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
 from metrics.disclosure import SUPPRESSED
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart, spc_table
-from ui import cached, cached_quality, period
+from ui import cached, period
 from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
+from ui.exports import download
 from ui.formatting import excel_format, format_value
 from ui.icons import markdown_table
 
@@ -34,13 +36,13 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
            f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 try:
-    monthly = cached_quality.monthly(ctx.engine, ctx.url, ctx.viewer, level, code, first, ctx.end)
-    total, kids = cached_quality.by_child(ctx.engine, ctx.url, ctx.viewer, level, code, ctx.start, ctx.end)
+    monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
+    total, kids = cached.read(ctx, dq.period_aggregates, level, code, ctx.start, ctx.end)
 except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()
 
-bands = cached.thresholds(ctx.engine, ctx.url, code if level == "collaborative" else None)
+bands = cached.bands(ctx)
 rebase: dict = st.session_state.setdefault(REBASE_KEY, {})
 long = mq.monthly_long(monthly, ctx.rule, level)
 summary = mq.summary_table(long, bands, rebase)
@@ -66,6 +68,11 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def threshold_sources() -> str:
+    sources = sorted({bands[k].source for k in mq.QUALITY_IDS if k in bands and bands[k].source})
+    return "; ".join(sources) or "none recorded"
+
+
 def summary_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The summary as text for the screen: icon names (drawn with alt text) and formatted figures."""
     shown = summary_display(frame)
@@ -82,7 +89,8 @@ def draw_summary() -> None:
     st.markdown(markdown_table(summary_text(summary), icon_columns=("Variation", "Assurance")))
     st.caption("Icons: NHS Making Data Count (a screen reader reads each one's meaning). Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
-               "of the KPI thresholds. – : not available (no assurance icon: no target, or a neutral direction).")
+               f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available (no assurance icon: no "
+               "target, or a neutral direction).")
     draw_legend()
 
 
@@ -219,11 +227,9 @@ def draw_export() -> None:
     sheets = {"Quality summary": (shown, {c: excel_format("rate") for c in ("Latest", "Mean", "Lower process limit",
                                                                             "Upper process limit", "Target")}),
               "Monthly values": (series.rename(columns={"label": "Measure"}), {"Value": "0.0"})}
-    st.download_button("Download the summary as Excel",
-                       workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
-                       file_name=f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+    download("Download the summary as Excel",
+             workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
+             f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Quality summary export")
 
 
 draw_summary()

@@ -4,24 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from assets.palette import RAG_ICONS
-from ui.formatting import format_value
+from ui.formatting import NO_CHANGE, format_change, format_value
 
 RAG_BADGES = {"green": ("On track", "green"), "amber": ("Watch", "orange"), "red": ("Off track", "red")}
 
 
-def rag_badge(rag: str, text: str | None = None, where=st) -> None:
+def rag_badge(rag: str, text: str | None = None, where=st, help_text: str | None = None) -> None:
     """A RAG badge that says in words what its colour says, with an icon of its own shape (not colour alone)."""
     words, colour = RAG_BADGES[rag]
-    where.badge(f"{words}: {text}" if text else words, color=colour, icon=RAG_ICONS[rag])
-
-
-def _delta(row) -> str | None:
-    """The change against the previous period: percentage points for percentages."""
-    if row["change"] is None or pd.isna(row["change"]):
-        return None
-    change = float(row["change"])
-    text = f"{change:.1f} pp" if row["kind"] == "pct" else format_value(row["kind"], change)
-    return text if text.startswith("-") else f"+{text}"
+    where.badge(f"{words}: {text}" if text else words, color=colour, icon=RAG_ICONS[rag], help=help_text)
 
 
 def _delta_words(row) -> str | None:
@@ -35,7 +26,9 @@ def _delta_words(row) -> str | None:
     return "better than previous period" if better else "worse than previous period"
 
 
-def _delta_colour(direction: str) -> str:
+def _delta_colour(direction: str, delta: str | None) -> str:
+    if delta == NO_CHANGE:
+        return "off"
     return {"up": "normal", "down": "inverse"}.get(direction, "off")
 
 
@@ -46,8 +39,10 @@ def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
         columns = st.columns(per_row)
         for column, row in zip(columns, records[first:first + per_row]):
             with column:
+                delta = format_change(row["kind"], row["change"])
                 st.metric(row["label"], format_value(row["kind"], row["shown"], row["suppressed"]),
-                          delta=_delta(row), delta_color=_delta_colour(row["direction"]), border=True,
-                          delta_description=_delta_words(row))
+                          delta=delta, delta_color=_delta_colour(row["direction"], delta),
+                          delta_arrow="off" if delta == NO_CHANGE else "auto", border=True,
+                          delta_description="no change" if delta == NO_CHANGE else _delta_words(row))
                 if row["rag"] in RAG_BADGES:
-                    rag_badge(row["rag"])
+                    rag_badge(row["rag"], help_text=f"Threshold: {row.get('threshold') or 'not recorded'}")
