@@ -7,6 +7,8 @@ issues in docs/accessibility.md. The helper (tests/axe.py) works on any URL, e.g
 """
 
 import contextlib
+import shutil
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -58,9 +60,16 @@ def framework(demo_url, browser):
 
 @pytest.fixture(scope="module")
 def servers(demo_url):
-    """One dashboard server per role."""
+    """One dashboard server per role, each on its own copy of the database (a DuckDB file has one writer: the
+    app writes its audit trail)."""
+    source = Path(demo_url.removeprefix("duckdb:///"))
     with contextlib.ExitStack() as stack:
-        yield {role: stack.enter_context(streamlit_server(demo_url, env)) for role, (env, _) in ROLES.items()}
+        urls = {}
+        for role in ROLES:
+            copy = source.with_name(f"{role}.duckdb")
+            shutil.copy(source, copy)
+            urls[role] = f"duckdb:///{copy}"
+        yield {role: stack.enter_context(streamlit_server(urls[role], env)) for role, (env, _) in ROLES.items()}
 
 
 def open_page(page, base: str, path: str, scope: str) -> None:
