@@ -33,7 +33,7 @@ from data_access.access import AccessDenied, Viewer
 from metrics import quality as mq
 from metrics.kpis import kpi_table
 from metrics.spc import ICON_LABELS
-from tests.apptest import errors, run_app
+from tests.apptest import errors, quality_summary_table, run_app
 from tests.browser import build_duckdb_file
 from tests.fixture_db import build_fixture
 
@@ -276,17 +276,10 @@ def _page(monkeypatch, url, scope, **env):
     return run_app(monkeypatch, url, "app_pages/quality.py", scope=scope, **period)
 
 
-def summary_table(at) -> pd.DataFrame:
-    """The page's summary (a Markdown table: icons with alt text) as a frame of cell texts."""
-    text = next(m.value for m in at.markdown if m.value.startswith("| Variation | Assurance | Measure |"))
-    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in text.splitlines()]
-    return pd.DataFrame(rows[2:], columns=rows[0])
-
-
 def test_page_summary_table_has_one_row_per_kpi_with_known_values(monkeypatch, fixture_url):
     at = _page(monkeypatch, fixture_url, "collaborative:IMPACT")
     assert not at.exception and errors(at) == []
-    table = summary_table(at)
+    table = quality_summary_table(at)
     assert table["Measure"].tolist() == [mq.quality_kpi(k).label for k in mq.QUALITY_IDS]
     latest = table.set_index("Measure")["Latest"]
     assert latest["Restrictive interventions per 1,000 bed days"] == "44.4"  # 2000 / 45
@@ -302,7 +295,7 @@ def test_page_summary_table_has_one_row_per_kpi_with_known_values(monkeypatch, f
 def test_page_suppresses_rates_for_a_crg_viewer(monkeypatch, fixture_url):
     at = _page(monkeypatch, fixture_url, "collaborative:IMPACT", PCD_LOCAL_ROLE="crg")
     assert not at.exception and errors(at) == []
-    table = summary_table(at).set_index("Measure")
+    table = quality_summary_table(at).set_index("Measure")
     assert table.loc["Restrictive interventions per 1,000 bed days", "Latest"] == "*"
     assert "latest suppressed" in table.loc["Restrictive interventions per 1,000 bed days", "Note"]
     assert any("Suppressed under the disclosure rule" in c.value for c in at.caption)
