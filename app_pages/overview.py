@@ -8,6 +8,7 @@ from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from metrics.overview import children_wide, headline
 from metrics.rag import with_bases
 from ui import cached, period
+from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
@@ -15,16 +16,16 @@ from ui.formatting import excel_format, show, styled
 from ui.tiles import tiles
 
 ctx = current()
-st.title(ctx.scope.name)
+st.title(plain(ctx.scope.name))
 
 
 def breadcrumb() -> None:
     """The path from England down to the scope; each step is a button that goes up to it."""
     row = st.container(horizontal=True, vertical_alignment="center")
     for node in ctx.parents:
-        row.button(node.name, key=f"crumb_{node.key}", on_click=go_to, args=(node.key,), type="tertiary",
+        row.button(plain(node.name), key=f"crumb_{node.key}", on_click=go_to, args=(node.key,), type="tertiary",
                    icon=":material/arrow_upward:", help=f"Go up to {LEVEL_LABELS[node.level].lower()}")
-    row.markdown(f"**{scope_title(ctx.scope)}**")
+    row.markdown(f"**{plain(scope_title(ctx.scope))}**")
 
 
 breadcrumb()
@@ -47,7 +48,7 @@ tiles(frame)
 
 if level != "ward":
     child_level = CHILD_LEVEL[level]
-    st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}")
+    st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}")
     long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer)
     shown, flags = children_wide(long, ctx.rule, child_level)
     if shown.empty:

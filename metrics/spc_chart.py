@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from assets.palette import MDC_SHAPES, NHS_DARK_GREY, TARGET_LINE
+from metrics.disclosure import chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, RULE_LABELS
 
 TARGET_COLOUR = TARGET_LINE  # NHS red
@@ -20,8 +21,11 @@ _LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
 _LEGEND_SHAPES = [MDC_SHAPES[k] for k in VARIATION_LABELS]  # a shape per variation: not colour alone
 
 
+SPC_COLUMNS = ["date", "value", "mean", "lower", "upper", "variation", "rule", "trial", "segment"]
+
+
 def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
-    data = frame.copy()
+    data = chart_data(frame, SPC_COLUMNS)  # nothing else of the frame (raw counts) reaches the browser
     data["variation_label"] = data["variation"].map(VARIATION_LABELS)
     data["rule_label"] = data["rule"].map(RULE_LABELS).fillna("None (common cause)")
     data.loc[data["value"].isna(), "rule_label"] = "Missing value"
