@@ -129,7 +129,7 @@ def test_every_mdc_icon_on_the_quality_page_has_its_meaning_as_alt_text(servers,
 
 
 STREAMLIT_TOOLBAR = "stBaseButton-elementToolbar"
-KEYBOARD = {"app_pages/overview.py": ["Region", "Provider collaborative", "Period", "England", "Download as Excel"],
+KEYBOARD = {"app_pages/overview.py": ["Region", "Period", "Download as Excel"],
             "app_pages/quality.py": ["What the icons mean", "Download the summary as Excel", "Measure to chart",
                                      "Add rebase date", "Measure"]}
 
