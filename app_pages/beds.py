@@ -6,6 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from assets.palette import NHS_PINK
 from data_access import beds, clock
 from data_access.access import AccessDenied
 from metrics import beds as mb
@@ -16,6 +17,7 @@ from metrics.spc_chart import TREND_CAPTION
 from ui import beds_view as view
 from ui import cached, period
 from ui.auth import plain
+from ui.charts import map_summary, show_chart
 from ui.context import current, go_to, scope_title
 from ui.exports import download
 from ui.formatting import format_value, show
@@ -107,8 +109,9 @@ def url_refresh(column, present: bool) -> int:
     """Seconds between presentation refreshes, kept in the URL (?refresh=15) for a meeting-room screen."""
     raw = st.query_params.get("refresh", str(REFRESH_CHOICES[1]))
     st.session_state["beds_refresh"] = int(raw) if raw in [str(c) for c in REFRESH_CHOICES] else REFRESH_CHOICES[1]
-    column.selectbox("Refresh every", REFRESH_CHOICES, key="beds_refresh", format_func=lambda s: f"{s} seconds",
-                     disabled=not present, on_change=on_refresh)
+    if present:  # shown only when it does something (a greyed-out control's text is too faint to read)
+        column.selectbox("Refresh every", REFRESH_CHOICES, key="beds_refresh", format_func=lambda s: f"{s} seconds",
+                         on_change=on_refresh)
     return st.session_state["beds_refresh"]
 
 
@@ -178,9 +181,10 @@ def draw_map(wards: pd.DataFrame) -> None:
                           [*units["longitude"], *(v for e in ends for v in flows[f"{e}longitude"])])
     event = st.pydeck_chart(view.deck(units, flows, state), on_select="rerun", selection_mode="single-object",
                             key=f"beds_map_{ctx.scope.key}", height=520,
-                            alt=f"Map of {len(units)} units coloured by current bed occupancy")
+                            alt=map_summary(units, mb.BUCKETS))
     st.markdown(view.legend_markdown(flows is not None))
-    st.caption("Circles are sized by commissioned beds. Click a unit to see it on its own.")
+    st.caption(f"{map_summary(units, mb.BUCKETS)} Circles are sized by commissioned beds and labelled with their "
+               "occupancy. Click a unit to see it on its own; every unit's wards are in the table below.")
     picked = (event.selection.get("objects") or {}).get("units") if event else None
     if picked and picked[0].get("unit_code") and (level, code) != ("unit", picked[0]["unit_code"]):
         go_to(f"unit:{picked[0]['unit_code']}")
@@ -214,12 +218,13 @@ with tab_time:
     if series.empty:
         st.info("No wards open in this period.", icon=":material/info:")
     else:
-        st.subheader(KPIS["bed_occupancy_pct"].label)
-        st.altair_chart(view.occupancy_chart(series, "occupancy_pct", "Occupancy (%)", provisional),
-                        width="stretch")
-        st.subheader(KPIS["bed_occupancy_excl_leave_pct"].label)
-        st.altair_chart(view.occupancy_chart(series, "occupancy_excl_leave_pct", "Excluding leave (%)",
-                                             provisional), width="stretch")
+        for kpi_id, column, title in (("bed_occupancy_pct", "occupancy_pct", "Occupancy (%)"),
+                                      ("bed_occupancy_excl_leave_pct", "occupancy_excl_leave_pct",
+                                       "Excluding leave (%)")):
+            st.subheader(KPIS[kpi_id].label)
+            show_chart(view.occupancy_chart(series, column, title, provisional), KPIS[kpi_id].label,
+                       "Daily lines, one per security level (each with its own dash pattern), and a dashed red "
+                       "line at 85%.", view.daily_table(series, column, title), width="stretch")
         st.caption("Midnight census: occupied bed days ÷ commissioned beds of open wards less closed beds "
                    "(latest report of each day). Dashed line: the Royal College of Psychiatrists' 85%. "
                    + TREND_CAPTION)
@@ -227,11 +232,18 @@ with tab_time:
     patients = mb.disclosed_daily_patients(ooa_daily, ctx.rule, level)
     monthly = mb.monthly_out_of_area(ooa_daily, ctx.rule, level)
     left, right = st.columns(2)
-    left.altair_chart(view.out_of_area_chart(patients, provisional), width="stretch")
+    show_chart(view.out_of_area_chart(patients, provisional), "Patients out of area each night",
+               "A daily line of the scope's patients in an out-of-area bed.",
+               view.dated_table(patients, "date", "out_of_area_patients", "Patients out of area"), where=left,
+               width="stretch")
     left.caption("Patients of the scope in an out-of-area bed each night (home patients at region and "
                  "collaborative level).")
-    right.altair_chart(view.monthly_bars(monthly, "out_of_area_pct", "Out of area (% of bed days)", "#AE2573",
-                                         ".1f", provisional), width="stretch")
+    show_chart(view.monthly_bars(monthly, "out_of_area_pct", "Out of area (% of bed days)", NHS_PINK, ".1f",
+                                 provisional),
+               "Out-of-area bed days by month", "Monthly bars: out-of-area bed days as a % of the scope's patients' "
+               "bed days.", view.dated_table(monthly, "month_start", "out_of_area_pct", "Out of area (% of bed days)",
+                                        "{:.1f}"),
+               where=right, width="stretch")
     right.caption("Out-of-area bed days as a share of all the scope's patients' bed days, by month. "
                   + TREND_CAPTION)
     st.subheader(KPIS["repatriations"].label)
@@ -240,8 +252,10 @@ with tab_time:
     if repat.empty:
         st.info("No patients were brought back into area in this period.", icon=":material/info:")
     else:
-        st.altair_chart(view.monthly_bars(repat, "repatriations", "Patients brought back", view.NHS_BLUE,
-                                          provisional_from=provisional), width="stretch")
+        show_chart(view.monthly_bars(repat, "repatriations", "Patients brought back", view.NHS_BLUE,
+                                     provisional_from=provisional),
+                   KPIS["repatriations"].label, "Monthly bars: patients brought back into their home area.",
+                   view.dated_table(repat, "month_start", "repatriations", "Patients brought back"), width="stretch")
         st.caption("Patients whose ward stay moved from an out-of-area ward to one of their home collaborative, "
                    "by month of the move. Suppressed months are not drawn. " + TREND_CAPTION)
 

@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from assets.palette import NHS_BLUE, NHS_DARK_BLUE, NHS_DARK_GREY, NHS_GREEN, NHS_RED, NHS_WARM_YELLOW
 from data_access import access
 from data_access import finance as dfin
 from data_access.finance import FINANCE_LEVELS, NotApplicable
@@ -20,13 +21,14 @@ from metrics import finance as fm
 from metrics.catalogue import KPIS
 from ui import cached
 from ui.auth import plain
+from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
 from ui.formatting import NO_CHANGE, format_change, format_gbp, format_value, show, styled
-from ui.tiles import RAG_BADGES
+from ui.tiles import RAG_BADGES, rag_badge
 
-BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
+BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = NHS_BLUE, NHS_DARK_BLUE, NHS_GREEN, NHS_WARM_YELLOW, NHS_RED, NHS_DARK_GREY
 MONEY_COLUMNS = ["budget", "actual", "outturn", "variance"]
 MONEY_LABELS = {"budget": "Budget (£)", "actual": "Spend to date (£)", "outturn": "Forecast outturn (£)",
                 "variance": "Variance to budget (£)", "variance_pct": "Variance (% of budget)"}
@@ -84,7 +86,7 @@ def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
         st.metric(label("variance_gbp"), format_value("gbp", variance), delta=delta, delta_color="inverse",
                   border=True, help=f"{exact(variance) or '–'}; as a % of budget.")
         if head["rag"] in RAG_BADGES:
-            st.badge(RAG_TEXT[head["rag"]], color=RAG_BADGES[head["rag"]][1])
+            rag_badge(head["rag"], RAG_TEXT[head["rag"]])
     ooa = fm.shown_pct(head["out_of_area_spend_pct"], head["out_of_area_actual"], head["inpatient_actual"],
                        rule, level)
     cost = fm.shown_money(pd.DataFrame({"v": [cost_per_obd]}), ["v"], rule, level)["v"].iloc[0]
@@ -123,7 +125,12 @@ def month_by_month(ctx, data, fy) -> None:
     st.subheader("Month by month, April to March")
     frame, now = fm.cumulative(data["month"], fy[1])
     frame = fm.shown_money(frame, ["value"], ctx.rule, ctx.scope.level)
-    st.altair_chart(cumulative_chart(frame, now), width="stretch")
+    table = frame.assign(date=frame["date"].map(lambda d: f"{pd.Timestamp(d):%b %Y}"),
+                         value=frame["value"].map(format_gbp))[["series", "date", "value"]]
+    show_chart(cumulative_chart(frame, now), "Cumulative budget, spend and forecast",
+               "Lines from April to March: budget (grey), spend to date (blue, solid) and forecast (blue, dashed), "
+               "with a marker at the latest closed month.", table.rename(
+                   columns={"series": "Series", "date": "Month", "value": "Cumulative (£)"}), width="stretch")
     if now is None:
         st.caption("No month of this financial year is closed yet: the line is the forecast.")
     else:
@@ -248,7 +255,7 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
                    border=True)
     rag = fm.variance_rag(result["what_if_variance_pct"])
     if rag:
-        cols[2].badge(RAG_TEXT[rag], color=RAG_BADGES[rag][1])
+        rag_badge(rag, RAG_TEXT[rag], cols[2])
     if shares.empty:
         st.info(f"No risk-share agreement is recorded for {fy_label} in this scope.", icon=":material/info:")
         return
@@ -260,7 +267,9 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
                          "variance": "Collaborative variance (£)", "share_gbp": "Partner's share (£)",
                          "what_if_share_gbp": "Share, what if (£)"})
     show_table(display, "fin_risk_table")
-    st.altair_chart(risk_chart(shown), width="stretch")
+    show_chart(risk_chart(shown), "Risk share and what if", "Horizontal bars: each partner's share of the forecast "
+               "variance, with a tick at its share under the what if; the figures are in the table above.",
+               width="stretch")
     st.caption("Bars: share of the forecast variance; yellow ticks: share under the what if. A partner's share "
                "= its agreed share (%) × its collaborative's variance (forecast outturn − "
                "budget, all the collaborative's lines). Positive: the partner carries part of an overspend.")

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assets.palette import FUNNEL_95, FUNNEL_998, MDC_SHAPES, NHS_DARK_BLUE
 from data_access import quality as dq
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
@@ -14,13 +15,15 @@ from metrics import quality as mq
 from metrics.data_quality import provisional_from
 from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
-from metrics.spc_chart import spc_chart
+from metrics.spc_chart import spc_chart, spc_table
 from ui import cached, period
 from ui.auth import plain
+from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
-from ui.formatting import excel_format, format_value, show, styled
+from ui.formatting import excel_format, format_value
+from ui.icons import markdown_table
 
 REBASE_KEY = "quality_rebase"
 SELECTED_KEY = "quality_selected"
@@ -74,9 +77,8 @@ def unit(kind: str) -> str:
 
 
 def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The summary's figures (numbers, for the Excel export)."""
     return pd.DataFrame({
-        "Variation": pd.Series([mq.icon_uri(n) for n in frame["variation"]], dtype="string"),
-        "Assurance": pd.Series([mq.icon_uri(n) for n in frame["assurance"]], dtype="string"),
         "Measure": frame["label"],
         "Unit": frame["kind"].map(unit),
         "Latest month": frame["latest_month"].map(lambda m: f"{m:%b %Y}" if m is not None else "–"),
@@ -95,29 +97,38 @@ def threshold_sources() -> str:
     return "; ".join(sources) or "none recorded"
 
 
-def draw_summary() -> str:
+def summary_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The summary as text for the screen: icon names (drawn with alt text) and formatted figures."""
+    shown = summary_display(frame)
+    for column in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target"):
+        shown[column] = [format_value("rate", v) for v in shown[column]]
+    shown["Latest"] = [SUPPRESSED if s else v for v, s in zip(shown["Latest"], frame["latest_suppressed"])]
+    shown.insert(0, "Variation", frame["variation"].tolist())
+    shown.insert(1, "Assurance", frame["assurance"].tolist())
+    return shown
+
+
+def draw_summary() -> None:
     st.subheader("Summary")
-    config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
-              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon")}
-    numbers = {c: "rate" for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}
-    flags = pd.DataFrame({"Latest": summary["latest_suppressed"].to_numpy()})
-    event = show(styled(summary_display(summary), numbers, flags), column_config=config, on_select="rerun",
-                 selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
-    if event.selection.rows:
-        st.session_state[SELECTED_KEY] = summary.iloc[event.selection.rows[0]]["kpi_id"]
-    st.caption("Click a row to open its chart below; click a column heading to sort. Mean and limits are from "
+    st.markdown(markdown_table(summary_text(summary), icon_columns=("Variation", "Assurance")))
+    st.caption("Icons: NHS Making Data Count (a screen reader reads each one's meaning). Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
-               f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available.")
+               f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available (no assurance icon: no "
+               "target, or a neutral direction).")
     draw_legend()
-    return st.session_state.get(SELECTED_KEY, mq.QUALITY_IDS[0])
+
+
+def pick_measure() -> str:
+    st.subheader("Control chart")
+    return st.selectbox("Measure to chart", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
+                        key=SELECTED_KEY)
 
 
 def draw_legend() -> None:
     with st.expander("What the icons mean"):
         names = [*mq.VARIATION_NAMES, *mq.ASSURANCE_NAMES]
-        legend = pd.DataFrame({"Icon": [mq.icon_uri(n) for n in names], "Meaning": [mq.icon_label(n) for n in names]})
-        show(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
-        st.caption("No assurance icon: the measure has no target (or its improvement direction is neutral).")
+        legend = pd.DataFrame({"Icon": names, "Meaning": [mq.icon_label(n) for n in names]})
+        st.markdown(markdown_table(legend, icon_columns=("Icon",)))
 
 
 def draw_rebase_controls(kpi_id: str) -> tuple:
@@ -141,14 +152,17 @@ def draw_rebase_controls(kpi_id: str) -> tuple:
 
 def draw_chart(kpi_id: str) -> None:
     kpi = mq.quality_kpi(kpi_id)
-    st.subheader(kpi.label)
     dates = draw_rebase_controls(kpi_id)
     frame = mq.spc_frame(long, kpi_id, bands, dates, provisional)
     if frame["value"].notna().sum() == 0:
         st.info("No months to chart for this measure in this scope (no data, or every month suppressed).")
         return
-    chart = spc_chart(frame, f"{kpi.label}, {ctx.scope.name}", unit(kpi.kind) or kpi.label, value_format=",.1f")
-    st.altair_chart(chart.properties(height=340), width="stretch", height=430)
+    title = f"{kpi.label}, {ctx.scope.name}"
+    chart = spc_chart(frame, title, unit(kpi.kind) or kpi.label, value_format=",.1f")
+    latest = summary.set_index("kpi_id").loc[kpi_id]
+    show_chart(chart.properties(height=340), title, "Monthly statistical process control chart with mean and "
+               f"process limits; latest month: {mq.icon_label(latest['variation'])}.", spc_table(frame),
+               width="stretch", height=430)
     series = long[long["kpi_id"] == kpi_id]
     hidden = series[series["suppressed"]]["month"]
     if len(hidden):
@@ -174,17 +188,26 @@ def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
     base = alt.Chart(data).encode(y=y)
     layers = []
     if data["lower95"].notna().any():
-        layers.append(base.mark_bar(color="#E8EDEE", height=14).encode(x="lower998:Q", x2="upper998:Q"))
-        layers.append(base.mark_bar(color="#AEB7BD", height=14).encode(x="lower95:Q", x2="upper95:Q"))
-    layers.append(base.mark_circle(size=120, opacity=1).encode(
+        layers.append(base.mark_bar(color=FUNNEL_998, height=14).encode(x="lower998:Q", x2="upper998:Q"))
+        layers.append(base.mark_bar(color=FUNNEL_95, height=14).encode(x="lower95:Q", x2="upper95:Q"))
+    verdicts = list(VERDICT_LABELS.values())
+    layers.append(base.mark_point(size=120, opacity=1, filled=True).encode(
         x=alt.X("shown:Q", title=kpi.label + (f" ({unit(kpi.kind)})" if unit(kpi.kind) else "")),
         color=alt.Color("colour:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=list(VERDICT_LABELS.values()), range=list(VERDICT_COLOURS.values()))),
+                        scale=alt.Scale(domain=verdicts, range=list(VERDICT_COLOURS.values()))),
+        shape=alt.Shape("colour:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=verdicts, range=[MDC_SHAPES[k] for k in VERDICT_LABELS])),
         tooltip=tooltip))
     if centre is not None:
-        layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color="#003087", strokeDash=[6, 3]).encode(
+        layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color=NHS_DARK_BLUE, strokeDash=[6, 3]).encode(
             x="c:Q", tooltip=[alt.Tooltip("c:Q", title=ctx.scope.name, format=fmt)]))
     return alt.layer(*layers).properties(height=max(80, 34 * len(data)), width="container")
+
+
+def funnel_table(table: pd.DataFrame, kpi) -> pd.DataFrame:
+    data = table[table["shown"].notna()]
+    return pd.DataFrame({"Name": data["name"], kpi.label: [format_value(kpi.kind, v) for v in data["shown"]],
+                         "Position": data["position"], "Verdict": data["verdict"].map(VERDICT_LABELS)})
 
 
 def draw_compare() -> None:
@@ -209,14 +232,18 @@ def draw_compare() -> None:
         st.caption("No funnel limits: the scope's own figure is suppressed under the disclosure rule.")
     if table["shown"].notna().any():
         shown = int(table["shown"].notna().sum())
-        st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch", height=max(80, 34 * shown) + 110)
+        title = f"Compare {LEVEL_LABELS[child_level].lower()}s: {kpi.label}"
+        show_chart(funnel_chart(table, centre["shown"], kpi), title,
+                   "Each one's value as a point, shaped and coloured by where it falls against funnel limits around "
+                   f"{ctx.scope.name}'s own figure (grey bands).", funnel_table(table, kpi), width="stretch",
+                   height=max(80, 34 * shown) + 110)
     hidden = table[table["suppressed"]]["name"].tolist()
     if hidden:
         st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(plain(h) for h in hidden)}.")
 
 
 def draw_export() -> None:
-    shown = summary_display(summary).drop(columns=["Variation", "Assurance"])
+    shown = summary_display(summary)
     shown.insert(0, "Variation", summary["variation"].map(mq.icon_label))
     shown.insert(1, "Assurance", summary["assurance"].map(mq.icon_label))
     shown["Latest"] = [SUPPRESSED if s else v for v, s in zip(summary["latest"], summary["latest_suppressed"])]
@@ -230,7 +257,7 @@ def draw_export() -> None:
              f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Quality summary export")
 
 
-selected = draw_summary()
+draw_summary()
 draw_export()
-draw_chart(selected)
+draw_chart(pick_measure())
 draw_compare()

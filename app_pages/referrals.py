@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assets.palette import NHS_BLUE, NHS_DARK_BLUE, NHS_DARK_GREY, NHS_GREEN, NHS_RED, NHS_WARM_YELLOW
 from data_access import referrals as q
 from data_access.access import AccessDenied
 from data_access.kpi_queries import ASSESSMENT_TARGET_DAYS
@@ -18,16 +19,17 @@ from metrics.catalogue import KPIS
 from metrics.data_quality import provisional_from
 from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
-from metrics.spc_chart import spc_chart
+from metrics.spc_chart import spc_chart, spc_table
 from ui import cached, period
 from ui.auth import plain as md_text
+from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
 from ui.formatting import excel_format, format_value, show
 from ui.tiles import tiles
 
-NHS_BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
+DARK_BLUE, GREEN, YELLOW, RED, GREY = NHS_DARK_BLUE, NHS_GREEN, NHS_WARM_YELLOW, NHS_RED, NHS_DARK_GREY
 OUTCOME_COLOURS = {"Admitted": GREEN, "Accepted, awaiting admission": YELLOW, "Awaiting assessment": NHS_BLUE,
                    "Awaiting decision": DARK_BLUE, "Declined": RED, "Withdrawn": GREY}
 STAGE_OPACITY = {"Referral to assessment": 1.0, "Assessment to decision": 0.75, "Referral to decision": 0.75,
@@ -101,7 +103,9 @@ def funnel_section() -> None:
         x=alt.X("shown:Q", title="Referrals", axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Referrals")])
     chart = (bars.mark_bar(color=NHS_BLUE) + bars.mark_text(align="left", dx=4).encode(text="text:N"))
-    st.altair_chart(chart.properties(height=230), width="stretch")
+    show_chart(chart.properties(height=230), "Referral funnel", "Bar chart of referrals at each step in the period, "
+               "from received to admitted; each bar is labelled with its count.",
+               steps[["label", "text"]].rename(columns={"label": "Step", "text": "Referrals"}), width="stretch")
     funnel_breakdown()
 
 
@@ -193,7 +197,10 @@ def timeline_section() -> None:
     segments = m.timeline_segments(rows, ctx.end)
     order = list(dict.fromkeys(segments["referral_id"]))
     with st.container(height=min(720, max(260, 14 * len(order) + 120))):
-        st.altair_chart(timeline_chart(segments, order), width="stretch")
+        show_chart(timeline_chart(segments, order), "Timeline of each referral",
+                   f"One horizontal bar per referral ({len(order):,}), split into stages and coloured by outcome; "
+                   "the same referrals are listed with their dates in the waiting list and the Excel download.",
+                   width="stretch")
 
 
 def outcome_bands_view() -> None:
@@ -215,7 +222,11 @@ def outcome_bands_view() -> None:
                         scale=alt.Scale(domain=domain, range=[OUTCOME_COLOURS[o] for o in domain])),
         tooltip=[alt.Tooltip("outcome_label:N", title="Outcome"), alt.Tooltip("band:N", title="Days"),
                  alt.Tooltip("referrals:Q", title="Referrals", format=",.0f")])
-    st.altair_chart(chart.properties(height=300), width="stretch")
+    table = visible[["band", "outcome_label", "referrals"]].rename(
+        columns={"band": "Days from referral", "outcome_label": "Outcome", "referrals": "Referrals"})
+    show_chart(chart.properties(height=300), "Referrals by days from referral and outcome",
+               "Stacked bars: referrals open in the period in bands of days from referral, coloured by outcome.",
+               table, width="stretch")
     hidden = int(data["suppressed"].sum())
     if hidden:
         st.caption(f"{hidden} small group(s) suppressed ({SUPPRESSED}) under the disclosure rule are not drawn.")
@@ -269,10 +280,12 @@ def trend_section() -> None:
     if frame["value"].notna().sum() < 2:
         st.info("Too few months with admissions for a control chart here.")
         return
-    st.altair_chart(spc_chart(frame, f"{label} (XmR chart)", "Median days"), width="stretch")
     icon = variation_icon(frame, "down")
+    show_chart(spc_chart(frame, f"{label} (XmR chart)", "Median days"), f"{label} (XmR chart)",
+               f"Monthly statistical process control chart with mean and process limits; latest month: "
+               f"{ICON_LABELS[icon]}.", spc_table(frame), width="stretch")
     left, right = st.columns([1, 20], vertical_alignment="center")
-    left.image(icon_svg(icon, 28), width=28)
+    left.image(icon_svg(icon, 28), width=28, alt=ICON_LABELS[icon])
     right.markdown(f"{ICON_LABELS[icon]} (latest month; lower is better).")
     notes = [f"The {len(months)} months to {ctx.end:%b %Y}; the last month may be incomplete. Mean and process "
              "limits from the first 12 months with admissions (trial limits before that)."]

@@ -6,19 +6,21 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from assets.palette import NHS_BLUE, NHS_MID_GREY, NHS_PALE_GREY, NHS_RED
 from data_access import women as dw
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import women as wm
 from ui import cached, period
 from ui.auth import plain
+from ui.charts import show_chart
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
 from ui.formatting import NO_CHANGE, excel_format, format_change, format_value, is_missing, show, styled
 from ui.views import guarded
 
-WOMEN, MEN, BENCHMARK_RED, GREY = "#005EB8", "#425563", "#DA291C", "#E8EDEE"
+WOMEN, MEN, BENCHMARK_RED, GREY = NHS_BLUE, NHS_MID_GREY, NHS_RED, NHS_PALE_GREY
 SEX_COLOURS = alt.Scale(domain=["Women", "Men"], range=[WOMEN, MEN])
 
 ctx = current()
@@ -74,7 +76,10 @@ def los_chart(head: pd.DataFrame) -> None:
                                                                     size=2).encode(x="days:Q")
     label = alt.Chart(pd.DataFrame({"days": [benchmark], "text": [f"Benchmark {benchmark:,} days"]})).mark_text(
         align="right", dx=-4, dy=-30, color=BENCHMARK_RED).encode(x="days:Q", text="text:N")
-    st.altair_chart((bars + rule + label).properties(height=140), width="stretch")
+    table = data.assign(days=[f"{d:,.0f}" for d in data["days"]]).rename(columns={"group": "Group", "days": "Days"})
+    show_chart((bars + rule + label).properties(height=140), "Median length of stay, women and men",
+               f"Two bars, women and men, with a dashed line at the {benchmark:,}-day benchmark.", table,
+               width="stretch")
 
 
 def band_chart(frame: pd.DataFrame, title: str) -> None:
@@ -90,7 +95,13 @@ def band_chart(frame: pd.DataFrame, title: str) -> None:
         tooltip=[alt.Tooltip("sex:N", title="Group"), alt.Tooltip("band:N", title=title),
                  alt.Tooltip("patients:Q", title="Patients", format=",.0f"),
                  alt.Tooltip("pct:Q", title="% of group", format=".1f")])
-    st.altair_chart(chart.properties(height=260), width="stretch")
+    initials = alt.Chart(frame.assign(initial=frame["sex"].str[0])).mark_text(dy=-6, fontSize=11).encode(
+        x=alt.X("band:N", sort=alt.SortField("order")), xOffset=alt.XOffset("sex:N", sort=["Women", "Men"]),
+        y="pct:Q", text="initial:N")
+    table = frame[["band", "sex", "patients", "pct"]].rename(
+        columns={"band": title, "sex": "Group", "patients": "Patients", "pct": "% of group"})
+    show_chart((chart + initials).properties(height=260), title, "Bars side by side for women (W) and men (M): "
+               "the percentage of each group in each band.", table, width="stretch")
 
 
 @guarded
@@ -150,7 +161,11 @@ def child_los_chart(values: pd.DataFrame) -> None:
                  alt.Tooltip("women_median_los_days:Q", title="Days", format=",.0f")])
     rule = alt.Chart(pd.DataFrame({"days": [benchmark]})).mark_rule(color=BENCHMARK_RED, strokeDash=[6, 3],
                                                                     size=2).encode(x="days:Q")
-    st.altair_chart((bars + rule).properties(height=max(120, 28 * len(data))), width="stretch")
+    table = data.assign(days=[f"{d:,.0f}" for d in data["women_median_los_days"]])[["name", "days"]].rename(
+        columns={"name": "Name", "days": "Women's median length of stay (days)"})
+    show_chart((bars + rule).properties(height=max(120, 28 * len(data))), "Women's median length of stay by "
+               f"{LEVEL_LABELS[CHILD_LEVEL[level]].lower()}", "One bar each, longest first, with a dashed line at "
+               f"the {benchmark:,}-day benchmark.", table, width="stretch")
     st.caption(f"Dashed red line: the {benchmark:,}-day benchmark.")
 
 
@@ -178,7 +193,11 @@ def pathway() -> None:
         if stage.empty:
             st.info("Too few women to chart under the disclosure rule.", icon=":material/visibility_off:")
         else:
-            st.altair_chart(chart.properties(height=300), width="stretch")
+            show_chart(chart.properties(height=300), "Women at each stage of the pathway",
+                       "Stacked bars: women at each stage by security level or outcome; the flows are in the "
+                       "table beside it.", stage[["stage", "state", "patients"]].rename(
+                           columns={"stage": "Stage", "state": "Security level or outcome", "patients": "Women"}),
+                       width="stretch")
     with right:
         flows = wm.flows(raw, ctx.rule, level)
         table = flows.assign(patients=[("*" if s else f"{v:,.0f}") for v, s in zip(flows["patients"],
@@ -211,7 +230,13 @@ def pilot() -> None:
                                                scale=alt.Scale(range=[WOMEN, MEN])),
             tooltip=["group", "destination", alt.Tooltip("spells:Q", format=",.0f"),
                      alt.Tooltip("pct:Q", format=".1f")])
-        st.altair_chart(chart.properties(height=220), width="stretch")
+        names = alt.Chart(dest).mark_text(align="left", dx=3, fontSize=11).encode(
+            y="destination:N", x="pct:Q", yOffset="group:N", text="group:N")
+        show_chart((chart + names).properties(height=220), "Where pilot and comparable spells were discharged to",
+                   "Bars side by side per destination, each labelled with its group: the percentage of the group's "
+                   "discharges.", dest[["destination", "group", "spells", "pct"]].rename(
+                       columns={"destination": "Discharged to", "group": "Group", "spells": "Spells",
+                                "pct": "% of the group's discharges"}), width="stretch")
     st.caption("Comparable others: women's adult secure spells under this node, not in the pilot, with the same "
                "first security level and the same admission year as a pilot spell.")
 

@@ -10,20 +10,22 @@ import math
 
 import pandas as pd
 
+from assets.palette import FLOWS, OCCUPANCY
 from metrics.disclosure import disclose, disclose_counts
 from metrics.kpis import ratio
 
 OCCUPANCY_CEILING = 85.0  # Royal College of Psychiatrists: at most 85%
 OCCUPANCY_HIGH = 95.0
-# Bucket id -> (label, RGB). NHS green, warm yellow, red, grey; pale grey when suppressed.
+# Bucket id -> (label, RGB), colours from assets/palette.py: NHS dark green, warm yellow, red, grey; pale grey
+# when suppressed.
 BUCKETS = {
-    "under_85": ("Under 85%", (0, 150, 57)),
-    "85_to_95": ("85% to 95%", (255, 184, 28)),
-    "over_95": ("Over 95%", (218, 41, 28)),
-    "no_report": ("No bed state reported", (66, 85, 99)),
-    "suppressed": ("Suppressed (disclosure rule)", (174, 183, 189)),
+    "under_85": ("Under 85%", OCCUPANCY["under_85"]),
+    "85_to_95": ("85% to 95%", OCCUPANCY["85_to_95"]),
+    "over_95": ("Over 95%", OCCUPANCY["over_95"]),
+    "no_report": ("No bed state reported", OCCUPANCY["no_report"]),
+    "suppressed": ("Suppressed (disclosure rule)", OCCUPANCY["suppressed"]),
 }
-FLOW_COLOURS = {0: (0, 94, 184), 1: (174, 37, 115)}  # in area: NHS blue; out of area: NHS pink
+FLOW_COLOURS = {0: FLOWS["in_area"], 1: FLOWS["out_of_area"]}  # in area: NHS blue; out of area: NHS pink
 BED_COUNTS = ["occupied", "on_leave", "available"]  # people-derived counts: disclosed
 ALL_LEVELS = "All security levels"
 

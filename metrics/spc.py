@@ -65,6 +65,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from assets.palette import MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT, MDC_NEUTRAL
+
 __all__ = [
     "COMMON",
     "CONCERN",
@@ -80,10 +82,8 @@ __all__ = [
 ]
 
 # Making Data Count colours.
-COMMON = "#a6a6a6"
-IMPROVEMENT = "#00b0f0"
-CONCERN = "#e46c0a"
-NEUTRAL = "#490092"
+# Colours from the one palette (assets/palette.py): Making Data Count hues, darkened to 3:1 or more on white.
+COMMON, IMPROVEMENT, CONCERN, NEUTRAL = MDC_COMMON, MDC_IMPROVEMENT, MDC_CONCERN, MDC_NEUTRAL
 
 LIMIT_CONSTANT = 2.66
 CLOSE_FRACTION = 2 / 3

@@ -5,10 +5,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from assets.palette import MDC_SHAPES, NHS_DARK_GREY, TARGET_LINE
 from metrics.disclosure import chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, RULE_LABELS
 
-TARGET_COLOUR = "#d5281b"  # NHS red
+TARGET_COLOUR = TARGET_LINE  # NHS red
 VARIATION_LABELS = {
     "common_cause": "Common cause",
     "improvement": "Improvement",
@@ -20,6 +21,7 @@ PROVISIONAL_CAPTION = ("Hollow points are provisional months (after the feed's c
                        "not used for the limits or signals until complete.")
 _LEGEND_DOMAIN = list(VARIATION_LABELS.values())
 _LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
+_LEGEND_SHAPES = [MDC_SHAPES[k] for k in VARIATION_LABELS]  # a shape per variation: not colour alone
 
 
 def provisional_band(provisional_from, last_day) -> alt.Chart | None:
@@ -98,12 +100,12 @@ def spc_chart(
     line = base.mark_line(color=COMMON, strokeWidth=1.5).encode(y=y)
     mean = base.mark_line(color="#231f20", strokeWidth=1.5).encode(
         y=y_field("mean"), detail="segment:N")
-    upper = base.mark_line(color="#425563", strokeDash=[6, 4], strokeWidth=1.2).encode(
+    upper = base.mark_line(color=NHS_DARK_GREY, strokeDash=[6, 4], strokeWidth=1.2).encode(
         y=y_field("upper"), detail="segment:N")
-    lower = base.mark_line(color="#425563", strokeDash=[6, 4], strokeWidth=1.2).encode(
+    lower = base.mark_line(color=NHS_DARK_GREY, strokeDash=[6, 4], strokeWidth=1.2).encode(
         y=y_field("lower"), detail="segment:N")
-    points = base.transform_filter("isValid(datum.value) && !datum.provisional").mark_circle(
-        size=55, opacity=1, stroke="white", strokeWidth=0.5
+    points = base.transform_filter("isValid(datum.value) && !datum.provisional").mark_point(
+        size=60, opacity=1, filled=True, stroke="white", strokeWidth=0.5
     ).encode(
         y=y,
         color=alt.Color(
@@ -112,6 +114,9 @@ def spc_chart(
             scale=alt.Scale(domain=_LEGEND_DOMAIN, range=_LEGEND_RANGE),
             legend=alt.Legend(orient="bottom", labelLimit=0),
         ),
+        shape=alt.Shape("variation_label:N", title="Variation",
+                        scale=alt.Scale(domain=_LEGEND_DOMAIN, range=_LEGEND_SHAPES),
+                        legend=alt.Legend(orient="bottom")),
         tooltip=tooltip,
     )
     layers = [upper, lower, mean, line, points]
@@ -122,7 +127,7 @@ def spc_chart(
 
     starts = data.loc[data["segment"].diff().fillna(0) > 0, ["date"]]
     if not starts.empty:
-        layers.append(alt.Chart(starts).mark_rule(color="#425563", strokeDash=[2, 2]).encode(
+        layers.append(alt.Chart(starts).mark_rule(color=NHS_DARK_GREY, strokeDash=[2, 2]).encode(
             x=alt.X("date", type=x_type, title=None), tooltip=[alt.Tooltip(
                 "date:T" if temporal else "date:Q", title="Limits recalculated from",
                 **({"format": "%b %Y"} if temporal else {}))]))
@@ -137,3 +142,22 @@ def spc_chart(
         ).encode(x=alt.value(0), text=alt.Text("label:N")))
 
     return alt.layer(*layers).properties(title=title, width="container").resolve_scale(y="shared")
+
+
+def spc_table(frame: pd.DataFrame, value_format: str = "{:,.1f}") -> pd.DataFrame:
+    """The chart's figures as a table (its text alternative): one row per point, in words."""
+    data = _chart_data(frame)
+    temporal = pd.api.types.is_datetime64_any_dtype(data["date"])
+
+    def figure(value) -> str:
+        return "–" if value is None or pd.isna(value) else value_format.format(float(value))
+
+    return pd.DataFrame({
+        "Month" if temporal else "Point": [f"{d:%b %Y}" if temporal else str(d) for d in data["date"]],
+        "Value": [figure(v) for v in data["value"]],
+        "Mean": [figure(v) for v in data["mean"]],
+        "Lower process limit": [figure(v) for v in data["lower"]],
+        "Upper process limit": [figure(v) for v in data["upper"]],
+        "Variation": data["variation_label"].fillna("–"),
+        "Special cause rule": data["rule_label"],
+    })

@@ -43,3 +43,12 @@ def scope_keys(database_url: str) -> list[str]:
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
+
+
+def quality_summary_table(at: AppTest):
+    """The Quality page's summary (a Markdown table, icons as images with alt text) as a frame of cell texts."""
+    import pandas as pd
+
+    text = next(m.value for m in at.markdown if m.value.startswith("| Variation | Assurance | Measure |"))
+    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in text.splitlines()]
+    return pd.DataFrame(rows[2:], columns=rows[0])

@@ -50,11 +50,14 @@ def build_duckdb_file(path: Path, builder) -> str:
 
 
 @contextlib.contextmanager
-def streamlit_server(database_url: str, extra_env: dict | None = None):
-    """Run `streamlit run app.py` against `database_url`; yields the base URL."""
+def streamlit_server(database_url: str, extra_env: dict | None = None, script: str = "app.py"):
+    """Run `streamlit run <script>` (the app by default) against `database_url`; yields the base URL.
+
+    `script` is a path relative to the project root, e.g. the minimal app tests/a11y_baseline/app.py;
+    it runs from the root so it gets the project's .streamlit/config.toml (theme) too."""
     port = free_port()
     env = {**os.environ, "PCD_DATABASE_URL": database_url, **(extra_env or {})}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -15,7 +15,7 @@ import streamlit as st
 from openpyxl import load_workbook
 
 from data_access.thresholds import NATIONAL
-from tests.apptest import run_app
+from tests.apptest import quality_summary_table, run_app
 from tests.browser import build_duckdb_file
 from tests.fixture_db import build_fixture
 from ui.formatting import format_value
@@ -24,6 +24,8 @@ P1 = {"from": "2024-03-01", "to": "2024-03-10"}
 WORDS = {"On track": "green", "Watch": "amber", "Off track": "red", "No threshold": None}
 COLOURS = {"green": "green", "orange": "amber", "red": "red"}
 FINANCE_WORDS = {"Within ±1% of budget": "green", "Within ±3% of budget": "amber", "More than 3% from budget": "red"}
+# A RAG badge (ui.tiles.rag_badge): ":<colour>-badge[:material/<icon>: <words>]", or "<words>: <detail>".
+BADGE = re.compile(r":(\w+)-badge\[(?::material/\w+: )?(?:(?:On track|Watch|Off track): )?(.*)\]")
 F1 = {"bed_occupancy_pct": ("Bed occupancy", "pct"), "variance_gbp": ("Variance to budget", "gbp"),
       "out_of_area_pct": ("Out of area placements", "pct")}
 
@@ -51,7 +53,7 @@ def _page(monkeypatch, url, page, scope, **params):
 
 
 def _badges(at) -> list[tuple[str, str]]:
-    found = [re.fullmatch(r":(\w+)-badge\[(.*)\]", m.value) for m in at.markdown]
+    found = [BADGE.fullmatch(m.value) for m in at.markdown]
     return [(COLOURS[f.group(1)], f.group(2)) for f in found if f]
 
 
@@ -68,7 +70,7 @@ def _tile_rags(at) -> dict[str, str | None]:
         if element.type == "metric":
             last = element.label
             rags[last] = None
-        elif element.type == "markdown" and last and (found := re.fullmatch(r":(\w+)-badge\[(.*)\]", element.value)):
+        elif element.type == "markdown" and last and (found := BADGE.fullmatch(element.value)):
             rags[last] = WORDS[found.group(2)]
     return rags
 
@@ -106,8 +108,8 @@ def test_same_value_and_rag_on_overview_pack_finance_and_excel(monkeypatch, app_
 
 def test_quality_target_is_the_same_threshold(monkeypatch, app_url):
     at, files = _page(monkeypatch, app_url, "app_pages/quality.py", "collaborative:IMPACT")
-    summary = at.dataframe[0].value.set_index("Measure")
-    assert summary.loc["Prone restraint per 1,000 bed days", "Target"] == 5.0
+    summary = quality_summary_table(at).set_index("Measure")
+    assert summary.loc["Prone restraint per 1,000 bed days", "Target"] == "5.0"
     pack_at, _ = _page(monkeypatch, app_url, "app_pages/packs.py", "collaborative:IMPACT", forum="F2")
     pack = pack_at.dataframe[0].value.set_index("KPI")
     assert pack.loc["Prone restraint per 1,000 bed days", "Threshold"] == NATIONAL

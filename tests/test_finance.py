@@ -250,7 +250,7 @@ def test_page_shows_hand_worked_headline(monkeypatch, fixture_url):
     delta = next(m.delta for m in at.metric if m.label == "Variance to budget")
     assert delta == "+3.8% overspend"
     tables = [d.value for d in at.dataframe]
-    categories = tables[0].set_index("Category")
+    categories = next(t for t in tables if "Category" in t.columns).set_index("Category")
     assert categories.loc["NHS inpatient", "Variance to budget (£)"] == 6000
     assert any("Import the monthly finance return" in e.label for e in at.expander)
 

@@ -32,7 +32,8 @@ from data_access import quality as dq
 from data_access.access import AccessDenied, Viewer
 from metrics import quality as mq
 from metrics.kpis import kpi_table
-from tests.apptest import errors, run_app
+from metrics.spc import ICON_LABELS
+from tests.apptest import errors, quality_summary_table, run_app
 from tests.browser import build_duckdb_file
 from tests.fixture_db import build_fixture
 
@@ -278,21 +279,24 @@ def _page(monkeypatch, url, scope, **env):
 def test_page_summary_table_has_one_row_per_kpi_with_known_values(monkeypatch, fixture_url):
     at = _page(monkeypatch, fixture_url, "collaborative:IMPACT")
     assert not at.exception and errors(at) == []
-    table = at.dataframe[0].value
+    table = quality_summary_table(at)
     assert table["Measure"].tolist() == [mq.quality_kpi(k).label for k in mq.QUALITY_IDS]
     latest = table.set_index("Measure")["Latest"]
-    assert latest["Restrictive interventions per 1,000 bed days"] == pytest.approx(2000 / 45)  # 44.4
-    assert latest["Prone restraint per 1,000 bed days"] == pytest.approx(1000 / 45)  # RI4 only: 22.2
-    assert table.set_index("Measure").loc["Prone restraint per 1,000 bed days", "Target"] == 5.0
-    assert table["Variation"].str.startswith("data:image/svg+xml;base64,").all()
+    assert latest["Restrictive interventions per 1,000 bed days"] == "44.4"  # 2000 / 45
+    assert latest["Prone restraint per 1,000 bed days"] == "22.2"  # RI4 only: 1000 / 45
+    assert table.set_index("Measure").loc["Prone restraint per 1,000 bed days", "Target"] == "5.0"
+    # Every icon is an image whose alt text is its meaning (issue 16).
+    for cell in table["Variation"]:
+        alt_text = cell.removeprefix("![").split("](data:image/svg+xml;base64,")[0]
+        assert alt_text in ICON_LABELS.values(), cell[:80]
     assert any("Download the summary as Excel" in b.label for b in at.get("download_button"))
 
 
 def test_page_suppresses_rates_for_a_crg_viewer(monkeypatch, fixture_url):
     at = _page(monkeypatch, fixture_url, "collaborative:IMPACT", PCD_LOCAL_ROLE="crg")
     assert not at.exception and errors(at) == []
-    table = at.dataframe[0].value.set_index("Measure")
-    assert pd.isna(table.loc["Restrictive interventions per 1,000 bed days", "Latest"])
+    table = quality_summary_table(at).set_index("Measure")
+    assert table.loc["Restrictive interventions per 1,000 bed days", "Latest"] == "*"
     assert "latest suppressed" in table.loc["Restrictive interventions per 1,000 bed days", "Note"]
     assert any("Suppressed under the disclosure rule" in c.value for c in at.caption)
 

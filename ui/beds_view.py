@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
+from assets import palette
 from metrics.beds import ALL_LEVELS, BUCKETS, OCCUPANCY_CEILING
 from metrics.catalogue import KPIS
 from metrics.disclosure import SUPPRESSED
@@ -28,7 +29,8 @@ SERVICE_LABELS = {"adult_secure": "Adult secure", "camhs": "Children and young p
 SECTOR_LABELS = {"nhs": "NHS", "independent": "Independent sector"}
 CQC_LABELS = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
               "inadequate": "Inadequate"}
-NHS_BLUE, DARK_BLUE, GREY, PALE_GREY, WARM_YELLOW = "#005EB8", "#003087", "#425563", "#E8EDEE", "#FFB81C"
+NHS_BLUE, DARK_BLUE, GREY, PALE_GREY, WARM_YELLOW = (palette.NHS_BLUE, palette.NHS_DARK_BLUE, palette.NHS_DARK_GREY,
+                                                     palette.NHS_PALE_GREY, palette.NHS_WARM_YELLOW)
 
 
 def label(mapping: dict, code) -> str:
@@ -80,7 +82,9 @@ def deck(units: pd.DataFrame, flows: pd.DataFrame | None, view: dict) -> pdk.Dec
         radius=[8 + 2.2 * (float(c) if c is not None and not pd.isna(c) else 0) ** 0.5 for c in units["commissioned"]],
         tip=[_unit_tip(r) for r in units.to_dict("records")],
         security_levels=[", ".join(s) for s in units["security_levels"]],
-    )[["unit_code", "unit_name", "longitude", "latitude", "bucket", "colour", "radius", "tip", "security_levels"]]
+        label=[f"{r['unit_name']} ({pct_text(r['occupancy_pct'])})" for r in units.to_dict("records")],
+    )[["unit_code", "unit_name", "longitude", "latitude", "bucket", "colour", "radius", "tip", "security_levels",
+       "label"]]
     layers = []
     if flows is not None and not flows.empty:
         arcs = flows.assign(tip=[_flow_tip(r) for r in flows.to_dict("records")],
@@ -93,14 +97,15 @@ def deck(units: pd.DataFrame, flows: pd.DataFrame | None, view: dict) -> pdk.Dec
             get_width="width", width_units='"pixels"', pickable=True, auto_highlight=True))
     layers.append(pdk.Layer(
         "ScatterplotLayer", id="units", data=points, get_position="[longitude, latitude]", get_fill_color="colour",
-        get_radius="radius", radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
-        line_width_min_pixels=1, pickable=True, auto_highlight=True))
+        get_radius="radius", radius_units='"pixels"', stroked=True,
+        get_line_color=list(palette.hex_rgb(palette.NHS_BLACK)), line_width_min_pixels=1, pickable=True,
+        auto_highlight=True))
     if len(points) <= 40:
         layers.append(pdk.Layer(
-            "TextLayer", id="unit_names", data=points, get_position="[longitude, latitude]", get_text="unit_name",
+            "TextLayer", id="unit_names", data=points, get_position="[longitude, latitude]", get_text="label",
             get_size=12, get_color=[0, 48, 135], get_pixel_offset=[0, -22], pickable=False))
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_style=None, map_provider=None,
-                    tooltip={"html": "{tip}", "style": {"backgroundColor": "#003087", "color": "white",
+                    tooltip={"html": "{tip}", "style": {"backgroundColor": DARK_BLUE, "color": "white",
                                                         "fontSize": "13px"}})
 
 
@@ -127,18 +132,20 @@ def occupancy_chart(series: pd.DataFrame, column: str, title: str, provisional_f
     data = series.assign(level=[label(SECURITY_LABELS, s) if s != ALL_LEVELS else s for s in series["security_level"]],
                          day=pd.to_datetime(series["date"]))
     levels = [ALL_LEVELS] + sorted(x for x in data["level"].unique() if x != ALL_LEVELS)
-    palette = [DARK_BLUE, "#41B6E6", "#768692", "#AE2573", "#00A499", "#ED8B00", "#330072"][:len(levels)]
     lines = alt.Chart(data).mark_line(strokeWidth=1.6).encode(
         x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b %Y")),
         y=alt.Y(f"{column}:Q", title=title, scale=alt.Scale(zero=False)),
-        color=alt.Color("level:N", title="Security level", scale=alt.Scale(domain=levels, range=palette)),
+        color=alt.Color("level:N", title="Security level",
+                        scale=alt.Scale(domain=levels, range=palette.SERIES[:len(levels)])),
+        strokeDash=alt.StrokeDash("level:N", title="Security level",
+                                  scale=alt.Scale(domain=levels, range=palette.SERIES_DASHES[:len(levels)])),
         tooltip=[alt.Tooltip("day:T", title="Date", format="%d %b %Y"), alt.Tooltip("level:N", title="Security"),
                  alt.Tooltip(f"{column}:Q", title=title, format=".1f")],
     )
-    rule = alt.Chart(pd.DataFrame({"y": [OCCUPANCY_CEILING]})).mark_rule(color="#DA291C", strokeDash=[6, 4]).encode(
-        y="y:Q")
+    rule = alt.Chart(pd.DataFrame({"y": [OCCUPANCY_CEILING]})).mark_rule(
+        color=palette.NHS_RED, strokeDash=[6, 4]).encode(y="y:Q")
     text = alt.Chart(pd.DataFrame({"y": [OCCUPANCY_CEILING], "t": ["85% (RCPsych)"]})).mark_text(
-        align="left", dx=4, dy=-6, color="#DA291C").encode(y="y:Q", text="t:N", x=alt.value(0))
+        align="left", dx=4, dy=-6, color=palette.NHS_RED).encode(y="y:Q", text="t:N", x=alt.value(0))
     last = data["day"].max() if len(data) else None
     return alt.layer(*([b] if (b := provisional_band(provisional_from, last)) is not None else []), lines, rule,
                      text).properties(height=280)
@@ -150,12 +157,28 @@ def out_of_area_chart(daily: pd.DataFrame, provisional_from=None) -> alt.Chart:
 
 
 def _out_of_area_line(data: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(data).mark_line(color="#AE2573").encode(
+    return alt.Chart(data).mark_line(color=palette.NHS_PINK).encode(
         x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b %Y")),
         y=alt.Y("out_of_area_patients:Q", title="Patients out of area"),
         tooltip=[alt.Tooltip("day:T", title="Date", format="%d %b %Y"),
                  alt.Tooltip("out_of_area_patients:Q", title="Patients out of area")],
     ).properties(height=240)
+
+
+def daily_table(series: pd.DataFrame, column: str, title: str) -> pd.DataFrame:
+    """A daily chart's figures as a table: date, security level and the value (one decimal)."""
+    return pd.DataFrame({"Date": [f"{pd.Timestamp(d):%d %b %Y}" for d in series["date"]],
+                         "Security level": [label(SECURITY_LABELS, s) if s != ALL_LEVELS else s
+                                            for s in series["security_level"]],
+                         title: [pct_text(v).rstrip("%") for v in series[column]]})
+
+
+def dated_table(frame: pd.DataFrame, date_column: str, column: str, title: str, fmt: str = "{:,.0f}") -> pd.DataFrame:
+    """A chart's figures by day or month as a table (months as 'Mar 2024')."""
+    monthly = date_column == "month_start"
+    dates = [f"{pd.Timestamp(d):%b %Y}" if monthly else f"{pd.Timestamp(d):%d %b %Y}" for d in frame[date_column]]
+    return pd.DataFrame({"Month" if monthly else "Date": dates,
+                         title: [NOT_AVAILABLE if pd.isna(v) else fmt.format(float(v)) for v in frame[column]]})
 
 
 def monthly_bars(frame: pd.DataFrame, column: str, title: str, colour: str, fmt: str = ",.0f",

@@ -1,0 +1,1 @@
+"""Shared presentation constants with no Streamlit import (the colour palette), usable from every layer."""

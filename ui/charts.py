@@ -1,0 +1,35 @@
+"""Drawing a chart accessibly, the one way every page does it.
+
+Each chart gets a title (Vega-Lite `title`, unless it has one) and a short description: Vega-Lite `description`
+"<title>. <description>", which Vega renders as the chart's accessible name (aria-label) for a screen reader
+(Streamlit's own `alt` would override it and log a warning, so it is not used). When given, the chart's figures
+follow as a table in an expander below it, so nothing is only in the picture.
+"""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+
+def accessible(chart, title: str, description: str):
+    """The chart with a title (when it has none) and a Vega-Lite description naming it."""
+    if getattr(chart, "title", alt.Undefined) in (None, "", alt.Undefined):
+        chart = chart.properties(title=title)
+    return chart.properties(description=f"{title}. {description}")
+
+
+def show_chart(chart, title: str, description: str, data: pd.DataFrame | None = None, where=st, **kwargs):
+    """st.altair_chart with a title, a description and (if given) the data behind it as a table."""
+    shown = where.altair_chart(accessible(chart, title, description), **kwargs)
+    if data is not None:
+        with where.expander(f"Chart data: {title}"):
+            st.dataframe(data, hide_index=True, width="stretch")
+    return shown
+
+
+def map_summary(units: pd.DataFrame, bucket_labels: dict) -> str:
+    """A sentence for the map's text alternative: how many units, and how many in each colour band."""
+    counts = units["bucket"].value_counts()
+    parts = [f"{int(counts[key])} {text.lower()}" for key, (text, _) in bucket_labels.items() if key in counts]
+    noun = "unit" if len(units) == 1 else "units"
+    return f"Map of {len(units)} {noun} by bed occupancy: " + (", ".join(parts) or "none") + "."
