@@ -18,9 +18,10 @@ from metrics.disclosure import SUPPRESSED, strictest
 from metrics.packs import default_forum, known_and_unknown
 from metrics.quality import icon_uri
 from metrics.rag import with_bases
-from metrics.spc_chart import spc_chart
+from metrics.spc_chart import spc_chart, spc_table
 from ui import cached, meeting, period
 from ui.auth import plain
+from ui.charts import show_chart
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -175,14 +176,16 @@ def draw_exception(content: dict, kpi: dict, editable: bool) -> None:
         for name, words in ((kpi["variation"], kpi["variation_label"]), (kpi["assurance"], kpi["assurance_label"])):
             if name:
                 icon, text = st.columns([1, 8], vertical_alignment="center")
-                icon.image(icon_uri(name), width=44)
+                icon.image(icon_uri(name), width=44, alt=words)
                 text.markdown(plain(words))
     frame = mg.chart_frame(content, kpi["kpi_id"])
     if frame["value"].notna().sum():
         chart = spc_chart(frame, f"{kpi['label']}, {content['scope']['name']}", kpi["unit"] or kpi["label"],
                           value_format=",.1f")
-        st.altair_chart(chart.properties(height=230 if ctx.meeting else 300), width="stretch",
-                        height=320 if ctx.meeting else 390)
+        show_chart(chart.properties(height=230 if ctx.meeting else 300), f"{kpi['label']}: SPC chart",
+                   "Monthly values with the mean and process limits (Making Data Count); point shapes mark "
+                   "special cause variation.", spc_table(frame), width="stretch",
+                   height=320 if ctx.meeting else 390)
     elif kpi["kind"] == "gbp":
         st.caption("Financial year to date: judged against plan, no SPC chart.")
     draw_narrative(content, kpi, editable)
