@@ -5,7 +5,6 @@ import streamlit as st
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
-from metrics.overview import children_wide, headline
 from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
@@ -33,42 +32,48 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
 level, code = ctx.scope.level, ctx.scope.code
 try:
     periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
-    now, before = cached.kpi_tables(ctx.engine, ctx.url, level, code, periods, ctx.targets, viewer=ctx.viewer,
-                                    kpi_ids=tuple(HEADLINE_IDS))
+    frame = cached.headline_tiles(ctx.engine, ctx.url, level, code, periods, ctx.targets, ctx.viewer, ctx.rule,
+                                  tuple(HEADLINE_IDS))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
-collab = code if level == "collaborative" else None
-bands = cached.thresholds(ctx.engine, ctx.url, collab)
-frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands)
-frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
 tiles(frame)
+
+
+@st.fragment
+def children_table(child_level: str) -> None:
+    """The children table and its export. A fragment: picking a row or downloading reruns only this part
+    (a pick then changes the scope, which reruns the page once)."""
+    shown, flags = cached.children_figures(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.viewer,
+                                           ctx.rule)
+    if shown.empty:
+        st.info("Nothing below this level.")
+        return
+    labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
+    labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
+    # Column headings by column_config (no renamed copy of the frame on every rerun).
+    config = {k: st.column_config.NumberColumn(labels[k], format="%.1f" if KPIS[k].kind in ("pct", "rate") else "%d")
+              for k in CHILD_TABLE_IDS}
+    config |= {"code": None, "name": st.column_config.TextColumn(LEVEL_LABELS[child_level])}
+    event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config, on_select="rerun",
+                         selection_mode="single-row", key=f"children_{ctx.scope.key}")
+    st.caption("Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
+               "not available.")
+    if event.selection.rows:
+        go_to(f"{child_level}:{shown.iloc[event.selection.rows[0]]['code']}")
+        st.rerun()
+    formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
+
+    def workbook() -> bytes:  # built only when the button is clicked
+        names = {"name": LEVEL_LABELS[child_level], **labels}
+        export = with_stars(shown, flags).rename(columns=names).drop(columns=["code"])
+        return workbook_bytes({"Overview": (export, formats)}, export_metadata(ctx, f"Overview of {ctx.scope.name}"))
+
+    download_excel("Download as Excel", workbook,
+                   f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
+
 
 if level != "ward":
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}")
-    long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer)
-    shown, flags = children_wide(long, ctx.rule, child_level)
-    if shown.empty:
-        st.info("Nothing below this level.")
-    else:
-        labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
-        labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
-        display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
-        config = {labels[k]: st.column_config.NumberColumn(format="%.1f" if KPIS[k].kind in ("pct", "rate")
-                                                           else "%d") for k in CHILD_TABLE_IDS}
-        config["code"] = None
-        event = st.dataframe(display, hide_index=True, width="stretch", column_config=config, on_select="rerun",
-                             selection_mode="single-row", key=f"children_{ctx.scope.key}")
-        st.caption("Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
-                   "not available.")
-        if event.selection.rows:
-            picked = shown.iloc[event.selection.rows[0]]
-            go_to(f"{child_level}:{picked['code']}")
-            st.rerun()
-        export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
-        formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
-        download_excel(
-            "Download as Excel", workbook_bytes({"Overview": (export, formats)},
-                                                export_metadata(ctx, f"Overview of {ctx.scope.name}")),
-            f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
+    children_table(child_level)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import access, kpi_queries, scope
-from metrics import kpis
+from metrics import kpis, overview
 
 TTL = 600
 
@@ -106,3 +106,62 @@ def visible_hierarchy(_engine: sa.Engine, url: str, policy: access.Viewer | None
 def thresholds(_engine: sa.Engine, url: str, collaborative_id: str | None) -> dict:
     with _engine.connect() as conn:
         return kpi_queries.thresholds(conn, collaborative_id)
+
+
+# Whole figures of a view, cached as such: a rerun with the same inputs (a widget click, another
+# session on the same scope) reuses the disclosed frame instead of redoing pandas work each time.
+
+def headline_tiles(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
+                   viewer: access.Viewer | None, rule: str, kpi_ids: tuple) -> pd.DataFrame:
+    """metrics.overview.headline for `kpi_ids` in their order: periods = ((start, end), previous (start, end))."""
+    return _headline_tiles(_engine, url, level, code, tuple(periods), targets, _policy(viewer), rule, tuple(kpi_ids))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _headline_tiles(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
+                    policy: access.Viewer | None, rule: str, kpi_ids: tuple) -> pd.DataFrame:
+    now, before = _kpi_tables(_engine, url, level, code, periods, targets, policy, kpi_ids)
+    bands = thresholds(_engine, url, code if level == "collaborative" else None)
+    frame = overview.headline(now[now["kpi_id"].isin(kpi_ids)], before, rule, level, bands)
+    return frame.set_index("kpi_id").loc[list(kpi_ids)].reset_index()
+
+
+def children_figures(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
+                     viewer: access.Viewer | None, rule: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see."""
+    return _children_figures(_engine, url, level, code, start, end, _policy(viewer), rule)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _children_figures(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
+                      policy: access.Viewer | None, rule: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    long = _child_table(_engine, url, level, code, start, end, policy)
+    return overview.children_wide(long, rule, scope.CHILD_LEVEL[level])
+
+
+# The sidebar's scope selector: (code, name) columns of each level below national in the hierarchy frame.
+HIERARCHY_COLUMNS = {"region": ("region_code", "region_name"),
+                     "collaborative": ("collaborative_id", "collaborative_name"),
+                     "provider": ("provider_code", "provider_name"), "unit": ("unit_code", "unit_name"),
+                     "ward": ("ward_code", "ward_name")}
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scope_choices(_engine: sa.Engine, url: str, policy: access.Viewer | None, path: tuple) -> list[tuple]:
+    """The selectors down to the chosen scope: [(level, {name: code}, chosen name or None, parent key)].
+
+    `path` is ((level, code), ...) for the scope and its parents below national; the list stops at the
+    first level with nothing chosen.
+    """
+    chosen, rows, parent_key, out = dict(path), visible_hierarchy(_engine, url, policy), "national", []
+    for level in scope.LEVELS[1:]:
+        code_col, name_col = HIERARCHY_COLUMNS[level]
+        options = rows[[code_col, name_col]].drop_duplicates().sort_values(name_col)
+        codes = dict(zip(options[name_col], options[code_col]))
+        current = next((n for n, c in codes.items() if c == chosen.get(level)), None)
+        out.append((level, codes, current, parent_key))
+        if current is None:
+            break
+        rows = rows[rows[code_col] == chosen[level]]
+        parent_key = f"{level}:{chosen[level]}"
+    return out

@@ -1,9 +1,9 @@
 """Excel downloads that leave an 'export' row in the audit trail.
 
 `download_excel(label, data, file_name, ctx, what)` is st.download_button with the Excel
-MIME type; clicking it appends an audit row (user, role, "export", "<what> @ <scope>", file
-name, period, disclosure rule). Build `data` with ui.excel.workbook_bytes from figures that
-have passed through metrics.disclosure, as the page shows them.
+MIME type (data: the bytes, or a function that builds them on click); clicking it appends an audit
+row (user, role, "export", "<what> @ <scope>", file name, period, disclosure rule). Build `data` with
+ui.excel.workbook_bytes from figures that have passed through metrics.disclosure, as the page shows them.
 """
 
 import streamlit as st
@@ -21,7 +21,8 @@ def _record_export(ctx, what: str, file_name: str) -> None:
     audit.record(ctx.engine, ctx.viewer, "export", audit.target(what, ctx.scope.key), export_detail(ctx, file_name))
 
 
-def download_excel(label: str, data: bytes, file_name: str, ctx, what: str, key: str | None = None):
-    """An Excel download button whose click is audited."""
+def download_excel(label: str, data, file_name: str, ctx, what: str, key: str | None = None):
+    """An Excel download button whose click is audited. `data`: the bytes, or a function that returns them
+    (called only when the button is clicked, so a rerun does not build a workbook nobody asked for)."""
     return st.download_button(label, data, file_name=file_name, mime=XLSX, icon=":material/download:", key=key,
                               on_click=_record_export, args=(ctx, what, file_name))
