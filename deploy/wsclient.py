@@ -24,7 +24,7 @@ RUN_TIMEOUT = 300  # seconds a run may take before it counts as an error
 class Run:
     seconds: float
     errors: list[str] = field(default_factory=list)  # exceptions and st.error messages on the page
-    texts: list[str] = field(default_factory=list)  # headings, markdown, metric labels, alerts, in order
+    texts: list[str] = field(default_factory=list)  # headings, markdown, alerts, "metric label: value"
     elements: int = 0
 
 
@@ -54,7 +54,7 @@ def _read(message: ForwardMsg, run: Run) -> None:
     elif kind == "markdown":
         run.texts.append(element.markdown.body)
     elif kind == "metric":
-        run.texts.append(element.metric.label)
+        run.texts.append(f"{element.metric.label}: {element.metric.body}")
 
 
 class Session:
