@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import shutil
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -103,8 +104,6 @@ def test_the_template_is_one_source(tmp_path):
     assert text.count("server 127.0.0.1:") == 2 and "listen 127.0.0.1:9;" in text
     require_nginx()
     (tmp_path / "nginx.conf").write_text(text)
-    import subprocess
-
     checked = subprocess.run([local.NGINX, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
                              capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
@@ -139,3 +138,17 @@ def test_sessions_through_the_proxy(replica_urls):
         local.stop(processes[0])
         for _, _, runs in asyncio.run(browse_many(proxy, 4)):
             assert all(run.errors == [] and "IMPACT" in run.texts for run in runs)
+
+
+def test_sign_in_secrets_come_from_the_environment():
+    """deploy/entrypoint.py: the [auth] table from PCD_AUTH_* (all or none), quoted as TOML strings."""
+    import tomllib
+
+    from deploy.entrypoint import AUTH_FIELDS, auth_table
+
+    assert auth_table({}) is None
+    values = {f"PCD_AUTH_{name.upper()}": f'value "{name}" \\ x' for name in AUTH_FIELDS}
+    table = tomllib.loads(auth_table(values))["auth"]
+    assert table == {name: f'value "{name}" \\ x' for name in AUTH_FIELDS}
+    with pytest.raises(ValueError, match="missing PCD_AUTH_CLIENT_SECRET"):
+        auth_table({"PCD_AUTH_CLIENT_ID": "x"})
