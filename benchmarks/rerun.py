@@ -29,10 +29,10 @@ def share_script_cache() -> None:
     """AppTest compiles the scripts on every run (a new ScriptCache each time); a server compiles each once.
     One shared cache makes the in-process figures a server's."""
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import local_script_runner
+    from streamlit.testing.v1 import app_test, local_script_runner
 
     shared = ScriptCache()
-    local_script_runner.ScriptCache = lambda: shared
+    local_script_runner.ScriptCache = app_test.ScriptCache = lambda: shared
 
 
 def warm(path: Path, scope: str | None) -> AppTest:
