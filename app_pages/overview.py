@@ -7,6 +7,7 @@ from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
 from ui import cached, period
 from ui.context import current, go_to, scope_title
+from ui.drilldown import drill_down_table
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download_excel
 from ui.formatting import excel_format
@@ -55,13 +56,9 @@ def children_table(child_level: str) -> None:
     config = {k: st.column_config.NumberColumn(labels[k], format="%.1f" if KPIS[k].kind in ("pct", "rate") else "%d")
               for k in CHILD_TABLE_IDS}
     config |= {"code": None, "name": st.column_config.TextColumn(LEVEL_LABELS[child_level])}
-    event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config, on_select="rerun",
-                         selection_mode="single-row", key=f"children_{ctx.scope.key}")
-    st.caption("Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
-               "not available.")
-    if event.selection.rows:
-        go_to(f"{child_level}:{shown.iloc[event.selection.rows[0]]['code']}")
-        st.rerun()
+    drill_down_table(shown, config, f"children_{ctx.scope.key}", child_level,
+                     "Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
+                     "not available.")
     formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
 
     def workbook() -> bytes:  # built only when the button is clicked

@@ -11,7 +11,8 @@ from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import women as wm
 from ui import cached_women as cw
 from ui import period
-from ui.context import current, go_to, scope_title
+from ui.context import current, scope_title
+from ui.drilldown import drill_down_table
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.formatting import excel_format, format_value
 
@@ -123,13 +124,9 @@ def children_section() -> pd.DataFrame | None:
     display = values.rename(columns=labels)
     config = {labels[k]: st.column_config.NumberColumn(format=_number_format(wm.KINDS[k])) for k in wm.INDICATOR_IDS}
     config |= {"code": None, labels["women_in_bed"]: st.column_config.NumberColumn(format="%d")}
-    event = st.dataframe(display, hide_index=True, width="stretch", column_config=config, on_select="rerun",
-                         selection_mode="single-row", key=f"women_children_{ctx.scope.key}")
-    st.caption("Women's figures. Click a row to drill down. Blank (None) cells are suppressed (*) under the "
-               "disclosure rule or not available.")
-    if event.selection.rows:
-        go_to(f"{child_level}:{values.iloc[event.selection.rows[0]]['code']}")
-        st.rerun()
+    drill_down_table(display, config, f"women_children_{ctx.scope.key}", child_level,
+                     "Women's figures. Click a row to drill down. Blank (None) cells are suppressed (*) under the "
+                     "disclosure rule or not available.")
     child_los_chart(values)
     return with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
 
