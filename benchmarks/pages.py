@@ -169,10 +169,10 @@ def main() -> None:
     print(f"{'page (seconds)':45} {heads}")
     for _, path, title, _ in available_pages():
         print(f"{title:45} {cells([in_child(args, url, ['--child-page', path]) for url in args.url])}", flush=True)
-    print(f"\n{'query (median of 3, seconds)':45} " + " ".join(f"{n:>9}" for n in names))
+    print(f"\n{'query (median of 3, seconds)':45} " + " ".join(f"{n:>19}" for n in names))
     found = [in_child(args, url, ["--child-queries"]) for url in args.url]
     for name in next((f for f in found if isinstance(f, dict)), {}):
-        print(f"{name:45} " + " ".join(f"{f[name]:9.3f}" if isinstance(f, dict) else f"{f[:9]:>9}" for f in found))
+        print(f"{name:45} " + " ".join(f"{f[name]:19.3f}" if isinstance(f, dict) else f"{f[:19]:>19}" for f in found))
 
 
 if __name__ == "__main__":
