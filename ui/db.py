@@ -6,6 +6,7 @@ the regional demo DuckDB file is built on first start (with a progress bar) and 
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,6 +15,10 @@ import streamlit as st
 from data_access import engine as settings
 
 _build_lock = threading.Lock()
+# A reachable database is probed again at most this often (seconds): a probe on every rerun was a
+# seventh of the Overview's rerun CPU (benchmarks/load.py, py-spy).
+PROBE_EVERY_SECONDS = 5.0
+_last_probe: dict[str, float] = {}  # url -> time.monotonic() of its last successful probe
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -59,6 +64,16 @@ def ensure_demo_database() -> None:
         bar.empty()
 
 
+def _probe(url: str, engine: sa.Engine) -> None:
+    """Check that the database answers and is a reporting database (unless it did a moment ago)."""
+    if time.monotonic() - _last_probe.get(url, float("-inf")) < PROBE_EVERY_SECONDS:
+        return
+    _last_probe.pop(url, None)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1 FROM region WHERE 1 = 0"))
+    _last_probe[url] = time.monotonic()
+
+
 def connect() -> tuple[str, sa.Engine]:
     """(url, engine) for the reporting database; raises DatabaseUnavailable with a clear message."""
     url = configured_url()
@@ -68,8 +83,7 @@ def connect() -> tuple[str, sa.Engine]:
             url = settings.default_demo_url()
         connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url)
         engine = connection.engine
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1 FROM region WHERE 1 = 0"))
+        _probe(url, engine)
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
         shown = settings.display_url(url) if url else "the demo database"
         raise DatabaseUnavailable(
