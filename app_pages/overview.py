@@ -4,7 +4,7 @@ import streamlit as st
 
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
-from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
+from metrics.catalogue import CHILD_TABLE_IDS, KPIS
 from ui import cached, period
 from ui.context import current, go_to, scope_title
 from ui.drilldown import drill_down_table
@@ -33,8 +33,7 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
 level, code = ctx.scope.level, ctx.scope.code
 try:
     periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
-    frame = cached.headline_tiles(ctx.engine, ctx.url, level, code, periods, ctx.targets, ctx.viewer, ctx.rule,
-                                  tuple(HEADLINE_IDS))
+    frame = cached.headline_tiles(ctx.engine, ctx.url, level, code, periods, ctx.targets, ctx.viewer, ctx.rule)
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()

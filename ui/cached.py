@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import access, kpi_queries, scope
-from metrics import kpis, overview
+from metrics import catalogue, kpis, overview
 
 TTL = 600
 
@@ -112,18 +112,20 @@ def thresholds(_engine: sa.Engine, url: str, collaborative_id: str | None) -> di
 # session on the same scope) reuses the disclosed frame instead of redoing pandas work each time.
 
 def headline_tiles(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
-                   viewer: access.Viewer | None, rule: str, kpi_ids: tuple) -> pd.DataFrame:
-    """metrics.overview.headline for `kpi_ids` in their order: periods = ((start, end), previous (start, end))."""
-    return _headline_tiles(_engine, url, level, code, tuple(periods), targets, _policy(viewer), rule, tuple(kpi_ids))
+                   viewer: access.Viewer | None, rule: str) -> pd.DataFrame:
+    """metrics.overview.headline of the Overview's tiles (catalogue.HEADLINE_IDS, in order):
+    periods = ((start, end), previous (start, end))."""
+    return _headline_tiles(_engine, url, level, code, tuple(periods), targets, _policy(viewer), rule)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _headline_tiles(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
-                    policy: access.Viewer | None, rule: str, kpi_ids: tuple) -> pd.DataFrame:
-    now, before = _kpi_tables(_engine, url, level, code, periods, targets, policy, kpi_ids)
+                    policy: access.Viewer | None, rule: str) -> pd.DataFrame:
+    ids = tuple(catalogue.HEADLINE_IDS)
+    now, before = _kpi_tables(_engine, url, level, code, periods, targets, policy, ids)
     bands = thresholds(_engine, url, code if level == "collaborative" else None)
-    frame = overview.headline(now[now["kpi_id"].isin(kpi_ids)], before, rule, level, bands)
-    return frame.set_index("kpi_id").loc[list(kpi_ids)].reset_index()
+    frame = overview.headline(now[now["kpi_id"].isin(ids)], before, rule, level, bands)
+    return frame.set_index("kpi_id").loc[list(ids)].reset_index()
 
 
 def children_figures(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
