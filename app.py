@@ -10,9 +10,7 @@ import streamlit as st
 import settings as app_settings
 from data_access import access, audit, rls
 from ui import auth, context, db, sidebar
-from ui.navigation import DEFAULT_PAGE, available_pages
-
-AUDIT_PAGE = "app_pages/audit.py"
+from ui.navigation import DEFAULT_PAGE, menu
 
 
 def secrets_dict() -> dict:
@@ -24,10 +22,9 @@ def secrets_dict() -> dict:
 
 def navigation(viewer: access.Viewer) -> st.navigation:
     sections: dict[str, list] = {}
-    for section, path, title, icon in available_pages():
-        if path == AUDIT_PAGE and not access.audit_allowed(viewer):
-            continue  # the page refuses these roles too; this only keeps the menu honest
-        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE))
+    for section, path, title, icon, shown in menu(viewer):
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE,
+                                                        visibility="visible" if shown else "hidden"))
     return st.navigation(sections)
 
 

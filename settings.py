@@ -9,6 +9,8 @@ setting (a test checks).
 import os
 from dataclasses import dataclass
 
+from data_access.access import ROLES
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -33,7 +35,7 @@ SETTINGS = {s.name: s for s in [
     Setting("bed_state_ttl_seconds", 120, "How long live bed-state queries are cached", low=5, high=3600),
     Setting("query_ttl_seconds", 600, "How long other queries are cached", low=10, high=86400),
     Setting("local_role", "lead_provider", "Role of the single local user when no sign-in is configured",
-            choices=("national", "commissioner", "lead_provider", "provider", "crg", "viewer")),
+            choices=ROLES),
     Setting("local_scope", "collaborative:IMPACT",
             "Organisation of the local user (a scope key, e.g. collaborative:IMPACT)"),
     Setting("roles_file", "", "TOML file with the [roles] table mapping signed-in users to roles (else secrets.toml)"),

@@ -1,30 +1,26 @@
 """Bed occupancy: the live map and bed state by ward, occupancy over time, and the placement finder."""
 
-import datetime as dt
 import functools
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access import beds, clock
 from data_access.access import AccessDenied
 from metrics import beds as mb
 from metrics.catalogue import KPIS
 from metrics.disclosure import disclose, disclose_counts
 from ui import beds_view as view
-from ui import cached_beds as cb
-from ui import period
+from ui import cached, period
 from ui.context import current, go_to, scope_title
-from ui.formatting import format_value
+from ui.exports import download
+from ui.formatting import format_value, show
 
 ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
-live_ttl = ctx.settings.get("bed_state_ttl_seconds", 120)
-query_ttl = ctx.settings.get("query_ttl_seconds", 600)
 stale_hours = ctx.settings.get("stale_bed_state_hours", 24)
 bound = mb.live_bound(ctx.end, ctx.latest)
-vkey = cb.viewer_key(ctx.viewer)
-scoped = (ctx.engine, ctx.url, ctx.viewer, vkey, level, code)
 # Filters live in the URL (shareable, kept across presentation refreshes): ?beds_security=low,medium
 FILTERS = {"security_level": ("beds_security", "Security level", view.SECURITY_LABELS),
            "gender": ("beds_gender", "Gender", view.GENDER_LABELS),
@@ -36,10 +32,10 @@ as_of_text = "live (every report received)" if bound is None else f"end of {ctx.
 st.caption(f"{period.describe(ctx.start, ctx.end)} · bed state {as_of_text} · disclosure rule: {ctx.rule}")
 
 
-def read(fn, *args):
-    """A cached read; AccessDenied or a database failure shows a message and stops the page."""
+def read(reader, *args, live: bool = False, viewer: bool = True):
+    """A cached read (ui.cached.read); AccessDenied or a database failure shows a message and stops the page."""
     try:
-        return fn(*args)
+        return cached.read(ctx, reader, *args, live=live, viewer=viewer)
     except AccessDenied as denied:
         st.info(f"{denied} Choose an organisation within your role in the sidebar.", icon=":material/lock:")
     except sa.exc.SQLAlchemyError as error:
@@ -114,8 +110,8 @@ def url_refresh(column, present: bool) -> int:
 
 
 # ---------------------------------------------------------------- headline figures for the period
-daily = read(cb.daily_occupancy, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
-ooa_daily = read(cb.daily_out_of_area, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
+daily = read(beds.daily_occupancy, level, code, ctx.start, ctx.end)
+ooa_daily = read(beds.daily_out_of_area, level, code, ctx.start, ctx.end)
 totals = mb.period_totals(daily)
 ooa = mb.out_of_area_totals(ooa_daily)
 tiles = st.columns(4)
@@ -128,7 +124,7 @@ metric(tiles[3], "out_of_area_patients", *ooa["out_of_area_patients"],
 tab_live, tab_time, tab_find = st.tabs(["Live map and bed state", "Occupancy over time", "Placement finder"])
 
 # ---------------------------------------------------------------- live map and bed state
-all_wards = read(cb.ward_bed_state, *scoped, ctx.end, bound, cb.slot(live_ttl))
+all_wards = read(beds.ward_bed_state, level, code, ctx.end, bound, live=True)
 with tab_live:
     chosen = filter_bar(all_wards)
     switches = st.columns([1, 1, 1])
@@ -142,8 +138,8 @@ with tab_live:
 
 def live_panel() -> None:
     """Map, bed-state table and export; rerun on its own in presentation mode."""
-    wards = read(cb.ward_bed_state, *scoped, ctx.end, bound, cb.slot(live_ttl))
-    reference = read(cb.last_report, ctx.engine, ctx.url, bound, cb.slot(live_ttl))
+    wards = read(beds.ward_bed_state, level, code, ctx.end, bound, live=True)
+    reference = read(beds.last_report, bound, live=True, viewer=False)
     wards = mb.ward_table(mb.filter_wards(wards, chosen["security_level"], chosen["gender"], chosen["specialism"]),
                           reference, stale_hours)
     free = mb.beds_available(wards)
@@ -158,7 +154,7 @@ def live_panel() -> None:
     st.caption(f"Last bed state reported in this view: {view.when(newest)} · newest report in the database: "
                f"{view.when(reference)} · bed-state feed loaded {view.when(feed)} · reports older than "
                f"{stale_hours} h before the newest are flagged stale"
-               + (f" · refreshed {dt.datetime.now():%H:%M:%S}" if present else ""))
+               + (f" · refreshed {clock.uk_now():%H:%M:%S}" if present else ""))
     if wards.empty:
         st.info("No open wards match the scope and filters.", icon=":material/info:")
         return
@@ -170,7 +166,7 @@ def draw_map(wards: pd.DataFrame) -> None:
     units = mb.disclosed_beds(mb.unit_summary(wards), ctx.rule, level)
     flows = None
     if show_flows:
-        raw = read(cb.home_flows, *scoped, ctx.end, cb.slot(query_ttl))
+        raw = read(beds.home_flows, level, code, ctx.end)
         flows, hidden = mb.disclosed_flows(raw, ctx.rule, level)
         if hidden:
             st.caption(f"{hidden} small flows not drawn (disclosure rule {ctx.rule}).")
@@ -194,16 +190,15 @@ def draw_table(wards: pd.DataFrame) -> None:
     config = {"Occupancy (%)": st.column_config.NumberColumn(format="%.1f"),
               "Last reported": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm"),
               "Stale": st.column_config.TextColumn(help=f"Last report more than {stale_hours} h old")}
-    st.dataframe(view.ward_display(shown), hide_index=True, width="stretch", column_config=config)
+    show(view.ward_display(shown), hide_index=True, width="stretch", column_config=config)
     stale = int(wards["stale"].sum())
     if stale:
         st.warning(f"{stale} of {len(wards)} wards have no bed state in the last {stale_hours} hours.",
                    icon=":material/schedule:")
     series = mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level)
     export = functools.partial(view.bed_state_workbook, ctx, shown, series, as_of_text)  # built on click
-    st.download_button("Download bed state as Excel", export,
-                       file_name=view.export_name(ctx), mime=view.XLSX_MIME, icon=":material/download:",
-                       key="beds_download")
+    download("Download bed state as Excel", export, view.export_name(ctx), ctx, "Bed state export",
+             key="beds_download")
 
 
 with tab_live:
@@ -233,7 +228,7 @@ with tab_time:
                                          ".1f"), width="stretch")
     right.caption("Out-of-area bed days as a share of all the scope's patients' bed days, by month.")
     st.subheader(KPIS["repatriations"].label)
-    repat = read(cb.monthly_repatriations, *scoped, ctx.start, ctx.end, cb.slot(query_ttl))
+    repat = read(beds.monthly_repatriations, level, code, ctx.start, ctx.end)
     repat = disclose_counts(repat, ["repatriations"], ctx.rule, level)
     if repat.empty:
         st.info("No patients were brought back into area in this period.", icon=":material/info:")
@@ -248,7 +243,7 @@ with tab_find:
     st.caption("Suggests wards with a free bed for a referral, following the placement principles: home area "
                "first, the level of security, the treatment pathway (specialism), unit resources (staffing, "
                "CQC rating), then patient and carer choice. Read-only: nothing is booked.")
-    places = read(cb.localities, ctx.engine, ctx.url, cb.slot(query_ttl))
+    places = read(beds.localities, viewer=False)
     names = dict(zip(places["locality_code"], places["name"]))
     row1 = st.columns(4)
     home = row1[0].selectbox("Home locality", list(names), format_func=names.get, key="find_home")
@@ -263,8 +258,8 @@ with tab_find:
                                    format_func=lambda s: "Any" if s is None else view.SPECIALISM_LABELS[s])
     required = row2[1].checkbox("Only this specialism", value=True, key="find_required", disabled=specialism is None,
                                 help="Untick to list other specialisms after the matching ones")
-    candidates = read(cb.placement_candidates, *scoped, home, service, security, gender, ctx.end, bound,
-                      cb.slot(live_ttl))
+    candidates = read(beds.placement_candidates, level, code, home, service, security, gender, ctx.end, bound,
+                      live=True)
     unit_names = dict(sorted(zip(candidates["unit_code"], candidates["unit_name"]), key=lambda x: x[1]))
     districts = sorted({mb.postcode_district(p) for p in candidates["postcode"]})
     with row2[2]:
@@ -289,7 +284,7 @@ with tab_find:
             "CQC rating": [view.label(view.CQC_LABELS, r) for r in shown["cqc_rating"]],
             "Last reported": pd.to_datetime(shown["reported_at"]),
         })
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
+        show(table, hide_index=True, width="stretch", column_config={
             "Distance (km)": st.column_config.NumberColumn(format="%d"),
             "Staffing fill rate (%)": st.column_config.NumberColumn(format="%.1f",
                                                                      help="Actual ÷ planned hours, last 3 months"),

@@ -11,16 +11,18 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import access
+from data_access import finance as dfin
 from data_access.finance import FINANCE_LEVELS, NotApplicable
-from data_access.finance_import import XLSX_MIME, fy_months, import_allowed, load_finance_return
+from data_access.finance_import import fy_months, importable_collaboratives, load_finance_return, template_bytes
 from data_access.kpi_queries import financial_year
 from data_access.scope import LEVEL_LABELS
 from metrics import finance as fm
 from metrics.catalogue import KPIS
-from ui import cached_finance as cf
+from ui import cached
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
-from ui.formatting import format_gbp, format_value
+from ui.exports import download
+from ui.formatting import NO_CHANGE, format_change, format_gbp, format_value, show, styled
 from ui.tiles import RAG_BADGES
 
 BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
@@ -30,10 +32,6 @@ MONEY_LABELS = {"budget": "Budget (£)", "actual": "Spend to date (£)", "outtur
 RAG_TEXT = {"green": f"Within ±{fm.VARIANCE_GREEN_PCT:g}% of budget",
             "amber": f"Within ±{fm.VARIANCE_AMBER_PCT:g}% of budget",
             "red": f"More than {fm.VARIANCE_AMBER_PCT:g}% from budget"}
-
-
-def money_config(columns) -> dict:
-    return {c: st.column_config.NumberColumn(format="localized") for c in columns}
 
 
 def label(kpi_id: str) -> str:
@@ -51,7 +49,7 @@ def guard(ctx) -> bool:
                 "and the ledger are held by collaboratives and their providers. Choose a provider, a "
                 "collaborative, a region or England in the sidebar.", icon=":material/info:")
         return False
-    if not access.finance_allowed(ctx.viewer):
+    if not access.allowed(ctx.viewer, "see finance"):
         st.info("Your role does not include finance. Ask the lead provider's finance team for the "
                 "collaborative's budget report.", icon=":material/lock:")
         return False
@@ -59,14 +57,13 @@ def guard(ctx) -> bool:
 
 
 def load(ctx, fy):
-    key = cf.viewer_key(ctx.viewer)
     level, code = ctx.scope.level, ctx.scope.code
-    data = cf.ledger(ctx.engine, ctx.url, ctx.viewer, key, level, code, fy[1], fy[2])
+    data = cached.read(ctx, dfin.ledger, level, code, fy[1], fy[2])
     first, last = fm.closed_months(data["month"])
     obd = pd.DataFrame(columns=["provider_code", "security_level", "obd"])
     if first is not None:
-        obd = cf.bed_days(ctx.engine, ctx.url, ctx.viewer, key, level, code, first, fm.month_end(last))
-    shares = cf.risk_shares(ctx.engine, ctx.url, ctx.viewer, key, level, code, *fy)
+        obd = cached.read(ctx, dfin.bed_days_by_provider, level, code, first, fm.month_end(last))
+    shares = cached.read(ctx, dfin.risk_shares, level, code, *fy)
     return data, obd, shares, (first, last)
 
 
@@ -81,7 +78,8 @@ def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
     with cols[3]:
         variance = money["variance"]
         word = "" if variance is None else " overspend" if variance > 0 else " underspend" if variance < 0 else ""
-        delta = None if head["variance_pct"] is None else f"{head['variance_pct']:+.1f}%{word}"
+        change = format_change("rate", head["variance_pct"])
+        delta = None if change is None else "on budget" if change == NO_CHANGE else f"{change}%{word}"
         st.metric(label("variance_gbp"), format_value("gbp", variance), delta=delta, delta_color="inverse",
                   border=True, help=f"{exact(variance) or '–'}; as a % of budget.")
         if head["rag"] in RAG_BADGES:
@@ -94,7 +92,7 @@ def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
                    help=exact(money["reinvestment"]))
     cols[1].metric(label("out_of_area_spend_pct"), format_value("pct", ooa.value, ooa.suppressed), border=True,
                    help="Out of area actual ÷ inpatient actual (closed months).")
-    cols[2].metric(label("cost_per_obd_gbp"), "–" if cost is None else f"£{cost:,.0f}", border=True,
+    cols[2].metric(label("cost_per_obd_gbp"), format_value("gbp", cost), border=True,
                    help="Inpatient actual ÷ occupied bed days of the wards under this scope, closed months.")
 
 
@@ -132,6 +130,11 @@ def month_by_month(ctx, data, fy) -> None:
                    "forecast for the open months, ending at the forecast outturn.")
 
 
+def what_if_delta(change) -> str | None:
+    text = format_change("gbp", change)
+    return None if text in (None, NO_CHANGE) else f"{text} vs forecast"
+
+
 def money_table(ctx, frame: pd.DataFrame, first_column: str) -> pd.DataFrame:
     """The breakdown as shown: label, £ columns (disclosed) and variance %."""
     shown = fm.shown_money(frame, MONEY_COLUMNS, ctx.rule, ctx.scope.level)
@@ -140,16 +143,10 @@ def money_table(ctx, frame: pd.DataFrame, first_column: str) -> pd.DataFrame:
 
 
 def show_table(frame: pd.DataFrame, key: str) -> None:
-    """A table on screen: £ columns in whole pounds with separators, percentages to one decimal."""
-    pounds = [c for c in frame.columns if c.endswith("(£)")]
-    config = money_config(pounds)
-    for column in frame.columns:
-        if column.endswith("(%)") or column.endswith("of budget)"):
-            config[column] = st.column_config.NumberColumn(format="%.1f")
-    shown = frame.copy()
-    for column in pounds:
-        shown[column] = pd.to_numeric(shown[column], errors="coerce").round(0)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key)
+    """A table on screen: £ columns in £, £k or £m, percentages to one decimal (the Excel export is exact)."""
+    kinds = {c: "gbp" for c in frame.columns if c.endswith("(£)")}
+    kinds |= {c: "rate" for c in frame.columns if c.endswith("(%)") or c.endswith("of budget)")}
+    show(styled(frame, kinds), key=key)
 
 
 def cost_tables(ctx, providers: pd.DataFrame, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -204,15 +201,15 @@ def export(ctx, sheets: dict) -> None:
     fy_label = financial_year(ctx.end)[0]
     meta = export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}")
     book = lambda: workbook_bytes({name: (frame, formats) for name, frame in sheets.items()}, meta)  # on click
-    st.download_button("Download the breakdown as Excel", book, mime=XLSX_MIME, icon=":material/download:",
-                       file_name=f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx")
+    name = f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx"
+    download("Download the breakdown as Excel", book, name, ctx, "Budget and spend export")
 
 
 def risk_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Bars: each partner's share of the forecast variance; a yellow tick: its share under the what if."""
     data = table.assign(partner=table["provider_name"] + " (" + table["collaborative_id"] + ")")
-    data["shown"] = data["share_gbp"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
-    data["what_if_shown"] = data["what_if_share_gbp"].map(lambda v: "–" if pd.isna(v) else format_gbp(v))
+    data["shown"] = data["share_gbp"].map(format_gbp)
+    data["what_if_shown"] = data["what_if_share_gbp"].map(format_gbp)
     data["side"] = ["Overspend share" if v > 0 else "Underspend share" for v in data["share_gbp"].fillna(0)]
     y = alt.Y("partner:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
     x_axis = alt.Axis(labelExpr="'£' + format(datum.value, '~s')")
@@ -244,7 +241,7 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
                            ctx.rule, ctx.scope.level).iloc[0]
     cols = st.columns(3)
     cols[0].metric(f"{label('forecast_outturn_gbp')} (what if)", format_value("gbp", shown["what_if_outturn"]),
-                   delta=None if not shown["change"] else f"{format_gbp(shown['change'])} vs forecast",
+                   delta=what_if_delta(shown["change"]),
                    delta_color="inverse", border=True)
     cols[1].metric(f"{label('variance_gbp')} (what if)", format_value("gbp", shown["what_if_variance"]),
                    border=True)
@@ -269,9 +266,9 @@ def risk_share(ctx, data, shares, fy_label: str) -> None:
 
 
 def import_section(ctx, fy_label: str) -> None:
-    if not import_allowed(ctx.viewer):
+    if not access.allowed(ctx.viewer, "import"):
         return
-    collabs = cf.importable(ctx.engine, ctx.url, ctx.viewer, cf.viewer_key(ctx.viewer))
+    collabs = cached.read(ctx, importable_collaboratives)
     if not collabs:
         return
     with st.expander("Import the monthly finance return", icon=":material/upload_file:"):
@@ -286,11 +283,9 @@ def import_section(ctx, fy_label: str) -> None:
         months = fy_months(year)
         month = right.selectbox("Month (template)", months, index=months.index(next_return(ctx, months)),
                                 format_func=lambda m: f"{m:%b %Y}", key="fin_import_month")
-        key = cf.viewer_key(ctx.viewer)
-        template = lambda: cf.template(ctx.engine, ctx.url, ctx.viewer, key, year, collab, month)  # on click
-        st.download_button("Download the template", template,
-                           file_name=f"finance_return_{collab}_{month:%Y-%m}.xlsx", mime=XLSX_MIME,
-                           icon=":material/download:")
+        template = lambda: cached.read(ctx, template_bytes, year, collab, month)  # on click
+        download("Download the template", template, f"finance_return_{collab}_{month:%Y-%m}.xlsx", ctx,
+                 "Finance return template")
         limit = int(ctx.settings.get("max_upload_mb", 10))
         upload = st.file_uploader(f"Completed return (.xlsx, up to {limit} MB)", type=["xlsx"],
                                   max_upload_size=limit, key="fin_import_file")
@@ -315,14 +310,14 @@ def run_import(ctx, upload, year: str, limit_mb: int) -> None:
         st.error("The database could not be reached; nothing was loaded.", icon=":material/database:")
         return
     if result.ok:
-        cf.clear_after_load()
+        cached.changed("finance")  # only finance readers (and KPI tables) read afresh
         st.success(result.message, icon=":material/check_circle:")
         return
     st.error(f"Nothing was loaded. {len(result.problems)} problem(s) found; fix them and upload again.",
              icon=":material/error:")
     problems = pd.DataFrame([{"Row": p.row, "Column": p.column or "", "Problem": p.message}
                              for p in result.problems])
-    st.dataframe(problems, hide_index=True, width="stretch", key="fin_import_problems")
+    show(problems, hide_index=True, width="stretch", key="fin_import_problems")
 
 
 def main() -> None:

@@ -7,10 +7,9 @@ from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, KPIS
 from ui import cached, period
 from ui.context import current, go_to, scope_title
-from ui.drilldown import drill_down_table
 from ui.excel import export_metadata, with_stars, workbook_bytes
-from ui.exports import download_excel
-from ui.formatting import excel_format
+from ui.exports import download
+from ui.formatting import excel_format, show, styled
 from ui.tiles import tiles
 
 ctx = current()
@@ -32,8 +31,7 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
 
 level, code = ctx.scope.level, ctx.scope.code
 try:
-    periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
-    frame = cached.headline_tiles(ctx.engine, ctx.url, level, code, periods, ctx.targets, ctx.viewer, ctx.rule)
+    frame = cached.headline_tiles(ctx, ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end)))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
@@ -44,29 +42,28 @@ tiles(frame)
 def children_table(child_level: str) -> None:
     """The children table and its export. A fragment: picking a row or downloading reruns only this part
     (a pick then changes the scope, which reruns the page once)."""
-    shown, flags = cached.children_figures(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.viewer,
-                                           ctx.rule)
+    shown, flags = cached.children_figures(ctx)
     if shown.empty:
         st.info("Nothing below this level.")
         return
     labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
     labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
-    # Column headings by column_config (no renamed copy of the frame on every rerun).
-    config = {k: st.column_config.NumberColumn(labels[k], format="%.1f" if KPIS[k].kind in ("pct", "rate") else "%d")
-              for k in CHILD_TABLE_IDS}
-    config |= {"code": None, "name": st.column_config.TextColumn(LEVEL_LABELS[child_level])}
-    drill_down_table(shown, config, f"children_{ctx.scope.key}", child_level,
-                     "Click a row to drill down. Empty cells are suppressed (*) under the disclosure rule or "
-                     "not available.")
+    display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
+    kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
+    event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
+                 on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
+    st.caption("Click a row to drill down. * suppressed under the disclosure rule; – not available.")
+    if event.selection.rows:
+        go_to(f"{child_level}:{shown.iloc[event.selection.rows[0]]['code']}")
+        st.rerun()
     formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
 
     def workbook() -> bytes:  # built only when the button is clicked
-        names = {"name": LEVEL_LABELS[child_level], **labels}
-        export = with_stars(shown, flags).rename(columns=names).drop(columns=["code"])
+        export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
         return workbook_bytes({"Overview": (export, formats)}, export_metadata(ctx, f"Overview of {ctx.scope.name}"))
 
-    download_excel("Download as Excel", workbook,
-                   f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
+    download("Download as Excel", workbook,
+             f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
 
 
 if level != "ward":

@@ -2,13 +2,16 @@
 
 import streamlit as st
 
+from data_access import governance, thresholds
 from data_access.access import AccessDenied
 from metrics.catalogue import KPIS
 from metrics.packs import known_and_unknown, pack_table
-from ui import cached, cached_packs, period
+from metrics.rag import with_bases
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
-from ui.formatting import format_value
+from ui.exports import download
+from ui.formatting import format_value, show
 from ui.tiles import tiles
 
 ctx = current()
@@ -17,14 +20,11 @@ st.caption(f"{scope_title(ctx.scope)} · {period.describe(ctx.start, ctx.end)} �
 
 
 def scope_collaborative() -> str | None:
-    nodes = [*ctx.parents, ctx.scope]
-    return next((n.code for n in reversed(nodes) if n.level == "collaborative"), None)
+    return thresholds.collaborative_of(ctx.scope, ctx.parents)
 
 
-viewer_key = f"{ctx.viewer.user_id}|{ctx.viewer.role}|{','.join(ctx.viewer.home)}" if ctx.viewer else ""
 try:
-    forums = cached_packs.forums(ctx.engine, ctx.url, ctx.viewer, viewer_key, ctx.scope.level, ctx.scope.code,
-                                 scope_collaborative())
+    forums = cached.read(ctx, governance.forums, ctx.scope.level, ctx.scope.code, scope_collaborative())
 except AccessDenied as error:
     st.info(str(error))
     st.stop()
@@ -41,7 +41,8 @@ if wanted not in names:
 forum_id = st.selectbox("Governance forum", list(names), index=list(names).index(wanted),
                         format_func=lambda f: names[f])
 st.query_params["forum"] = forum_id
-kpi_ids, chain = cached_packs.forum_detail(ctx.engine, ctx.url, forum_id)
+kpi_ids = cached.read(ctx, governance.forum_kpi_ids, forum_id, viewer=False)
+chain = cached.read(ctx, governance.escalation_chain, forum_id, viewer=False)
 known, unknown = known_and_unknown(kpi_ids)
 
 st.header(names[forum_id])
@@ -58,14 +59,14 @@ if not known:
 level, code = ctx.scope.level, ctx.scope.code
 try:
     now = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, ctx.targets, viewer=ctx.viewer,
-                           kpi_ids=tuple(known))
+                           kpi_ids=with_bases(known))
     before_start, before_end = period.previous_period(ctx.start, ctx.end)
     before = cached.kpi_table(ctx.engine, ctx.url, level, code, before_start, before_end, ctx.targets,
                               viewer=ctx.viewer, kpi_ids=tuple(known))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
-bands = cached.thresholds(ctx.engine, ctx.url, scope_collaborative())
+bands = cached.bands(ctx)
 table = pack_table(now, before, known, ctx.rule, level, bands)
 tiles(table)
 
@@ -74,20 +75,19 @@ shown = table.assign(
     Value=[format_value(k, v, s) for k, v, s in zip(table["kind"], table["shown"], table["suppressed"])],
     Previous=[format_value(k, v, s) for k, v, s in zip(table["kind"], table["previous"], table["suppressed"])],
     Status=table["rag_words"], Direction=table["direction_words"],
-    Unit=[KPIS[k].unit for k in table["kpi_id"]],
-)[["KPI", "Value", "Previous", "Status", "Direction", "Unit"]]
-st.dataframe(shown, hide_index=True, width="stretch")
+    Unit=[KPIS[k].unit for k in table["kpi_id"]], Threshold=table["threshold"],
+)[["KPI", "Value", "Previous", "Status", "Direction", "Unit", "Threshold"]]
+show(shown, hide_index=True, width="stretch")
 st.caption(f"Previous period: {period.describe(before_start, before_end)}.")
 
 export = table.assign(KPI=table["label"], Unit=[KPIS[k].unit for k in table["kpi_id"]])
 export = export.assign(Value=export["shown"].where(~export["suppressed"], "*"),
                        Previous=export["previous"].where(~export["suppressed"], "*"))
-export = export[["KPI", "Value", "Previous", "rag_words", "direction_words", "Unit"]].rename(
-    columns={"rag_words": "Status", "direction_words": "Direction"})
+export = export[["KPI", "Value", "Previous", "rag_words", "direction_words", "Unit", "threshold"]].rename(
+    columns={"rag_words": "Status", "direction_words": "Direction", "threshold": "Threshold"})
 metadata = export_metadata(ctx, f"Meeting pack: {names[forum_id]}") | {
     "Forum": names[forum_id], "Escalates to": " → ".join(chain) or "—",
     "Previous period": f"{before_start:%Y-%m-%d} to {before_end:%Y-%m-%d}"}
-st.download_button("Download the meeting pack (Excel)",
-                   workbook_bytes({"Pack": (export, {"Value": "#,##0.0", "Previous": "#,##0.0"})}, metadata),
-                   file_name=f"pack_{forum_id}_{ctx.start}_{ctx.end}.xlsx", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+download("Download the meeting pack (Excel)",
+         workbook_bytes({"Pack": (export, {"Value": "#,##0.0", "Previous": "#,##0.0"})}, metadata),
+         f"pack_{forum_id}_{ctx.start}_{ctx.end}.xlsx", ctx, "Meeting pack export")

@@ -5,16 +5,18 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data_access import quality as dq
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
 from metrics.disclosure import SUPPRESSED
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart
-from ui import cached, cached_quality, period
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
-from ui.formatting import excel_format, format_value
+from ui.exports import download
+from ui.formatting import excel_format, format_value, show, styled
 
 REBASE_KEY = "quality_rebase"
 SELECTED_KEY = "quality_selected"
@@ -31,13 +33,13 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
            f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 try:
-    monthly = cached_quality.monthly(ctx.engine, ctx.url, ctx.viewer, level, code, first, ctx.end)
-    total, kids = cached_quality.by_child(ctx.engine, ctx.url, ctx.viewer, level, code, ctx.start, ctx.end)
+    monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
+    total, kids = cached.read(ctx, dq.period_aggregates, level, code, ctx.start, ctx.end)
 except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()
 
-bands = cached.thresholds(ctx.engine, ctx.url, code if level == "collaborative" else None)
+bands = cached.bands(ctx)
 rebase: dict = st.session_state.setdefault(REBASE_KEY, {})
 long = mq.monthly_long(monthly, ctx.rule, level)
 summary = mq.summary_table(long, bands, rebase)
@@ -64,19 +66,24 @@ def summary_display(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def threshold_sources() -> str:
+    sources = sorted({bands[k].source for k in mq.QUALITY_IDS if k in bands and bands[k].source})
+    return "; ".join(sources) or "none recorded"
+
+
 def draw_summary() -> str:
     st.subheader("Summary")
-    number = st.column_config.NumberColumn(format="%.1f")
     config = {"Variation": st.column_config.ImageColumn("Variation", help="Making Data Count variation icon"),
-              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon"),
-              **{c: number for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}}
-    event = st.dataframe(summary_display(summary), hide_index=True, width="stretch", column_config=config,
-                         on_select="rerun", selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
+              "Assurance": st.column_config.ImageColumn("Assurance", help="Making Data Count assurance icon")}
+    numbers = {c: "rate" for c in ("Latest", "Mean", "Lower process limit", "Upper process limit", "Target")}
+    flags = pd.DataFrame({"Latest": summary["latest_suppressed"].to_numpy()})
+    event = show(styled(summary_display(summary), numbers, flags), column_config=config, on_select="rerun",
+                 selection_mode="single-row", key=f"quality_summary_{ctx.scope.key}")
     if event.selection.rows:
         st.session_state[SELECTED_KEY] = summary.iloc[event.selection.rows[0]]["kpi_id"]
     st.caption("Click a row to open its chart below; click a column heading to sort. Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
-               "of the KPI thresholds.")
+               f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available.")
     draw_legend()
     return st.session_state.get(SELECTED_KEY, mq.QUALITY_IDS[0])
 
@@ -85,7 +92,7 @@ def draw_legend() -> None:
     with st.expander("What the icons mean"):
         names = [*mq.VARIATION_NAMES, *mq.ASSURANCE_NAMES]
         legend = pd.DataFrame({"Icon": [mq.icon_uri(n) for n in names], "Meaning": [mq.icon_label(n) for n in names]})
-        st.dataframe(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
+        show(legend, hide_index=True, column_config={"Icon": st.column_config.ImageColumn("Icon")})
         st.caption("No assurance icon: the measure has no target (or its improvement direction is neutral).")
 
 
@@ -193,11 +200,9 @@ def draw_export() -> None:
     sheets = {"Quality summary": (shown, {c: excel_format("rate") for c in ("Latest", "Mean", "Lower process limit",
                                                                             "Upper process limit", "Target")}),
               "Monthly values": (series.rename(columns={"label": "Measure"}), {"Value": "0.0"})}
-    st.download_button("Download the summary as Excel",
-                       workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
-                       file_name=f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+    download("Download the summary as Excel",
+             workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
+             f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Quality summary export")
 
 
 selected = draw_summary()

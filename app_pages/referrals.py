@@ -1,6 +1,6 @@
 """Referrals to admission: funnel, stage durations, timeline, waiting list and SPC trend for the scope.
 
-Layout and charts only: queries are in data_access/referrals.py (through ui/cached_referrals.py),
+Layout and charts only: queries are in data_access/referrals.py (through ui.cached.read),
 arithmetic and disclosure in metrics/referrals.py.
 """
 
@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data_access import referrals as q
 from data_access.access import AccessDenied
 from data_access.kpi_queries import ASSESSMENT_TARGET_DAYS
 from data_access.referrals import AGE_BANDS
@@ -17,12 +18,11 @@ from metrics.catalogue import KPIS
 from metrics.disclosure import SUPPRESSED
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
-from ui import cached_referrals as cr
-from ui import period
+from ui import cached, period
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
-from ui.exports import download_excel
-from ui.formatting import excel_format
+from ui.exports import download
+from ui.formatting import excel_format, format_value, show
 from ui.tiles import tiles
 
 NHS_BLUE, DARK_BLUE, GREEN, YELLOW, RED, GREY = "#005EB8", "#003087", "#009639", "#FFB81C", "#DA291C", "#425563"
@@ -36,9 +36,9 @@ DATE_FORMAT = "DD MMM YYYY"
 
 ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
-viewer, vkey = ctx.viewer, cr.viewer_key(ctx.viewer)
+viewer = ctx.viewer
 targets = dict(ctx.targets) or dict(ASSESSMENT_TARGET_DAYS)
-base_args = (ctx.engine, ctx.url, viewer, vkey, level, code)
+base_args = (level, code)
 
 st.title(f"Referrals to admission: {scope_title(ctx.scope)}")
 st.caption(f"{period.describe(ctx.start, ctx.end)} · waiting list as of {ctx.end:%d %b %Y} · "
@@ -48,13 +48,13 @@ if level in ("provider", "unit", "ward"):
                "referrals not yet admitted (the waiting list) belong to their collaborative, not here.")
 
 try:
-    agg = cr.stage_aggregates(*base_args, ctx.start, ctx.end, ctx.targets)
+    agg = cached.read(ctx, q.stage_aggregates, *base_args, ctx.start, ctx.end, ctx.targets)
 except AccessDenied:
     st.info(f"Referrals for {ctx.scope.name} are outside what your role covers. Choose an organisation your role "
             "covers in the sidebar.", icon=":material/lock:")
     st.stop()
 
-patient_level = cr.patient_level_allowed(ctx.engine, ctx.url, viewer, vkey, level, code)
+patient_level = viewer is None or cached.scope_access(ctx.engine, ctx.url, viewer.policy, level, code)["patient_level"]
 tiles(m.tiles_frame(agg, ctx.rule, level), per_row=3)
 st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Health Act 2025 (s.47A) 28-day "
            "transfer period, for prison referrals admitted in the period. Assessment targets (settings): "
@@ -62,9 +62,7 @@ st.caption(f"{KPIS['prison_transfer_within_28_days_pct'].label}: the Mental Heal
 
 
 def _figure(value, decimals: int) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    return value if isinstance(value, str) else f"{float(value):,.{decimals}f}"
+    return value if isinstance(value, str) else format_value("rate" if decimals else "count", value)
 
 
 def on_screen(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) -> tuple[pd.DataFrame, dict]:
@@ -78,20 +76,18 @@ def on_screen(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) 
 
 def show_table(frame: pd.DataFrame, figures: list[str], one_decimal: tuple = ()) -> None:
     shown_frame, config = on_screen(frame, figures, one_decimal)
-    st.dataframe(shown_frame, hide_index=True, width="stretch", column_config=config)
+    show(shown_frame, hide_index=True, width="stretch", column_config=config)
 
 
-def star(value, suppressed: bool, fmt: str = "{:,.0f}") -> str:
-    if suppressed:
-        return SUPPRESSED
-    return "–" if value is None or pd.isna(value) else fmt.format(value)
+def star(value, suppressed: bool) -> str:
+    return format_value("count", value, suppressed)
 
 
 def funnel_section() -> None:
     st.subheader("Referral funnel")
     st.caption("Each step counts referrals for which it happened in the period (a referral can count in "
                "several steps); still waiting is as of the end date.")
-    steps = m.funnel_steps(cr.funnel(*base_args, ctx.start, ctx.end), ctx.rule, level)
+    steps = m.funnel_steps(cached.read(ctx, q.funnel, *base_args, ctx.start, ctx.end), ctx.rule, level)
     steps["text"] = [star(v, s) for v, s in zip(steps["shown"], steps["suppressed"])]
     if steps["suppressed"].all():
         st.info(f"Every step of the funnel is a small number, suppressed ({SUPPRESSED}) under the disclosure rule.")
@@ -111,7 +107,8 @@ def funnel_breakdown() -> None:
     """The breakdown table; a fragment, so changing the breakdown reruns only this."""
     labels = {k: v for k, (v, _) in m.DIMENSION_LABELS.items()}
     by = st.radio("Break down by", list(labels), format_func=labels.get, horizontal=True, key="referral_funnel_by")
-    shown, flags = m.funnel_breakdown(cr.funnel(*base_args, ctx.start, ctx.end, by), by, ctx.rule, level)
+    raw = cached.read(ctx, q.funnel, *base_args, ctx.start, ctx.end, by)
+    shown, flags = m.funnel_breakdown(raw, by, ctx.rule, level)
     breakdown = with_stars(shown, flags).rename(columns={"category": labels[by], **m.FUNNEL_STEPS})
     show_table(breakdown, list(m.FUNNEL_STEPS.values()))
 
@@ -175,7 +172,8 @@ def timeline_section() -> None:
                                   key="referral_urgencies", placeholder="All urgencies")
     cap = int(ctx.settings.get("max_timeline_rows", 500))
     try:
-        rows = cr.timeline(*base_args, ctx.start, ctx.end, cap, tuple(sorted(sources)), tuple(sorted(urgencies)))
+        rows = cached.read(ctx, q.timeline, *base_args, ctx.start, ctx.end, cap, tuple(sorted(sources)),
+                           tuple(sorted(urgencies)))
     except AccessDenied as denied:
         st.info(str(denied), icon=":material/lock:")
         return
@@ -196,7 +194,8 @@ def timeline_section() -> None:
 
 
 def outcome_bands_view() -> None:
-    data = m.outcome_band_chart_data(cr.outcome_bands(*base_args, ctx.start, ctx.end), BANDS, ctx.rule, level)
+    raw = cached.read(ctx, q.outcome_bands, *base_args, ctx.start, ctx.end)
+    data = m.outcome_band_chart_data(raw, BANDS, ctx.rule, level)
     st.caption("Your role shows aggregates here, not one bar per referral: referrals open at some time in the "
                "period by days from referral to admission, decline or withdrawal (or to the end date while still "
                "waiting), coloured by outcome.")
@@ -227,14 +226,14 @@ WAITING_HEADERS = {"referral_id": "Referral (pseudonymised)", "disputed": "Dispu
 def waiting_section() -> tuple[str, pd.DataFrame]:
     st.subheader(f"Waiting list as of {ctx.end:%d %b %Y}")
     if not patient_level:
-        shown, flags = m.waiting_pivot(cr.waiting_summary(*base_args, ctx.end), BANDS, ctx.rule, level)
+        shown, flags = m.waiting_pivot(cached.read(ctx, q.waiting_summary, *base_args, ctx.end), BANDS, ctx.rule, level)
         summary = with_stars(shown, flags)
         st.caption("Your role shows aggregates here: referrals open on the end date by stage and days since "
                    "referral.")
         show_table(summary, [*BANDS, "Total"])
         return "Waiting list summary", summary
     try:
-        rows = cr.waiting_list(*base_args, ctx.end)
+        rows = cached.read(ctx, q.waiting_list, *base_args, ctx.end)
     except AccessDenied as denied:
         st.info(str(denied), icon=":material/lock:")
         return "Waiting list", pd.DataFrame()
@@ -253,7 +252,7 @@ def waiting_section() -> tuple[str, pd.DataFrame]:
     config[WAITING_HEADERS["age_days"]] = st.column_config.NumberColumn(format="%d")
     screen[WAITING_HEADERS["age_days"]] = listed[WAITING_HEADERS["age_days"]]
     screen[WAITING_HEADERS["received_date"]] = listed[WAITING_HEADERS["received_date"]]
-    st.dataframe(screen, hide_index=True, width="stretch", column_config=config)
+    show(screen, hide_index=True, width="stretch", column_config=config)
     return "Waiting list", listed
 
 
@@ -261,7 +260,7 @@ def trend_section() -> None:
     label = KPIS["median_referral_to_admission_days"].label
     st.subheader(f"{label}, by month of admission")
     months = m.month_starts(ctx.end)
-    monthly = cr.monthly_admission_medians(*base_args, months[0], ctx.end)
+    monthly = cached.read(ctx, q.monthly_admission_medians, *base_args, months[0], ctx.end)
     frame = m.trend(monthly, months, ctx.rule, level)
     if frame["value"].notna().sum() < 2:
         st.info("Too few months with admissions for a control chart here.")
@@ -289,7 +288,7 @@ def export(stage: pd.DataFrame, target: pd.DataFrame, waiting: tuple[str, pd.Dat
               "Assessments within target": (plain(target), {TARGET_HEADERS["pct"]: excel_format("pct")}),
               waiting[0]: (plain(waiting[1]), {WAITING_HEADERS["age_days"]: days,
                                         WAITING_HEADERS["received_date"]: "dd mmm yyyy"})}
-    download_excel("Download stage table and waiting list (Excel)",
+    download("Download stage table and waiting list (Excel)",
                    workbook_bytes(sheets, export_metadata(ctx, f"Referrals to admission, {ctx.scope.name}")),
                    f"referrals_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx,
                    f"Referrals to admission: stage table and {waiting[0].lower()}", key="referrals_export")

@@ -6,15 +6,15 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access import women as dw
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import women as wm
-from ui import cached_women as cw
-from ui import period
-from ui.context import current, scope_title
-from ui.drilldown import drill_down_table
+from ui import cached, period
+from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
-from ui.formatting import excel_format, format_value
+from ui.exports import download
+from ui.formatting import NO_CHANGE, excel_format, format_change, format_value, is_missing, show, styled
 
 WOMEN, MEN, BENCHMARK_RED, GREY = "#005EB8", "#425563", "#DA291C", "#E8EDEE"
 SEX_COLOURS = alt.Scale(domain=["Women", "Men"], range=[WOMEN, MEN])
@@ -31,7 +31,7 @@ st.caption(f"Adult secure wards only · as of {ctx.end:%d %b %Y} · {period.desc
 def read(fn, *args):
     """Call a cached read; AccessDenied or a database error gives a message and stops the page."""
     try:
-        return fn(ctx.engine, ctx.url, ctx.viewer, *args)
+        return cached.read(ctx, fn, *args)
     except AccessDenied as error:
         st.warning(str(error), icon=":material/lock:")
     except sa.exc.SQLAlchemyError:
@@ -51,7 +51,8 @@ def headline_tiles(head: pd.DataFrame) -> None:
             with column:
                 delta = None
                 if row["kpi_id"] == "women_median_los_days" and row["women"] is not None:
-                    delta = f"{row['women'] - benchmark:+,.0f} days vs benchmark"
+                    change = format_change("days", row["women"] - benchmark)
+                    delta = "at the benchmark" if change == NO_CHANGE else f"{change} vs benchmark"
                 help_text = f"Benchmark: {benchmark:,} days" if row["kpi_id"] == "women_median_los_days" else None
                 st.metric(row["label"], shown(row["kind"], row["women"], row["women_suppressed"]),
                           delta=delta, delta_color="inverse", border=True, help=help_text)
@@ -92,7 +93,7 @@ def band_chart(frame: pd.DataFrame, title: str) -> None:
 
 def distributions() -> None:
     st.subheader("Distributions, women and men")
-    raw = read(cw.distributions, level, code, ctx.end)
+    raw = read(dw.distributions, level, code, ctx.end)
     parts = [("los", wm.LOS_BANDS, "Length of stay (current spell)"),
              ("distance", wm.DISTANCE_BANDS, "Distance from home"),
              ("hospitals", None, "Number of hospitals (units) ever stayed in")]
@@ -111,7 +112,7 @@ def distributions() -> None:
 def children_section() -> pd.DataFrame | None:
     child_level = CHILD_LEVEL[level]
     st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}: where women stay longest")
-    kids, raw = read(cw.child_indicators, level, code, ctx.end)
+    kids, raw = read(dw.child_indicators, level, code, ctx.end)
     if not kids:
         st.info("Nothing below this level.")
         return None
@@ -122,11 +123,14 @@ def children_section() -> pd.DataFrame | None:
     numbers = ["women_in_bed", *wm.INDICATOR_IDS]
     values[numbers] = values[numbers].apply(pd.to_numeric, errors="coerce")
     display = values.rename(columns=labels)
-    config = {labels[k]: st.column_config.NumberColumn(format=_number_format(wm.KINDS[k])) for k in wm.INDICATOR_IDS}
-    config |= {"code": None, labels["women_in_bed"]: st.column_config.NumberColumn(format="%d")}
-    drill_down_table(display, config, f"women_children_{ctx.scope.key}", child_level,
-                     "Women's figures. Click a row to drill down. Blank (None) cells are suppressed (*) under the "
-                     "disclosure rule or not available.")
+    kinds = {labels[k]: wm.KINDS[k] for k in wm.INDICATOR_IDS} | {labels["women_in_bed"]: "count"}
+    event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
+                 on_select="rerun", selection_mode="single-row", key=f"women_children_{ctx.scope.key}")
+    st.caption("Women's figures. Click a row to drill down. * suppressed under the disclosure rule; "
+               "– not available.")
+    if event.selection.rows:
+        go_to(f"{child_level}:{values.iloc[event.selection.rows[0]]['code']}")
+        st.rerun()
     child_los_chart(values)
     return with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
 
@@ -151,13 +155,9 @@ def _unit_label(kpi_id: str) -> str:
     return wm.LABELS[kpi_id] + (f" ({unit})" if unit else "")
 
 
-def _number_format(kind: str) -> str:
-    return "%.1f" if kind in ("pct", "mean") else "%d"
-
-
 def pathway() -> None:
     st.subheader("Pathway: security levels women have moved through")
-    raw = read(cw.transitions, level, code, ctx.start, ctx.end)
+    raw = read(dw.transitions, level, code, ctx.start, ctx.end)
     if raw.empty:
         st.info("No women in an adult secure bed here in the period.")
         return
@@ -178,7 +178,7 @@ def pathway() -> None:
         flows = wm.flows(raw, ctx.rule, level)
         table = flows.assign(patients=[("*" if s else f"{v:,.0f}") for v, s in zip(flows["patients"],
                                                                                   flows["suppressed"])])
-        st.dataframe(table[["step", "from", "to", "patients"]].rename(
+        show(table[["step", "from", "to", "patients"]].rename(
             columns={"step": "Step", "from": "From", "to": "To", "patients": "Women"}), hide_index=True,
             width="stretch")
     st.caption(f"Women with an adult secure stay under this node between {ctx.start:%d %b %Y} and "
@@ -188,7 +188,7 @@ def pathway() -> None:
 
 def pilot() -> None:
     st.subheader("Women's Secure Blended Service pilot")
-    raw = read(cw.pilot, level, code, ctx.end)
+    raw = read(dw.pilot, level, code, ctx.end)
     if raw["summary"].empty or not raw["summary"]["pilot"].any():
         st.info("No Women's Secure Blended Service pilot spells here.")
         return
@@ -196,9 +196,7 @@ def pilot() -> None:
     if caution:
         st.warning(f"A group has fewer than {wm.SMALL_GROUP} spells: differences may be chance.",
                    icon=":material/warning:")
-    text = table.map(lambda v: "–" if v is None or (isinstance(v, float) and pd.isna(v))
-                     else f"{v:,.0f}" if isinstance(v, (int, float)) else str(v))
-    st.dataframe(text, hide_index=True, width="stretch")
+    show(table.map(lambda v: format_value("count", v) if is_missing(v) or isinstance(v, (int, float)) else str(v)))
     dest = wm.pilot_destinations(raw, ctx.rule, level).dropna(subset=["pct"])
     if not dest.empty:
         chart = alt.Chart(dest).mark_bar().encode(
@@ -214,16 +212,16 @@ def pilot() -> None:
 
 def lived_experience() -> None:
     st.subheader("Lived experience: women's secure care survey")
-    raw = read(cw.survey, level, code)
+    raw = read(dw.survey, level, code)
     heads, answers = wm.survey_tables(raw, ctx.rule, level)
     if heads.empty and answers.empty:
         st.info("No survey answers in the reporting database.")
         return
     if not heads.empty:
-        st.dataframe(heads.rename(columns={"measure": "Survey headline"}), hide_index=True, width="stretch")
+        show(heads.rename(columns={"measure": "Survey headline"}), hide_index=True, width="stretch")
     for question, group in answers.groupby("question", sort=False) if not answers.empty else []:
         st.markdown(f"**{question}**")
-        st.dataframe(group.drop(columns=["question"]).rename(columns={"answer": "Answer"}), hide_index=True,
+        show(group.drop(columns=["question"]).rename(columns={"answer": "Answer"}), hide_index=True,
                      width="stretch")
     st.caption("Survey data: aggregate answers of respondents to the women's secure care survey (n = "
                "respondents; % of respondents choosing each answer), not counts of patients in this database.")
@@ -237,14 +235,12 @@ def export(head: pd.DataFrame, children: pd.DataFrame | None) -> None:
     if children is not None:
         formats = {_unit_label(k): excel_format(wm.KINDS[k]) for k in wm.INDICATOR_IDS}
         sheets["By " + CHILD_LEVEL[level]] = (children, formats)
-    st.download_button(
-        "Download indicator table as Excel",
-        workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
-        file_name=f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+    download("Download indicator table as Excel",
+             workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
+             f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Women's pathway export")
 
 
-raw_node = read(cw.indicators, level, code, ctx.end)
+raw_node = read(dw.indicators, level, code, ctx.end)
 head = wm.headline(wm.indicator_table(raw_node, [node]), node, ctx.rule, level)
 st.subheader("Headline: women, with men alongside")
 headline_tiles(head)

@@ -1,12 +1,14 @@
 """Who may see what, enforced where the data is read.
 
 A `Viewer` has a role and a home (the organisations it belongs to, as scope keys).
-Every data_access function that a page calls for a scope goes through `require_scope`;
-every function that returns patient-level (pseudonymised) rows goes through
-`require_patient_level` (and may restrict its rows in SQL with `patient_wards`); finance
-lines go through `finance_allowed` / `finance_providers`. Pages cannot ask for more than the
-role allows, whatever is in the URL or session state. `viewer=None` means a trusted caller
-(an analyst's script or a test), never a signed-in user.
+ONE permission call decides everything: `allowed(viewer, action, scope, conn)` with a named
+action (ACTIONS: see scope, see finance, see patient rows, import, export, read audit, or
+"view page:<file stem>"); `require(...)` is the same call raising AccessDenied with a clear
+message. The menu (ui/navigation.py), every page guard and every data_access function use it;
+RIGHTS is the one table of what each role may do. Row filters (`patient_wards`,
+`visible_wards`, `finance_providers`) restrict rows in SQL to what `allowed` permits. Pages
+cannot ask for more than the role allows, whatever is in the URL or session state.
+`viewer=None` means a trusted caller (an analyst's script or a test), never a signed-in user.
 
 Roles (docs/security.md has the full table; settings map users to them):
 - national: every scope, aggregates only, all finance.
@@ -48,10 +50,26 @@ ROLE_LABELS = {
 DEFAULT_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provider": "none", "provider": "mhsds",
                       "crg": "mhsds", "viewer": "mhsds"}
 DISCLOSURE_RULES = ("mhsds", "hes", "none")
-PATIENT_LEVEL_ROLES = ("lead_provider", "provider")
-FINANCE_ROLES = ("national", "commissioner", "lead_provider", "provider")
-ALL_SCOPES_ROLES = ("national", "provider")  # may see aggregates of every node
-AUDIT_ROLES = ("national", "lead_provider")
+# The named actions of `allowed`. "view page:<file stem>" (e.g. "view page:finance") is the action of a page.
+ACTIONS = ("see scope", "see every scope", "see finance", "see patient rows", "import", "export", "read audit")
+# What each role may do at all; a scope given to `allowed` narrows it further. The one table of role rules.
+RIGHTS = {
+    "national": {"see every scope", "see finance", "import", "export", "read audit"},
+    "commissioner": {"see finance", "export"},
+    "lead_provider": {"see finance", "see patient rows", "import", "export", "read audit"},
+    "provider": {"see every scope", "see finance", "see patient rows", "export"},
+    "crg": {"export"},
+    "viewer": {"export"},
+}
+# Pages that need more than seeing a scope: file stem -> the action they need.
+PAGE_ACTIONS = {"finance": "see finance", "audit": "read audit"}
+REFUSALS = {
+    "see finance": "Your role does not include finance.",
+    "see patient rows": "Your role shows aggregates only here, not patient-level rows.",
+    "import": "Only lead providers and national users may import the finance return.",
+    "export": "Your role does not include exports.",
+    "read audit": "Your role does not include the audit trail.",
+}
 # The levels a role's home may be at.
 HOME_LEVELS = {
     "national": ("national",),
@@ -80,7 +98,7 @@ class Viewer:
             raise ValueError(f"Unknown role '{self.role}'")
         if self.rule not in DISCLOSURE_RULES:
             raise ValueError(f"Unknown disclosure rule '{self.rule}'")
-        if self.rule == "none" and self.role not in PATIENT_LEVEL_ROLES:
+        if self.rule == "none" and "see patient rows" not in RIGHTS[self.role]:
             raise ValueError(f"The {self.role} role cannot have exact figures (rule none): it sees aggregates only")
         if isinstance(self.home, str):
             object.__setattr__(self, "home", (self.home,))
@@ -142,33 +160,54 @@ def _wholly_within(conn: sa.Connection, homes: tuple[str, ...], level: str, code
     return _count_wards(conn, node) > 0 and _count_wards(conn, node, sa.not_(inside)) == 0
 
 
-def can_see(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -> bool:
+def allowed(viewer: Viewer | None, action: str, scope: tuple[str, str | None] | None = None,
+            conn: sa.Connection | None = None) -> bool:
+    """THE permission call: may the viewer do `action` (one of ACTIONS, or "view page:<file stem>")?
+
+    With a `scope` (level, code) the answer is for that node (and `conn` is needed to look at the
+    hierarchy); without one, whether the role may do it anywhere. None = a trusted caller: always True.
+    """
+    if viewer is None:
+        return True
+    if action.startswith("view page:"):
+        action = PAGE_ACTIONS.get(action.removeprefix("view page:"), "see scope")
+    if action != "see scope" and action not in RIGHTS[viewer.role]:
+        return False
+    if scope is None:
+        return True
+    if action == "see patient rows":
+        return _patient_rows(conn, viewer, *scope)
+    if action == "see finance":
+        return _finance_at(conn, viewer, *scope)  # the figures' own rule; seeing the scope is "see scope"
+    return _sees(conn, viewer, *scope)
+
+
+def require(viewer: Viewer | None, action: str, scope: tuple[str, str | None] | None = None,
+            conn: sa.Connection | None = None) -> None:
+    """AccessDenied, with a message saying what was refused, unless `allowed`."""
+    if allowed(viewer, action, scope, conn):
+        return
+    if action in REFUSALS and (scope is None or action in ("see patient rows", "see finance")
+                               or not allowed(viewer, action)):
+        raise AccessDenied(REFUSALS[action])
+    level = scope[0] if scope else ""
+    raise AccessDenied(f"Your role does not give access to this {LEVEL_LABELS.get(level, 'node').lower()}.")
+
+
+def _sees(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -> bool:
     """May the viewer see aggregates for this node?"""
-    if viewer.role in ALL_SCOPES_ROLES:
+    if "see every scope" in RIGHTS[viewer.role]:
         return True
     return any(_under(conn, home, level, code) for home in viewer.home)
 
 
-def require_scope(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> None:
-    """AccessDenied unless the viewer may see aggregates for this node. None = trusted caller (analysts)."""
-    if viewer is not None and not can_see(conn, viewer, level, code):
-        raise AccessDenied(f"Your role does not give access to this {LEVEL_LABELS.get(level, 'node').lower()}.")
-
-
-def patient_level_allowed(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> bool:
+def _patient_rows(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -> bool:
     """May the viewer see pseudonymised patient-level rows for this node?"""
-    if viewer is None:
-        return True
-    if viewer.role not in PATIENT_LEVEL_ROLES or level in ("national", "region"):
+    if level in ("national", "region"):
         return False
     if level == "collaborative":
         return viewer.role == "lead_provider" and f"collaborative:{code}" in viewer.home
     return _wholly_within(conn, viewer.home, level, code)
-
-
-def require_patient_level(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> None:
-    if not patient_level_allowed(conn, viewer, level, code):
-        raise AccessDenied("Your role shows aggregates only here, not patient-level rows.")
 
 
 def patient_wards(viewer: Viewer | None):
@@ -180,14 +219,14 @@ def patient_wards(viewer: Viewer | None):
     if viewer is None:
         return None
     select = sa.select(ward.c.ward_code).select_from(_wards())
-    if viewer.role not in PATIENT_LEVEL_ROLES or not viewer.home:
+    if not allowed(viewer, "see patient rows") or not viewer.home:
         return select.where(sa.false())
     return select.where(sa.or_(*[ward_filter(*parse_key(h)) for h in viewer.home]))
 
 
 def visible_wards(viewer: Viewer | None):
     """SELECT of the ward codes within the viewer's aggregate scope (None = every ward)."""
-    if viewer is None or viewer.role in ALL_SCOPES_ROLES or "national" in viewer.home:
+    if allowed(viewer, "see every scope") or "national" in viewer.home:
         return None
     select = sa.select(ward.c.ward_code).select_from(_wards())
     if not viewer.home:
@@ -199,13 +238,9 @@ def rule_for(conn: sa.Connection, viewer: Viewer | None, level: str, code: str |
     """The disclosure rule for this viewer at this node: exact figures (`none`) only with patient-level access."""
     if viewer is None:
         return "mhsds"
-    if viewer.rule == "none" and not patient_level_allowed(conn, viewer, level, code):
+    if viewer.rule == "none" and not allowed(viewer, "see patient rows", (level, code), conn):
         return "mhsds"
     return viewer.rule
-
-
-def finance_allowed(viewer: Viewer | None) -> bool:
-    return viewer is None or viewer.role in FINANCE_ROLES
 
 
 def finance_providers(viewer: Viewer | None) -> tuple[str, ...] | None:
@@ -215,19 +250,13 @@ def finance_providers(viewer: Viewer | None) -> tuple[str, ...] | None:
     return tuple(parse_key(k)[1] for k in viewer.home if k.startswith("provider:"))
 
 
-def finance_visible(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> bool:
-    """May the viewer see finance figures for this node? A provider sees other providers' totals only
-    summed into a collaborative, region or England, never one provider's (or its units') figures."""
-    if not finance_allowed(viewer):
-        return False
+def _finance_at(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -> bool:
+    """Finance figures of this node: a provider sees other providers' totals only summed into a
+    collaborative, region or England, never one provider's (or its units') figures."""
     own = finance_providers(viewer)
     if own is None or level in ("national", "region", "collaborative"):
         return True
     return _wholly_within(conn, tuple(f"provider:{p}" for p in own), level, code)
-
-
-def audit_allowed(viewer: Viewer | None) -> bool:
-    return viewer is None or viewer.role in AUDIT_ROLES
 
 
 def default_scope_key(viewer: Viewer | None) -> str:
@@ -239,7 +268,7 @@ def default_scope_key(viewer: Viewer | None) -> str:
 
 def visible_keys(conn: sa.Connection, viewer: Viewer | None) -> set[str] | None:
     """Every scope key the viewer may see (None = all), e.g. to filter audit rows by their scope."""
-    if viewer is None or viewer.role in ALL_SCOPES_ROLES or "national" in viewer.home:
+    if allowed(viewer, "see every scope") or "national" in viewer.home:
         return None
     keys = set(viewer.home)
     wards = visible_wards(viewer)
@@ -256,6 +285,6 @@ def visible_keys(conn: sa.Connection, viewer: Viewer | None) -> set[str] | None:
 
 def _visible_key(conn: sa.Connection, viewer: Viewer, key: str) -> bool:
     try:
-        return can_see(conn, viewer, *parse_key(key))
+        return allowed(viewer, "see scope", parse_key(key), conn)
     except ScopeError:
         return False

@@ -1,7 +1,9 @@
 """The audit trail: who viewed, exported, imported, signed in or was refused, appended to `audit_log`.
 
 `record(engine, viewer, action, target, detail)` never raises: an audit write that fails is
-logged and the page carries on. Rows never hold patient identifiers: `detail` is the filters
+logged and the page carries on. `write(conn, ...)` appends the same row inside the caller's
+transaction (an import's row commits or rolls back with the import). Times are UTC
+(data_access/clock.py); pages show them in UK time. Rows never hold patient identifiers: `detail` is the filters
 of the action (scope, period, file name, rule…); keys that name patient-level records are
 dropped and long values cut. `target` is "what @ scope key" (see `target()`) so that a lead
 provider's audit page can show the rows about its own organisations (`read`).
@@ -14,7 +16,7 @@ import logging
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import access
+from data_access import access, clock
 from data_access.schema import audit_log
 
 ACTIONS = ("view", "export", "import", "login", "denied")
@@ -24,6 +26,7 @@ ACTION_LABELS = {"view": "Page view", "export": "Export", "import": "Import", "l
 FORBIDDEN_KEYS = ("patient_id", "patient", "nhs_number", "referral_id", "spell_id", "ward_stay_id", "leave_id",
                   "intervention_id", "incident_id", "pseudonym", "name", "date_of_birth", "birth_year", "postcode")
 MAX_TEXT = 500
+LIMIT = 5000  # most rows the audit page reads at once
 SEPARATOR = " @ "
 UNKNOWN_ROLE = "unknown"
 
@@ -45,22 +48,27 @@ def clean_detail(detail) -> str | None:
     return json.dumps(safe, sort_keys=True, ensure_ascii=False)[:4 * MAX_TEXT]
 
 
+def write(conn: sa.Connection, viewer: access.Viewer | None, action: str, target: str, detail=None,
+          user_id: str | None = None) -> None:
+    """Append one audit row in the caller's transaction (raises, unlike `record`)."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action '{action}'")
+    conn.execute(audit_log.insert().values(
+        at=clock.utc_now(),
+        user_id=str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
+        role=viewer.role if viewer else UNKNOWN_ROLE,
+        action=action,
+        target=str(target)[:MAX_TEXT],
+        detail=clean_detail(detail),
+    ))
+
+
 def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target: str, detail=None,
            user_id: str | None = None) -> bool:
     """Append one audit row; True when written. Never raises (a failure is logged)."""
     try:
-        if action not in ACTIONS:
-            raise ValueError(f"Unknown audit action '{action}'")
-        row = {
-            "at": dt.datetime.now().replace(microsecond=0),
-            "user_id": str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
-            "role": viewer.role if viewer else UNKNOWN_ROLE,
-            "action": action,
-            "target": str(target)[:MAX_TEXT],
-            "detail": clean_detail(detail),
-        }
         with engine.begin() as conn:
-            conn.execute(audit_log.insert().values(**row))
+            write(conn, viewer, action, target, detail, user_id)
         return True
     except Exception as error:  # noqa: BLE001 - auditing must never break the page
         log.warning("Audit row not written (%s %s): %s", action, target, type(error).__name__)
@@ -68,19 +76,19 @@ def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target:
 
 
 def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end: dt.date,
-         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = 5000,
+         actions: tuple[str, ...] = (), user_contains: str = "", limit: int = LIMIT,
          keys: set[str] | None = None) -> pd.DataFrame:
-    """Audit rows from `start` to `end` (inclusive dates), newest first, that the viewer may read.
+    """Audit rows from `start` to `end` (inclusive UK dates), newest first, that the viewer may read; `at` in
+    UK time.
 
     national (and trusted callers): every row. lead_provider: rows whose target scope is one of
     the organisations it may see (access.visible_keys, or `keys` when the caller has them already).
     Other roles: AccessDenied.
     """
-    if not access.audit_allowed(viewer):
-        raise access.AccessDenied("Your role does not include the audit trail.")
+    access.require(viewer, "read audit")
     a = audit_log
-    where = [a.c.at >= sa.literal(dt.datetime.combine(start, dt.time()), sa.DateTime),
-             a.c.at < sa.literal(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), sa.DateTime)]
+    first, after = clock.utc_bounds(start, end)
+    where = [a.c.at >= sa.literal(first, sa.DateTime), a.c.at < sa.literal(after, sa.DateTime)]
     if actions:
         where.append(a.c.action.in_(list(actions)))
     if user_contains.strip():
@@ -90,4 +98,5 @@ def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end:
         where.append(sa.or_(sa.false(), *[a.c.target.endswith(SEPARATOR + k, autoescape=True) for k in sorted(keys)]))
     query = (sa.select(a.c.at, a.c.user_id, a.c.role, a.c.action, a.c.target, a.c.detail).where(*where)
              .order_by(a.c.at.desc()).limit(limit))
-    return pd.DataFrame(conn.execute(query).all(), columns=["at", "user_id", "role", "action", "target", "detail"])
+    rows = [(clock.uk(r[0]), *r[1:]) for r in conn.execute(query).all()]
+    return pd.DataFrame(rows, columns=["at", "user_id", "role", "action", "target", "detail"])

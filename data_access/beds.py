@@ -2,7 +2,7 @@
 
 Every function aggregates in SQL and returns tidy DataFrames of aggregates (per ward, unit, day,
 month or locality-unit pair), never patient rows. Functions a page calls take a `viewer` and
-check it with `access.require_scope`. Definitions follow docs/kpi-definitions.md, so the daily
+check it with `access.require(viewer, "see scope", ...)`. Definitions follow docs/kpi-definitions.md, so the daily
 series add up to the KPIs of metrics.kpis.kpi_table over the same period (tests/test_beds.py).
 
 `bound` (a datetime or None) is the upper limit of `reported_at` for the "current" bed state:
@@ -77,7 +77,7 @@ def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime |
     `available` = max(commissioned − occupied − closed, 0) from the report's own columns, as the
     catalogue's beds_available_now.
     """
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     latest = _latest_reports(bound)
     free = dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
     query = (
@@ -186,7 +186,7 @@ def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> 
     Summed over the period these are bed_occupancy_pct's numerator and denominator (and the
     excluding-leave numerator) for the same node and period.
     """
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     keys = ["date", "security_level"]
     frames = [_daily_available(conn, level, code, start, end), _daily_bed_days(conn, level, code, start, end),
               _daily_leave_days(conn, level, code, start, end)]
@@ -200,7 +200,7 @@ def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> 
 def daily_out_of_area(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Per date: the scope's patients' bed days (home patients at region/collaborative/national level),
     out-of-area bed days, and distinct patients out of area (midnight census)."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     all_facts = stay_facts()
     facts = (sa.select(all_facts).where(all_facts.c.start_date <= _date(end),
                                         sa.or_(all_facts.c.end_date.is_(None), all_facts.c.end_date > _date(start)),
@@ -226,7 +226,7 @@ def daily_out_of_area(conn, viewer, level, code, start: dt.date, end: dt.date) -
 def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Per calendar month: patients brought back into area (the `repatriations` KPI's moves, by the month
     the in-area ward stay started)."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     facts = stay_facts()
     moved = (sa.select(hospital_spell.c.patient_id)  # patients with a ward stay starting in the period
              .select_from(ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id))
@@ -252,7 +252,7 @@ def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
     """Patients in a bed on `day` by home locality and unit: the scope's wards and (region, collaborative,
     national) its home patients wherever they are. Columns: locality and unit codes, names and
     coordinates, out_of_area (0/1), patients (distinct)."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     facts = stay_facts()
     home = locality.alias("home")
     unit_of = unit.alias("placed")
@@ -295,7 +295,7 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     The finder looks at every ward in England: free beds are capacity, not patient data. The viewer
     must be allowed to see the page's scope (level, code).
     """
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     latest = _latest_reports(bound)
     home = locality.alias("home")
     home_lc = locality_collaborative.alias("home_lc")

@@ -1,8 +1,8 @@
 """Finance page queries: the ledger for a financial year and scope, aggregated in SQL.
 
-Every function takes a `viewer`: it must be allowed finance (`access.finance_allowed`) and
-the scope (`access.require_scope`); a provider-role viewer gets only the ledger lines of its
-own provider(s) (`access.finance_providers`), enforced in the WHERE clause. Scope rules
+Every function takes a `viewer`: it must be allowed finance and the scope
+(`access.require(viewer, "see finance")`, then "see scope"); a provider-role viewer gets only the
+ledger lines of its own provider(s) (`access.finance_providers`), enforced in the WHERE clause. Scope rules
 (docs/kpi-definitions.md): collaborative = its ledger rows; region = its collaboratives;
 national = all; provider = rows with that provider_code; unit and ward have no finance.
 Sums are returned raw; metrics/finance.py does the arithmetic.
@@ -31,9 +31,8 @@ def _date(value: dt.date):
 
 def check(conn, viewer, level: str, code: str | None) -> None:
     """AccessDenied / NotApplicable unless the viewer may see finance for this node."""
-    if not access.finance_allowed(viewer):
-        raise access.AccessDenied("Your role does not include finance.")
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see finance")
+    access.require(viewer, "see scope", (level, code), conn)
     if level not in FINANCE_LEVELS:
         raise NotApplicable("Finance is held by collaboratives and providers, not by units or wards.")
 

@@ -6,12 +6,11 @@
   checks every row, and either replaces the ledger rows of each (collaborative, month) in the file
   in ONE transaction, or loads nothing and returns each problem with its row and column. Every
   attempt is written to `load_log` (feed `finance`) and `audit_log`.
-Only the roles in IMPORT_ROLES (and trusted callers, viewer None) may import.
+Only roles allowed "import" (access.allowed; and trusted callers, viewer None) may import.
 """
 
 import datetime as dt
 import io
-import json
 import math
 import uuid
 import zipfile
@@ -23,10 +22,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_access import access
+from data_access import access, audit, clock
 from data_access.schema import (
     FINANCE_CATEGORIES,
-    audit_log,
     collaborative,
     collaborative_member,
     finance_ledger,
@@ -34,7 +32,6 @@ from data_access.schema import (
     provider,
 )
 
-IMPORT_ROLES = ("lead_provider", "national")
 COLUMNS = ["collaborative_id", "month_start", "category", "provider_code", "budget_gbp", "actual_gbp",
            "forecast_gbp"]
 REQUIRED = {"collaborative_id", "month_start", "category", "budget_gbp", "forecast_gbp"}
@@ -44,7 +41,6 @@ MAX_ROWS = 50_000
 MAX_AMOUNT = 999_999_999_999.99  # Numeric(14, 2)
 UNPACKED_FACTOR = 20  # an .xlsx may unpack to at most 20 x the upload limit (zip bombs)
 FEED = "finance"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -70,10 +66,6 @@ class Rejected(ValueError):
     """The file as a whole cannot be read as a finance return."""
 
 
-def import_allowed(viewer) -> bool:
-    return viewer is None or viewer.role in IMPORT_ROLES
-
-
 def fy_bounds(fy_label: str) -> tuple[dt.date, dt.date]:
     """'2023/24' -> (1 April 2023, 31 March 2024)."""
     try:
@@ -90,13 +82,11 @@ def fy_months(fy_label: str) -> list[dt.date]:
 
 def importable_collaboratives(conn, viewer) -> list[tuple[str, str]]:
     """(id, name) of the collaboratives this viewer may load a return for."""
-    if not import_allowed(viewer):
+    if not access.allowed(viewer, "import"):
         return []
     rows = conn.execute(sa.select(collaborative.c.collaborative_id, collaborative.c.name)
                         .order_by(collaborative.c.name)).all()
-    if viewer is None or viewer.role == "national":
-        return [tuple(r) for r in rows]
-    return [tuple(r) for r in rows if access.can_see(conn, viewer, "collaborative", r[0])]
+    return [tuple(r) for r in rows if access.allowed(viewer, "import", ("collaborative", r[0]), conn)]
 
 
 def _members(conn, collab_ids) -> dict[str, list[str]]:
@@ -399,14 +389,12 @@ def validate(conn, viewer, rows: list[tuple[int, dict]], fy_label: str) -> tuple
 def _log(conn, viewer, status: str, rows: int, source: str, message: str, scope_key: str = "none",
          fy_label: str = "") -> None:
     """A load_log row (feed finance) and an audit_log row (action import), in the caller's transaction."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    conn.execute(sa.insert(load_log).values(load_id=f"fin-{uuid.uuid4().hex[:28]}", feed=FEED, loaded_at=now,
-                                            rows=rows, source=source[:500], status=status, message=message[:4000]))
-    detail = json.dumps({"file": source[:200], "status": status, "rows": str(rows), "financial_year": fy_label,
-                         "message": message[:300]}, sort_keys=True)
-    conn.execute(sa.insert(audit_log).values(
-        at=now, user_id=(viewer.user_id if viewer else "system")[:200], role=viewer.role if viewer else "system",
-        action="import", target=f"Finance return @ {scope_key}", detail=detail))
+    conn.execute(sa.insert(load_log).values(load_id=f"fin-{uuid.uuid4().hex[:28]}", feed=FEED,
+                                            loaded_at=clock.utc_now(), rows=rows, source=source[:500], status=status,
+                                            message=message[:4000]))
+    audit.write(conn, viewer, "import", audit.target("Finance return", scope_key),
+                {"file": source[:200], "status": status, "rows": rows, "financial_year": fy_label,
+                 "message": message[:300]}, user_id=None if viewer else "system")
 
 
 def _reject(engine, viewer, source: str, message: str, problems: list[Problem], fy_label: str = "") -> ImportResult:
@@ -432,7 +420,7 @@ def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, f
                         max_bytes: int) -> ImportResult:
     """Validate the upload and load it all in one transaction, or load nothing; always logged."""
     source = filename or "upload"
-    if not import_allowed(viewer):
+    if not access.allowed(viewer, "import"):
         _reject(engine, viewer, source, f"Refused: the role '{viewer.role}' may not import finance.", [])
         raise access.AccessDenied("Only lead providers and national users may import the finance return.")
     try:

@@ -12,7 +12,7 @@ def forums(conn: sa.Connection, viewer, level: str, code: str | None, collaborat
 
     Columns: forum_id, name, collaborative_id, collaborative_name, parent_forum_id, parent_name, kpi_count.
     """
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     f, parent = governance_forum, governance_forum.alias("parent")
     counts = sa.select(forum_kpi.c.forum_id, sa.func.count().label("kpi_count")).group_by(
         forum_kpi.c.forum_id).subquery("counts")

@@ -484,15 +484,3 @@ def data_as_of(conn) -> dict:
     demo = conn.execute(sa.select(sa.func.count()).where(load_log.c.source.like("demo:%"))).scalar()
     last_day = conn.execute(sa.select(sa.func.max(calendar.c.date))).scalar()
     return {"feeds": {feed: at for feed, at in rows}, "is_demo": bool(demo), "calendar_end": last_day}
-
-
-def thresholds(conn, collaborative_id: str | None) -> dict[str, tuple[float, float]]:
-    """{kpi_id: (green, amber)}: the collaborative's own bands where set, else the defaults."""
-    from data_access.schema import kpi_threshold as t
-
-    rows = conn.execute(
-        sa.select(t.c.kpi_id, t.c.collaborative_id, t.c.green, t.c.amber)
-        .where(sa.or_(t.c.collaborative_id.is_(None), t.c.collaborative_id == collaborative_id))
-        .order_by(t.c.kpi_id, t.c.collaborative_id.is_(None).desc())
-    ).all()
-    return {kpi_id: (green, amber) for kpi_id, _, green, amber in rows}

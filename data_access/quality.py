@@ -150,7 +150,7 @@ def _aggregates(conn, level, code, start, end, by) -> pd.DataFrame:
 
 def monthly_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
     """One row per calendar month of [start, end] (index: month start, every month present), raw aggregates."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
     raw = _aggregates(conn, level, code, start, end, MONTH)
     raw.index = pd.to_datetime(raw.index)
@@ -161,7 +161,7 @@ def monthly_aggregates(conn, viewer, level: str, code: str | None, start: dt.dat
 def period_aggregates(conn, viewer, level: str, code: str | None, start: dt.date,
                       end: dt.date) -> tuple[pd.Series, pd.DataFrame]:
     """(the node's raw aggregates over the period, one row per child with `name`, in name order)."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     scope = resolve(conn, level, code)
     total = _aggregates(conn, level, code, start, end, SCOPE).iloc[0]
     kids = children(conn, scope)

@@ -12,7 +12,7 @@ when both of its dates exist (never as zero days); those still in a stage on the
 (the end of the period) are counted separately.
 
 Every function takes `viewer` and checks it with data_access.access; the ones that return
-one row per referral (pseudonymised referral id) also call `require_patient_level`.
+one row per referral (pseudonymised referral id) also call `access.require(viewer, "see patient rows", ...)`.
 """
 
 import datetime as dt
@@ -48,9 +48,9 @@ def _by(col, end):
 
 
 def _scoped(conn, viewer, level, code, patient_level=False):
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     if patient_level:
-        access.require_patient_level(conn, viewer, level, code)
+        access.require(viewer, "see patient rows", (level, code), conn)
     return referral_filter(level, code)
 
 
@@ -104,7 +104,7 @@ def stage_aggregates(conn, viewer, level, code, start: dt.date, end: dt.date, ta
     """One row of aggregates: per stage n, median, p90; still waiting per stage; within target per urgency;
     prison transfers within 28 days; referrals received and waiting. Keys are flat (see the code)."""
     where = _scoped(conn, viewer, level, code)
-    targets = targets or ASSESSMENT_TARGET_DAYS
+    targets = dict(targets or ()) or ASSESSMENT_TARGET_DAYS
     days, members = _stage_days(), _stage_members(start, end)
     columns = [sa.func.count(sa.case((_in(r.c.received_date, start, end), 1))).label("received")]
     for stage in STAGE_IDS:

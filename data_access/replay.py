@@ -23,7 +23,7 @@ from collections.abc import Callable
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import bulk
+from data_access import bulk, clock
 from data_access.engine import display_url, make_engine
 from data_access.schema import bed_state, load_log
 
@@ -66,7 +66,7 @@ def write_slice(conn, part: pd.DataFrame, source: str) -> None:
     bulk.insert_frame(conn, "bed_state", part)
     conn.execute(sa.insert(load_log).values(
         load_id=f"replay-{uuid.uuid4().hex[:20]}", feed="bed_state",
-        loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), rows=len(part), source=source,
+        loaded_at=clock.utc_now(), rows=len(part), source=source,
         status="ok", message=None))
 
 

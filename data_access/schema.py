@@ -23,22 +23,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SERVICE_LINES = ("adult_secure", "camhs", "adult_eating_disorders", "perinatal")
-SECURITY_LEVELS = ("high", "medium", "low", "picu", "general", "locked_rehab")
-GENDERS = ("male", "female", "mixed")
-SPECIALISMS = ("mi", "pd", "ld_asd", "abi", "deaf", "wems", "eating_disorder", "mbu", "general")
+# Code lists the app itself uses (the reporting schema lists the others).
 SEXES = ("female", "male", "other", "unknown")
-ETHNIC_GROUPS = ("white", "black", "asian", "mixed", "other", "not_stated")
-REFERRAL_SOURCES = ("prison", "court", "police", "community", "acute_hospital", "other_secure", "other")
 URGENCIES = ("emergency", "urgent", "routine")
-DECISIONS = ("accepted", "declined", "withdrawn")
-DISCHARGE_DESTINATIONS = ("community", "step_down", "prison", "other_hospital", "died", "other")
-INTERVENTION_KINDS = (
-    "seclusion", "segregation", "prone_restraint", "other_restraint",
-    "rapid_tranquillisation", "mechanical_restraint",
-)
-INCIDENT_KINDS = ("self_harm", "assault_on_staff", "assault_on_patient", "absconsion", "other")
-HARM_LEVELS = ("none", "low", "moderate", "severe", "death")
 FINANCE_CATEGORIES = (
     "nhs_inpatient", "independent_inpatient", "out_of_area", "community", "reinvestment", "other",
 )

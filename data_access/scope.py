@@ -84,16 +84,6 @@ def ward_filter(level: str, code: str | None, ward_t=ward, unit_t=unit, collab_t
     }[level]
 
 
-def ward_codes(level: str, code: str | None):
-    """SELECT ward_code of the wards under a node (for IN filters)."""
-    return (
-        sa.select(ward.c.ward_code)
-        .select_from(ward.join(unit, ward.c.unit_code == unit.c.unit_code)
-                     .join(collaborative, ward.c.collaborative_id == collaborative.c.collaborative_id))
-        .where(ward_filter(level, code))
-    )
-
-
 def children(conn: sa.Connection, scope: Scope) -> list[Scope]:
     """The nodes one level down, by name."""
     if scope.level == "ward":

@@ -129,13 +129,13 @@ def _indicator_parts(conn, level, code, end, codes) -> pd.DataFrame:
 
 def indicators(conn, viewer, level: str, code: str | None, end: dt.date) -> pd.DataFrame:
     """Raw aggregates for the node, one row per sex present (code, sex, in_bed, median_los_days, ...)."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     return _indicator_parts(conn, level, code, end, None)
 
 
 def child_indicators(conn, viewer, level: str, code: str | None, end: dt.date) -> tuple[list, pd.DataFrame]:
     """([(code, name)] of the node's children, raw aggregates per (child code, sex)), one grouped query each."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     kids = [] if level == "ward" else children(conn, resolve(conn, level, code))
     if not kids:
         return [], pd.DataFrame(columns=["code", "sex"])
@@ -149,7 +149,7 @@ def _band(expr, uppers):
 
 def distributions(conn, viewer, level: str, code: str | None, end: dt.date) -> dict[str, pd.DataFrame]:
     """Patients by sex and band: length of stay (wards), distance from home and number of hospitals (home)."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     facts = stay_facts()
     los = dialect.days_between(facts.c.admission_date, _date(end))
     band = _band(los, LOS_BAND_DAYS)
@@ -201,7 +201,7 @@ def transitions(conn, viewer, level: str, code: str | None, start: dt.date, end:
     last step goes to the discharge destination of the last stay's spell (discharged by `end`) or to
     'in_hospital'.
     """
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     facts = stay_facts()
     cohort = sa.select(facts.c.patient_id).where(
         facts.c.sex == "female", facts.c.service_line == SECURE,
@@ -249,7 +249,7 @@ def _pilot_spells(level, code, end):
 def pilot(conn, viewer, level: str, code: str | None, end: dt.date) -> dict[str, pd.DataFrame]:
     """Women's Secure Blended Service spells vs comparable others (same first security level and admission
     year) under the node, admitted by `end`: counts, length of stay, and discharge destinations."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     spells = _pilot_spells(level, code, end)
     strata = (sa.select(spells.c.security_level, spells.c.year).where(spells.c.wsbs_pilot.is_(True))
               .distinct().subquery("strata"))
@@ -274,7 +274,7 @@ def pilot(conn, viewer, level: str, code: str | None, end: dt.date) -> dict[str,
 
 def survey(conn, viewer, level: str, code: str | None) -> pd.DataFrame:
     """Lived-experience survey answers (already aggregate in the table): cohort, question, answer, counts."""
-    access.require_scope(conn, viewer, level, code)
+    access.require(viewer, "see scope", (level, code), conn)
     r = survey_response
     query = sa.select(r.c.survey_id, r.c.cohort, r.c.question, r.c.answer, r.c.respondents, r.c.count).order_by(
         r.c.survey_id, r.c.question, r.c.cohort, r.c.count.desc(), r.c.answer)

@@ -12,11 +12,11 @@ import pandas as pd
 from data_access.schema import INPATIENT_CATEGORIES
 from metrics.disclosure import disclose, disclose_counts
 from metrics.kpis import ratio
+from metrics.rag import STANDARD, rag
 
-# RAG on variance to budget as a % of budget, either way (over- and underspend alike):
-# within ±1% green, within ±3% amber, beyond red.
-VARIANCE_GREEN_PCT = 1.0
-VARIANCE_AMBER_PCT = 3.0
+# RAG on variance to budget as a % of budget, either way: metrics.rag.STANDARD["variance_gbp"].
+VARIANCE_GREEN_PCT = STANDARD["variance_gbp"].green
+VARIANCE_AMBER_PCT = STANDARD["variance_gbp"].amber
 # Categories whose open-month forecast the "what if" scales: occupancy -> own inpatient beds,
 # out-of-area placements -> out of area.
 OCCUPANCY_CATEGORIES = ("nhs_inpatient", "independent_inpatient")
@@ -45,11 +45,8 @@ def variance_pct(variance, budget) -> float | None:
 
 
 def variance_rag(pct) -> str | None:
-    """'green' within ±1% of budget, 'amber' within ±3%, else 'red'; None without a budget."""
-    if pct is None:
-        return None
-    size = abs(pct)
-    return "green" if size <= VARIANCE_GREEN_PCT else "amber" if size <= VARIANCE_AMBER_PCT else "red"
+    """The RAG of variance to budget (metrics.rag, the same rule as every page) from its % of budget."""
+    return rag("variance_gbp", pct, None, {"budget_gbp": 100.0})
 
 
 def headline(by_category: pd.DataFrame) -> dict:

@@ -206,15 +206,15 @@ def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: 
 
     Raises ValueError (data_access.scope.ScopeError) for an unknown level or code, or start after end,
     and access.AccessDenied when `viewer` may not see the node (None = trusted caller). Money KPIs are
-    None where the viewer may not see finance (access.finance_visible).
+    None where the viewer may not see finance (access.allowed "see finance").
     """
     if start > end:
         raise ValueError(f"The period starts ({start}) after it ends ({end}).")
     with engine.connect() as conn:
         resolve(conn, scope_level, scope_id)
-        access.require_scope(conn, viewer, scope_level, scope_id)
+        access.require(viewer, "see scope", (scope_level, scope_id), conn)
         values = kpi_values(conn, scope_level, scope_id, start, end, targets, kpi_ids)
-        if not access.finance_visible(conn, viewer, scope_level, scope_id):
+        if not access.allowed(viewer, "see finance", (scope_level, scope_id), conn):
             values |= {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
     ids = kpi_ids or KPI_IDS
     rows = [(k, KPIS[k].label, *values[k]) for k in ids]
@@ -233,10 +233,10 @@ def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start
 
     with engine.connect() as conn:
         scope = resolve(conn, scope_level, scope_id)
-        access.require_scope(conn, viewer, scope_level, scope_id)
+        access.require(viewer, "see scope", (scope_level, scope_id), conn)
         kids = children(conn, scope)
         if viewer is not None:
-            kids = [k for k in kids if access.can_see(conn, viewer, k.level, k.code)]
+            kids = [k for k in kids if access.allowed(viewer, "see scope", (k.level, k.code), conn)]
         rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
         if not kids:
             return pd.DataFrame(columns=["code", "name", *COLUMNS, *(["rule"] if viewer else [])])

@@ -20,7 +20,7 @@ def pack_table(current: pd.DataFrame, previous: pd.DataFrame, kpi_ids: list[str]
     """One row per forum KPI: headline() columns plus previous shown value and plain-English RAG and direction."""
     now = current[current["kpi_id"].isin(kpi_ids)]
     before = previous[previous["kpi_id"].isin(kpi_ids)]
-    table = headline(now, before, rule, level, thresholds)
+    table = headline(now, before, rule, level, thresholds, dict(zip(current["kpi_id"], current["value"])))
     previous_shown = headline(before, before, rule, level, thresholds).set_index("kpi_id")["shown"]
     table["previous"] = table["kpi_id"].map(previous_shown)
     table["rag_words"] = table["rag"].map(RAG_WORDS).fillna("No threshold")

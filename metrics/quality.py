@@ -23,6 +23,7 @@ import pandas as pd
 from metrics.catalogue import KPIS, Kpi
 from metrics.disclosure import disclose, disclose_table
 from metrics.kpis import ratio
+from metrics.rag import band_for
 from metrics.spc import ICON_LABELS, assurance, icon_svg, variation_icon, xmr
 
 HARM_KPIS = {
@@ -104,7 +105,8 @@ def monthly_long(monthly: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
 
 def target(kpi_id: str, thresholds: dict) -> float | None:
     """The target for assurance: the green band of kpi_threshold (None when there is none)."""
-    green = thresholds.get(kpi_id, (None, None))[0]
+    band = band_for(kpi_id, thresholds)
+    green = None if band is None else band.green
     return None if green is None else float(green)
 
 

@@ -70,30 +70,30 @@ def conn(fixture_engine):
 
 @pytest.mark.parametrize("role", list(VIEWERS))
 def test_can_see_exactly_the_role_nodes(conn, role):
-    seen = {key for key in NODES if access.can_see(conn, VIEWERS[role], *_node(key))}
+    seen = {key for key in NODES if access.allowed(VIEWERS[role], "see scope", _node(key), conn)}
     assert seen == SEE[role]
 
 
 @pytest.mark.parametrize("role", list(VIEWERS))
 def test_patient_level_exactly_where_every_ward_is_in_the_home(conn, role):
-    allowed = {key for key in NODES if access.patient_level_allowed(conn, VIEWERS[role], *_node(key))}
+    allowed = {key for key in NODES if access.allowed(VIEWERS[role], "see patient rows", _node(key), conn)}
     assert allowed == PATIENT_LEVEL[role]
     for key in NODES:
         if key not in allowed:
             with pytest.raises(AccessDenied, match="aggregates only"):
-                access.require_patient_level(conn, VIEWERS[role], *_node(key))
+                access.require(VIEWERS[role], "see patient rows", _node(key), conn)
 
 
 @pytest.mark.parametrize("role", list(VIEWERS))
 def test_finance_visible(conn, role):
-    assert {key for key in NODES if access.finance_visible(conn, VIEWERS[role], *_node(key))} == FINANCE[role]
+    assert {key for key in NODES if access.allowed(VIEWERS[role], "see finance", _node(key), conn)} == FINANCE[role]
 
 
 def test_trusted_caller_sees_everything(conn):
     for key in NODES:
-        access.require_scope(conn, None, *_node(key))
-        assert access.patient_level_allowed(conn, None, *_node(key))
-    assert access.finance_allowed(None) and access.finance_providers(None) is None
+        access.require(None, "see scope", _node(key), conn)
+        assert access.allowed(None, "see patient rows", _node(key), conn)
+    assert access.allowed(None, "see finance") and access.finance_providers(None) is None
     assert access.patient_wards(None) is None and access.visible_wards(None) is None
 
 
@@ -131,7 +131,7 @@ def test_visible_keys(conn):
 def test_finance_lines_of_a_provider(conn):
     assert access.finance_providers(PROV) == ("NQ1",)
     assert access.finance_providers(LEAD) is None
-    assert not access.finance_allowed(CRG) and not access.finance_allowed(VIEW)
+    assert not access.allowed(CRG, "see finance") and not access.allowed(VIEW, "see finance")
 
 
 def test_default_scope_is_the_home():

@@ -220,7 +220,7 @@ def test_refused(fixture_engine, viewer, level, code, error):
 
 
 def test_finance_roles_match_access():
-    assert access.finance_allowed(None) and not access.finance_allowed(Viewer("u", "crg", ("national",)))
+    assert access.allowed(None, "see finance") and not access.allowed(Viewer("u", "crg", ("national",)), "see finance")
 
 
 # --------------------------------------------------------------------------- the page (AppTest)

@@ -14,7 +14,7 @@ from metrics.beds import ALL_LEVELS, BUCKETS, OCCUPANCY_CEILING
 from metrics.catalogue import KPIS
 from metrics.disclosure import SUPPRESSED
 from ui.excel import export_metadata, workbook_bytes
-from ui.formatting import NOT_AVAILABLE
+from ui.formatting import NOT_AVAILABLE, format_value, is_missing
 
 SECURITY_LABELS = {"high": "High secure", "medium": "Medium secure", "low": "Low secure", "picu": "PICU",
                    "general": "General", "locked_rehab": "Locked rehabilitation"}
@@ -28,7 +28,6 @@ SECTOR_LABELS = {"nhs": "NHS", "independent": "Independent sector"}
 CQC_LABELS = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
               "inadequate": "Inadequate"}
 NHS_BLUE, DARK_BLUE, GREY, PALE_GREY, WARM_YELLOW = "#005EB8", "#003087", "#425563", "#E8EDEE", "#FFB81C"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def label(mapping: dict, code) -> str:
@@ -45,15 +44,11 @@ def when(value) -> str:
 
 
 def count_text(value, suppressed: bool = False) -> str:
-    if suppressed and (value is None or pd.isna(value)):
-        return SUPPRESSED
-    if value is None or pd.isna(value):
-        return NOT_AVAILABLE
-    return f"{int(value):,}"
+    return format_value("count", value, suppressed and is_missing(value))
 
 
 def pct_text(value) -> str:
-    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{float(value):.1f}%"
+    return format_value("pct", value)
 
 
 def _unit_tip(row) -> str:

@@ -1,144 +1,185 @@
-"""Cached reads for the pages: keyed on small parameters (database URL, scope, dates), never DataFrames.
+"""THE cached-read helper: every page reads the database through `read(ctx, reader, *args)`.
 
-Every function takes `_engine` (not hashed) and `url` (hashed) so that one cache entry
-belongs to one database. Functions that read data for a scope also take the viewer's
-`policy` (data_access.access.Viewer.policy: role, home and rule without the user), hashed:
-users with the same access share entries, and no entry computed for one access is served to
-another.
+`read` calls a data_access function `reader(conn, viewer, *args)` (or `reader(conn, *args)` with
+`viewer=False`) through one st.cache_data entry keyed on small parameters, never DataFrames:
+the database URL, the reader's name, the arguments, and the viewer's access policy
+(data_access.access.Viewer.policy: role, home and rule without the user), so users with the same
+access share entries and no entry computed for one access is served to another. Entries live for
+the setting `query_ttl_seconds` (`live=True`: `bed_state_ttl_seconds`, for live bed state): the
+settings' ttl enters the key as a time slot, since st.cache_data fixes its own ttl at import.
+An import calls `changed(feed)`: only readers that depend on that feed (FEEDS) get new entries;
+nobody's other caches are cleared. The few functions below (`kpi_table`, `hierarchy`, ...) are
+readers of the same helper with a fixed name.
 """
 
 import datetime as dt
+import time
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access import access, kpi_queries, scope
-from metrics import catalogue, kpis, overview
+from data_access import access, kpi_queries, scope, thresholds
+from metrics import catalogue, kpis, overview, rag
 
-TTL = 600
+TTL = 600  # seconds: the default of query_ttl_seconds, for reads made before the settings are known
+MAX_TTL = 86400  # settings.py: query_ttl_seconds <= 86400
+# What each reader depends on, by module: a finance import changes only these (and every KPI table).
+FEEDS = {"data_access.finance": "finance", "data_access.finance_import": "finance",
+         "ui.cached._kpi_table": "finance", "ui.cached._kpi_tables": "finance", "ui.cached._child_table": "finance",
+         "data_access.kpi_queries.data_as_of": "finance", "ui.cached._headline_tiles": "finance",
+         "ui.cached._children_figures": "finance"}
+_versions: dict[str, int] = {}  # feed -> how many imports this process has made of it
+NO_VIEWER = "no viewer"
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def data_as_of(_engine: sa.Engine, url: str) -> dict:
+def slot(ttl_seconds: float) -> int:
+    """The number of the current time slot of length ttl_seconds."""
+    return int(time.time() // max(float(ttl_seconds), 1.0))
+
+
+def changed(feed: str) -> None:
+    """After an import of `feed`: the readers that depend on it read afresh (for every user); others keep theirs."""
+    _versions[feed] = _versions.get(feed, 0) + 1
+
+
+def _name(reader) -> str:
+    return f"{reader.__module__}.{reader.__qualname__}"
+
+
+@st.cache_data(ttl=MAX_TTL, max_entries=2000, show_spinner=False)
+def _read(_engine: sa.Engine, url: str, name: str, policy, args: tuple, time_slot: int, version: int, _reader):
     with _engine.connect() as conn:
-        return kpi_queries.data_as_of(conn)
+        return _reader(conn, *args) if policy == NO_VIEWER else _reader(conn, policy, *args)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def hierarchy(_engine: sa.Engine, url: str) -> pd.DataFrame:
-    with _engine.connect() as conn:
-        return scope.hierarchy(conn)
+def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = TTL, viewer_arg: bool = True):
+    """`read` without a page context (the shell, before the context exists)."""
+    policy = NO_VIEWER if not viewer_arg else None if viewer is None else viewer.policy
+    feed = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, "")
+    version = _versions.get(feed, 0)
+    return _read(engine, url, _name(reader), policy, args, slot(ttl), version, reader)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def resolve_scope(_engine: sa.Engine, url: str, level: str, code: str | None) -> tuple[scope.Scope, list]:
+def fresh(ctx, reader, *args):
+    """reader(conn, viewer, *args) NOT cached: for rows that must be the latest at once (the audit trail)."""
+    with ctx.engine.connect() as conn:
+        return reader(conn, ctx.viewer, *args)
+
+
+def read(ctx, reader, *args, live: bool = False, viewer: bool = True):
+    """reader(conn, viewer policy, *args), cached for the settings' ttl; AccessDenied is raised, never cached."""
+    ttl = ctx.settings.get("bed_state_ttl_seconds" if live else "query_ttl_seconds", TTL) if ctx.settings else TTL
+    return read_with(ctx.engine, ctx.url, ctx.viewer, reader, *args, ttl=ttl, viewer_arg=viewer)
+
+
+def data_as_of(engine: sa.Engine, url: str) -> dict:
+    return read_with(engine, url, None, kpi_queries.data_as_of, viewer_arg=False)
+
+
+def hierarchy(engine: sa.Engine, url: str) -> pd.DataFrame:
+    return read_with(engine, url, None, scope.hierarchy, viewer_arg=False)
+
+
+def _resolve(conn: sa.Connection, level: str, code: str | None) -> tuple[scope.Scope, list]:
+    found = scope.resolve(conn, level, code)
+    return found, scope.parents(conn, found)
+
+
+def resolve_scope(engine: sa.Engine, url: str, level: str, code: str | None) -> tuple[scope.Scope, list]:
     """(scope, parents) or ScopeError."""
-    with _engine.connect() as conn:
-        found = scope.resolve(conn, level, code)
-        return found, scope.parents(conn, found)
+    return read_with(engine, url, None, _resolve, level, code, viewer_arg=False)
 
 
-def _policy(viewer: access.Viewer | None) -> access.Viewer | None:
-    return None if viewer is None else viewer.policy
-
-
-def kpi_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-              targets: tuple = (), viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> pd.DataFrame:
-    """metrics.kpis.kpi_table (only `kpi_ids` when given); AccessDenied when the viewer may not see the node."""
-    return _kpi_table(_engine, url, level, code, start, end, targets, _policy(viewer), tuple(kpi_ids))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _kpi_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-               targets: tuple, policy: access.Viewer | None, kpi_ids: tuple = ()) -> pd.DataFrame:
-    return kpis.kpi_table(_engine, level, code, start, end, kpi_ids=list(kpi_ids) or None,
+def _kpi_table(conn, policy, level, code, start, end, targets, kpi_ids) -> pd.DataFrame:
+    return kpis.kpi_table(conn.engine, level, code, start, end, kpi_ids=list(kpi_ids) or None,
                           targets=dict(targets) or None, viewer=policy)
 
 
-def kpi_tables(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple = (),
-               viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> list[pd.DataFrame]:
-    """metrics.kpis.kpi_tables: one kpi_table per (start, end) in `periods`, computed side by side."""
-    return _kpi_tables(_engine, url, level, code, tuple(periods), targets, _policy(viewer), tuple(kpi_ids))
+def kpi_table(engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
+              targets: tuple = (), viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> pd.DataFrame:
+    """metrics.kpis.kpi_table (only `kpi_ids` when given); AccessDenied when the viewer may not see the node."""
+    return read_with(engine, url, viewer, _kpi_table, level, code, start, end, targets, tuple(kpi_ids))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _kpi_tables(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
-                policy: access.Viewer | None, kpi_ids: tuple) -> list[pd.DataFrame]:
-    return kpis.kpi_tables(_engine, level, code, list(periods), kpi_ids=list(kpi_ids) or None,
+def _kpi_tables(conn, policy, level, code, periods, targets, kpi_ids) -> list[pd.DataFrame]:
+    return kpis.kpi_tables(conn.engine, level, code, list(periods), kpi_ids=list(kpi_ids) or None,
                            targets=dict(targets) or None, viewer=policy)
 
 
-def child_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date,
+def kpi_tables(engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple = (),
+               viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> list[pd.DataFrame]:
+    """metrics.kpis.kpi_tables: one kpi_table per (start, end) in `periods`, computed side by side."""
+    return read_with(engine, url, viewer, _kpi_tables, level, code, tuple(periods), targets, tuple(kpi_ids))
+
+
+def _child_table(conn, policy, level, code, start, end) -> pd.DataFrame:
+    return kpis.child_table(conn.engine, level, code, start, end, viewer=policy)
+
+
+def child_table(engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date,
                 end: dt.date, viewer: access.Viewer | None = None) -> pd.DataFrame:
     """metrics.kpis.child_table (only the children the viewer may see); AccessDenied as kpi_table."""
-    return _child_table(_engine, url, level, code, start, end, _policy(viewer))
+    return read_with(engine, url, viewer, _child_table, level, code, start, end)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _child_table(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date,
-                 end: dt.date, policy: access.Viewer | None) -> pd.DataFrame:
-    return kpis.child_table(_engine, level, code, start, end, viewer=policy)
+def _scope_access(conn, policy, level, code) -> dict:
+    return {"see": access.allowed(policy, "see scope", (level, code), conn),
+            "patient_level": access.allowed(policy, "see patient rows", (level, code), conn),
+            "rule": access.rule_for(conn, policy, level, code)}
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def scope_access(_engine: sa.Engine, url: str, policy: access.Viewer, level: str, code: str | None) -> dict:
+def scope_access(engine: sa.Engine, url: str, policy: access.Viewer, level: str, code: str | None) -> dict:
     """{"see": aggregates allowed, "patient_level": rows allowed, "rule": disclosure rule} for a node."""
-    with _engine.connect() as conn:
-        return {"see": access.can_see(conn, policy, level, code),
-                "patient_level": access.patient_level_allowed(conn, policy, level, code),
-                "rule": access.rule_for(conn, policy, level, code)}
+    return read_with(engine, url, policy, _scope_access, level, code)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def visible_hierarchy(_engine: sa.Engine, url: str, policy: access.Viewer | None) -> pd.DataFrame:
-    """The hierarchy's wards the viewer may see (every ward for national and provider roles)."""
-    tree = hierarchy(_engine, url)
+def _visible_ward_codes(conn, policy) -> set[str] | None:
     wards = access.visible_wards(policy)
-    if wards is None:
-        return tree
-    with _engine.connect() as conn:
-        codes = {row[0] for row in conn.execute(wards)}
-    return tree[tree["ward_code"].isin(codes)].reset_index(drop=True)
+    return None if wards is None else {row[0] for row in conn.execute(wards)}
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def thresholds(_engine: sa.Engine, url: str, collaborative_id: str | None) -> dict:
-    with _engine.connect() as conn:
-        return kpi_queries.thresholds(conn, collaborative_id)
+def visible_hierarchy(engine: sa.Engine, url: str, policy: access.Viewer | None) -> pd.DataFrame:
+    """The hierarchy's wards the viewer may see (every ward for national and provider roles)."""
+    tree = hierarchy(engine, url)
+    codes = read_with(engine, url, policy, _visible_ward_codes)
+    return tree if codes is None else tree[tree["ward_code"].isin(codes)].reset_index(drop=True)
+
+
+def bands(ctx) -> dict:
+    """THE threshold lookup for the page's scope ({kpi_id: Band with its provenance}), the same on every page."""
+    return read_with(ctx.engine, ctx.url, None, thresholds.lookup,
+                     thresholds.collaborative_of(ctx.scope, ctx.parents), ctx.is_demo, viewer_arg=False)
 
 
 # Whole figures of a view, cached as such: a rerun with the same inputs (a widget click, another
-# session on the same scope) reuses the disclosed frame instead of redoing pandas work each time.
+# session on the same scope) reuses the disclosed frames instead of redoing the pandas work.
 
-def headline_tiles(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
-                   viewer: access.Viewer | None, rule: str) -> pd.DataFrame:
-    """metrics.overview.headline of the Overview's tiles (catalogue.HEADLINE_IDS, in order):
-    periods = ((start, end), previous (start, end))."""
-    return _headline_tiles(_engine, url, level, code, tuple(periods), targets, _policy(viewer), rule)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _headline_tiles(_engine: sa.Engine, url: str, level: str, code: str | None, periods: tuple, targets: tuple,
-                    policy: access.Viewer | None, rule: str) -> pd.DataFrame:
-    ids = tuple(catalogue.HEADLINE_IDS)
-    now, before = _kpi_tables(_engine, url, level, code, periods, targets, policy, ids)
-    bands = thresholds(_engine, url, code if level == "collaborative" else None)
-    frame = overview.headline(now[now["kpi_id"].isin(ids)], before, rule, level, bands)
-    return frame.set_index("kpi_id").loc[list(ids)].reset_index()
+def _headline_tiles(conn, policy, level, code, periods, targets, rule, collaborative, is_demo) -> pd.DataFrame:
+    ids = catalogue.HEADLINE_IDS
+    now, before = kpis.kpi_tables(conn.engine, level, code, list(periods), kpi_ids=list(rag.with_bases(ids)),
+                                  targets=dict(targets) or None, viewer=policy)
+    frame = overview.headline(now[now["kpi_id"].isin(ids)], before, rule, level,
+                              thresholds.lookup(conn, collaborative, is_demo), dict(zip(now["kpi_id"], now["value"])))
+    return frame.set_index("kpi_id").loc[ids].reset_index()
 
 
-def children_figures(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-                     viewer: access.Viewer | None, rule: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see."""
-    return _children_figures(_engine, url, level, code, start, end, _policy(viewer), rule)
+def headline_tiles(ctx, periods: tuple) -> pd.DataFrame:
+    """metrics.overview.headline of the Overview's tiles (catalogue.HEADLINE_IDS, in order), rated with the
+    bands of `bands(ctx)`: periods = ((start, end), previous (start, end)). AccessDenied as kpi_table."""
+    collaborative = thresholds.collaborative_of(ctx.scope, ctx.parents)
+    return read(ctx, _headline_tiles, ctx.scope.level, ctx.scope.code, tuple(periods), ctx.targets, ctx.rule,
+                collaborative, ctx.is_demo)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _children_figures(_engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
-                      policy: access.Viewer | None, rule: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    long = _child_table(_engine, url, level, code, start, end, policy)
+def _children_figures(conn, policy, level, code, start, end, rule) -> tuple[pd.DataFrame, pd.DataFrame]:
+    long = kpis.child_table(conn.engine, level, code, start, end, viewer=policy)
     return overview.children_wide(long, rule, scope.CHILD_LEVEL[level])
+
+
+def children_figures(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see."""
+    return read(ctx, _children_figures, ctx.scope.level, ctx.scope.code, ctx.start, ctx.end, ctx.rule)
 
 
 # The sidebar's scope selector: (code, name) columns of each level below national in the hierarchy frame.
@@ -148,14 +189,11 @@ HIERARCHY_COLUMNS = {"region": ("region_code", "region_name"),
                      "ward": ("ward_code", "ward_name")}
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def scope_choices(_engine: sa.Engine, url: str, policy: access.Viewer | None, path: tuple) -> list[tuple]:
-    """The selectors down to the chosen scope: [(level, {name: code}, chosen name or None, parent key)].
-
-    `path` is ((level, code), ...) for the scope and its parents below national; the list stops at the
-    first level with nothing chosen.
-    """
-    chosen, rows, parent_key, out = dict(path), visible_hierarchy(_engine, url, policy), "national", []
+def _scope_choices(conn, policy, path: tuple) -> list[tuple]:
+    rows, codes_seen = scope.hierarchy(conn), _visible_ward_codes(conn, policy)
+    if codes_seen is not None:
+        rows = rows[rows["ward_code"].isin(codes_seen)]
+    chosen, parent_key, out = dict(path), "national", []
     for level in scope.LEVELS[1:]:
         code_col, name_col = HIERARCHY_COLUMNS[level]
         options = rows[[code_col, name_col]].drop_duplicates().sort_values(name_col)
@@ -167,3 +205,12 @@ def scope_choices(_engine: sa.Engine, url: str, policy: access.Viewer | None, pa
         rows = rows[rows[code_col] == chosen[level]]
         parent_key = f"{level}:{chosen[level]}"
     return out
+
+
+def scope_choices(engine: sa.Engine, url: str, policy: access.Viewer | None, path: tuple) -> list[tuple]:
+    """The sidebar's selectors down to the chosen scope: [(level, {name: code}, chosen name or None, parent key)].
+
+    `path` is ((level, code), ...) for the scope and its parents below national; the list stops at the first
+    level with nothing chosen. Only the wards the viewer may see.
+    """
+    return read_with(engine, url, policy, _scope_choices, path)

@@ -4,7 +4,6 @@ Every export is built from already-disclosed figures; the metadata sheet says wh
 disclosure rule was applied, the scope, the period and when the data was last loaded.
 """
 
-import datetime as dt
 import io
 
 import pandas as pd
@@ -12,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from data_access import clock
 from metrics.disclosure import RULE_LABELS, SUPPRESSED
 
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -74,7 +74,7 @@ def workbook_bytes(sheets: dict[str, tuple[pd.DataFrame, dict]], metadata: dict[
 
 def export_metadata(ctx, title: str) -> dict[str, str]:
     """The metadata every export carries."""
-    loads = "; ".join(f"{feed}: {at:%Y-%m-%d %H:%M}" for feed, at in sorted(ctx.feeds.items()))
+    loads = "; ".join(f"{feed}: {clock.uk(at):%Y-%m-%d %H:%M}" for feed, at in sorted(ctx.feeds.items()))
     return {
         "Export": title,
         "Scope": f"{ctx.scope.name} ({ctx.scope.key})",
@@ -83,6 +83,6 @@ def export_metadata(ctx, title: str) -> dict[str, str]:
         "Last loads": loads or "none recorded",
         "Disclosure rule": f"{ctx.rule}: {RULE_LABELS[ctx.rule]}",
         "Data": "Synthetic demonstration data (not real patients)" if ctx.is_demo else "Reporting database",
-        "Created": f"{dt.datetime.now():%Y-%m-%d %H:%M}",
+        "Created": f"{clock.uk_now():%Y-%m-%d %H:%M} (UK time)",
         "Definitions": "KPI catalogue (docs/kpi-definitions.md)",
     }

@@ -1,9 +1,11 @@
-"""Excel downloads that leave an 'export' row in the audit trail.
+"""The one download path: every Excel or CSV download is `download(...)`, and every click is audited.
 
-`download_excel(label, data, file_name, ctx, what)` is st.download_button with the Excel
-MIME type (data: the bytes, or a function that builds them on click); clicking it appends an audit
-row (user, role, "export", "<what> @ <scope>", file name, period, disclosure rule). Build `data` with
-ui.excel.workbook_bytes from figures that have passed through metrics.disclosure, as the page shows them.
+`download(label, data, file_name, ctx, what)` is st.download_button (Excel by default, `mime=CSV`
+for CSV); clicking it appends an 'export' row to the audit trail (user, role, "<what> @ <scope>",
+file name, period, disclosure rule). `data` may be bytes or a function that builds them on click.
+Build workbooks with ui.excel.workbook_bytes from figures that have passed through
+metrics.disclosure, as the page shows them. tests/test_exports.py fails if a page or ui module
+calls st.download_button any other way.
 """
 
 import streamlit as st
@@ -11,6 +13,7 @@ import streamlit as st
 from data_access import audit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
 
 
 def export_detail(ctx, file_name: str) -> dict:
@@ -21,8 +24,7 @@ def _record_export(ctx, what: str, file_name: str) -> None:
     audit.record(ctx.engine, ctx.viewer, "export", audit.target(what, ctx.scope.key), export_detail(ctx, file_name))
 
 
-def download_excel(label: str, data, file_name: str, ctx, what: str, key: str | None = None):
-    """An Excel download button whose click is audited. `data`: the bytes, or a function that returns them
-    (called only when the button is clicked, so a rerun does not build a workbook nobody asked for)."""
-    return st.download_button(label, data, file_name=file_name, mime=XLSX, icon=":material/download:", key=key,
+def download(label: str, data, file_name: str, ctx, what: str, key: str | None = None, mime: str = XLSX):
+    """A download button whose click is audited."""
+    return st.download_button(label, data, file_name=file_name, mime=mime, icon=":material/download:", key=key,
                               on_click=_record_export, args=(ctx, what, file_name))

@@ -1,44 +1,99 @@
-"""How numbers look on screen and in exports (British English, NHS style)."""
+"""The one formatting path for tables and tiles (British English, NHS style).
 
-from metrics.catalogue import KPIS
+On screen: a suppressed figure is `*`, a missing one `–`, never "None" or "nan"; money in £, £k or £m;
+a change that rounds to zero is "no change" (never "-0.0" or "+0"). In Excel the same figures are exact
+numbers with a number format (`excel_format`). Tables: `styled(frame, kinds, suppressed)` keeps the numbers
+(so columns sort as numbers) and gives each cell its text; `show(frame, ...)` draws any table with `–` for
+anything still missing.
+"""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
 from metrics.disclosure import SUPPRESSED
 
 NOT_AVAILABLE = "–"
+NO_CHANGE = "no change"
+# In a table the column heading carries the unit ("(%)", "(days)"), so cells show the bare number.
+TABLE_KINDS = {"pct": "rate", "days": "count", "km": "count"}
+
+
+def is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def format_value(kind: str, value, suppressed: bool = False) -> str:
     if suppressed:
         return SUPPRESSED
-    if value is None:
+    if is_missing(value):
         return NOT_AVAILABLE
     value = float(value)
-    if kind == "pct":
-        return f"{value:.1f}%"
-    if kind == "rate":
-        return f"{value:.1f}"
-    if kind == "days":
-        return f"{value:,.0f} days"
-    if kind == "km":
-        return f"{value:,.0f} km"
-    if kind == "mean":
-        return f"{value:.1f}"
     if kind == "gbp":
         return format_gbp(value)
-    return f"{value:,.0f}"
+    text = {"pct": "{:.1f}%", "rate": "{:.1f}", "days": "{:,.0f} days", "km": "{:,.0f} km", "mean": "{:.1f}",
+            "pp": "{:.1f} pp"}.get(kind, "{:,.0f}").format(value)
+    return text.replace("-", "", 1) if _is_zero(text) else text
 
 
-def format_gbp(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e6:
-        return f"{sign}£{value / 1e6:,.2f}m"
-    if value >= 1e4:
-        return f"{sign}£{value / 1e3:,.0f}k"
-    return f"{sign}£{value:,.0f}"
+def format_gbp(value) -> str:
+    """£ on screen: whole pounds below £10,000, then £k, then £m (Excel keeps the exact amount)."""
+    if is_missing(value):
+        return NOT_AVAILABLE
+    value = float(value)
+    size = abs(value)
+    if size >= 1e6:
+        text = f"£{size / 1e6:,.2f}m"
+    elif size >= 1e4:
+        text = f"£{size / 1e3:,.0f}k"
+    else:
+        text = f"£{size:,.0f}"
+    return text if value >= 0 or _is_zero(text) else f"-{text}"
 
 
-def format_kpi(kpi_id: str, value, suppressed: bool = False) -> str:
-    return format_value(KPIS[kpi_id].kind, value, suppressed)
+def _is_zero(text: str) -> bool:
+    return not any(c in "123456789" for c in text)
+
+
+def format_change(kind: str, change) -> str | None:
+    """A change against the previous period as shown on a tile: signed, percentage points for percentages,
+    NO_CHANGE when it rounds to zero, None when there is nothing to compare."""
+    if is_missing(change):
+        return None
+    text = format_value("pp" if kind == "pct" else kind, change)
+    if _is_zero(text):
+        return NO_CHANGE
+    return text if text.startswith("-") else f"+{text}"
+
+
+def styled(frame: pd.DataFrame, kinds: dict[str, str], suppressed: pd.DataFrame | None = None):
+    """A Styler for st.dataframe: the `kinds` columns stay numbers and show as format_value text, `*` where
+    `suppressed` (same index and columns) is True, `–` where missing. Headings carry the units."""
+    frame = frame.copy()
+    kinds = {column: TABLE_KINDS.get(kind, kind) for column, kind in kinds.items()}
+    for column in kinds:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    style = frame.style
+    for column, kind in kinds.items():
+        style = style.format(lambda v, k=kind: format_value(k, v), subset=[column], na_rep=NOT_AVAILABLE)
+        if suppressed is not None and column in suppressed:
+            rows = frame.index[suppressed[column].fillna(False).astype(bool).to_numpy()]
+            if len(rows):
+                style = style.format(lambda v, k=kind: format_value(k, v), subset=pd.IndexSlice[rows, [column]],
+                                     na_rep=SUPPRESSED)
+    return style
+
+
+def show(data, **kwargs):
+    """st.dataframe with the dashboard's defaults: no index, full width, `–` for any missing cell."""
+    kwargs = {"hide_index": True, "width": "stretch", "placeholder": NOT_AVAILABLE} | kwargs
+    return st.dataframe(data, **kwargs)
 
 
 def excel_format(kind: str) -> str:

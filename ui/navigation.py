@@ -1,6 +1,9 @@
-"""The pages of the app, by section. A page is listed only when its file exists (no placeholders)."""
+"""The pages of the app, by section. A page is listed only when its file exists (no placeholders), and in a
+viewer's menu only when access.allowed(viewer, "view page:<file stem>")."""
 
 from pathlib import Path
+
+from data_access import access
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +23,24 @@ DEFAULT_PAGE = "app_pages/overview.py"
 
 def available_pages() -> list[tuple[str, str, str, str]]:
     return [p for p in PAGES if (ROOT / p[1]).exists()]
+
+
+def page_allowed(viewer: access.Viewer | None, path: str) -> bool:
+    return access.allowed(viewer, f"view page:{Path(path).stem}")
+
+
+def menu(viewer: access.Viewer | None) -> list[tuple[str, str, str, str, bool]]:
+    """(section, file, title, icon, shown in the menu) of the pages the router registers for this viewer.
+
+    A page the role cannot use is never in the menu. It stays registered (hidden) so that a shared link to it
+    gets the page's own clear refusal, except the audit trail, which a role without it cannot reach at all.
+    """
+    rows = []
+    for section, path, title, icon in available_pages():
+        shown = page_allowed(viewer, path)
+        if shown or access.PAGE_ACTIONS.get(Path(path).stem) != "read audit":
+            rows.append((section, path, title, icon, shown))
+    return rows
 
 
 def url_path(path: str) -> str:

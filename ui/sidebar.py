@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from data_access import clock
 from data_access.engine import display_url
 from data_access.scope import LEVEL_LABELS
 from ui import cached, period
@@ -57,7 +58,7 @@ def period_selector(ctx: Context) -> None:
 
 
 def data_notice(ctx: Context) -> None:
-    feeds = ", ".join(f"{feed} {at:%d %b %Y %H:%M}" for feed, at in sorted(ctx.feeds.items()))
+    feeds = ", ".join(f"{feed} {clock.uk(at):%d %b %Y %H:%M}" for feed, at in sorted(ctx.feeds.items()))
     st.caption(f"Data as of {ctx.latest:%d %b %Y}. Last loads: {feeds or 'none recorded'}.")
     if ctx.is_demo:
         st.info("Synthetic demonstration data: no real patients, units or finances.", icon=":material/science:")

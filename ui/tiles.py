@@ -3,21 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from ui.formatting import format_value
+from ui.formatting import NO_CHANGE, format_change, format_value
 
 RAG_BADGES = {"green": ("On track", "green"), "amber": ("Watch", "orange"), "red": ("Off track", "red")}
 
 
-def _delta(row) -> str | None:
-    """The change against the previous period: percentage points for percentages."""
-    if row["change"] is None or pd.isna(row["change"]):
-        return None
-    change = float(row["change"])
-    text = f"{change:.1f} pp" if row["kind"] == "pct" else format_value(row["kind"], change)
-    return text if text.startswith("-") else f"+{text}"
-
-
-def _delta_colour(direction: str) -> str:
+def _delta_colour(direction: str, delta: str | None) -> str:
+    if delta == NO_CHANGE:
+        return "off"
     return {"up": "normal", "down": "inverse"}.get(direction, "off")
 
 
@@ -28,8 +21,10 @@ def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
         columns = st.columns(per_row)
         for column, row in zip(columns, records[first:first + per_row]):
             with column:
+                delta = format_change(row["kind"], row["change"])
                 st.metric(row["label"], format_value(row["kind"], row["shown"], row["suppressed"]),
-                          delta=_delta(row), delta_color=_delta_colour(row["direction"]), border=True)
+                          delta=delta, delta_color=_delta_colour(row["direction"], delta),
+                          delta_arrow="off" if delta == NO_CHANGE else "auto", border=True)
                 if row["rag"] in RAG_BADGES:
                     text, colour = RAG_BADGES[row["rag"]]
-                    st.badge(text, color=colour)
+                    st.badge(text, color=colour, help=f"Threshold: {row.get('threshold') or 'not recorded'}")
