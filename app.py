@@ -78,6 +78,8 @@ def main() -> None:
     sidebar.draw(ctx)
     try:
         page.run()
+    except db.database_errors() as error:  # one error path for every page: a clear message, never a traceback
+        db.show_database_error(error)
     finally:
         record_view(ctx, page)
 

@@ -20,6 +20,7 @@ class Setting:
     choices: tuple = ()
     low: float | None = None
     high: float | None = None
+    refused: object = None  # the value used when a given value is refused (None: the default)
 
 
 SETTINGS = {s.name: s for s in [
@@ -34,8 +35,8 @@ SETTINGS = {s.name: s for s in [
     Setting("stale_bed_state_hours", 24, "A ward's bed state older than this is flagged as stale", low=1, high=720),
     Setting("bed_state_ttl_seconds", 120, "How long live bed-state queries are cached", low=5, high=3600),
     Setting("query_ttl_seconds", 600, "How long other queries are cached", low=10, high=86400),
-    Setting("local_role", "lead_provider", "Role of the single local user when no sign-in is configured",
-            choices=ROLES),
+    Setting("local_role", "lead_provider", "Role of the single local user when no sign-in is configured "
+            "(an unknown or misspelt role gives the least privilege, viewer)", choices=ROLES, refused="viewer"),
     Setting("local_scope", "collaborative:IMPACT",
             "Organisation of the local user (a scope key, e.g. collaborative:IMPACT)"),
     Setting("roles_file", "", "TOML file with the [roles] table mapping signed-in users to roles (else secrets.toml)"),
@@ -74,8 +75,12 @@ def load(secrets: dict | None = None) -> tuple[dict, list[str]]:
         try:
             values[name] = _coerce(setting, raw)
         except SettingError as error:
-            problems.append(f"{error} Using the default, {setting.default}.")
-            values[name] = setting.default
+            if setting.refused is not None:
+                problems.append(f"{error} Using {setting.refused}, the least privilege.")
+                values[name] = setting.refused
+            else:
+                problems.append(f"{error} Using the default, {setting.default}.")
+                values[name] = setting.default
     return values, problems
 
 

@@ -13,6 +13,7 @@ from metrics.catalogue import KPIS
 from metrics.disclosure import disclose, disclose_counts
 from ui import beds_view as view
 from ui import cached, period
+from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.exports import download
 from ui.formatting import format_value, show
@@ -27,7 +28,7 @@ FILTERS = {"security_level": ("beds_security", "Security level", view.SECURITY_L
            "specialism": ("beds_specialism", "Specialism", view.SPECIALISM_LABELS)}
 REFRESH_CHOICES = [15, 30, 60, 120]
 
-st.title(f"Bed occupancy: {scope_title(ctx.scope)}")
+st.title(f"Bed occupancy: {plain(scope_title(ctx.scope))}")
 as_of_text = "live (every report received)" if bound is None else f"end of {ctx.end:%d %b %Y}"
 st.caption(f"{period.describe(ctx.start, ctx.end)} · bed state {as_of_text} · disclosure rule: {ctx.rule}")
 

@@ -19,6 +19,7 @@ from data_access.scope import LEVEL_LABELS
 from metrics import finance as fm
 from metrics.catalogue import KPIS
 from ui import cached
+from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -289,8 +290,11 @@ def import_section(ctx, fy_label: str) -> None:
         limit = int(ctx.settings.get("max_upload_mb", 10))
         upload = st.file_uploader(f"Completed return (.xlsx, up to {limit} MB)", type=["xlsx"],
                                   max_upload_size=limit, key="fin_import_file")
+        restate = access.allowed(ctx.viewer, "restate") and st.checkbox(
+            "Restate closed months", key="fin_import_restate",
+            help="Allow this return to replace a month whose actuals are already loaded. Recorded in the audit trail.")
         if upload is not None and st.button("Check and load", type="primary", key="fin_import_go"):
-            run_import(ctx, upload, year, limit)
+            run_import(ctx, upload, year, limit, restate)
 
 
 def next_return(ctx, months: list) -> object:
@@ -299,10 +303,10 @@ def next_return(ctx, months: list) -> object:
     return due if due in months else months[0]
 
 
-def run_import(ctx, upload, year: str, limit_mb: int) -> None:
+def run_import(ctx, upload, year: str, limit_mb: int, restate: bool = False) -> None:
     try:
         result = load_finance_return(ctx.engine, ctx.viewer, upload.getvalue(), upload.name, year,
-                                     limit_mb * 1_000_000)
+                                     limit_mb * 1_000_000, restate=restate)
     except access.AccessDenied as error:
         st.warning(str(error), icon=":material/lock:")
         return
@@ -313,7 +317,9 @@ def run_import(ctx, upload, year: str, limit_mb: int) -> None:
         cached.changed("finance")  # only finance readers (and KPI tables) read afresh
         st.success(result.message, icon=":material/check_circle:")
         return
-    st.error(f"Nothing was loaded. {len(result.problems)} problem(s) found; fix them and upload again.",
+    count = max(result.problem_count, len(result.problems))
+    shown = f" The first {len(result.problems)} are listed." if count > len(result.problems) else ""
+    st.error(f"Nothing was loaded. {count:,} problem(s) found; fix them and upload again.{shown}",
              icon=":material/error:")
     problems = pd.DataFrame([{"Row": p.row, "Column": p.column or "", "Problem": p.message}
                              for p in result.problems])
@@ -323,7 +329,7 @@ def run_import(ctx, upload, year: str, limit_mb: int) -> None:
 def main() -> None:
     ctx = current()
     fy = financial_year(ctx.end)
-    st.title(f"Budget and spend: {scope_title(ctx.scope)}")
+    st.title(f"Budget and spend: {plain(scope_title(ctx.scope))}")
     st.caption(f"Financial year {fy[0]} (the year of the period's end, {ctx.end:%d %b %Y}). Change the period "
                f"in the sidebar for another year. Disclosure rule: {ctx.rule}.")
     if not guard(ctx):

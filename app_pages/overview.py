@@ -6,6 +6,7 @@ from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics.catalogue import CHILD_TABLE_IDS, KPIS
 from ui import cached, period
+from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
@@ -13,16 +14,16 @@ from ui.formatting import excel_format, show, styled
 from ui.tiles import tiles
 
 ctx = current()
-st.title(ctx.scope.name)
+st.title(plain(ctx.scope.name))
 
 
 def breadcrumb() -> None:
     """The path from England down to the scope; each step is a button that goes up to it."""
     row = st.container(horizontal=True, vertical_alignment="center")
     for node in ctx.parents:
-        row.button(node.name, key=f"crumb_{node.key}", on_click=go_to, args=(node.key,), type="tertiary",
+        row.button(plain(node.name), key=f"crumb_{node.key}", on_click=go_to, args=(node.key,), type="tertiary",
                    icon=":material/arrow_upward:", help=f"Go up to {LEVEL_LABELS[node.level].lower()}")
-    row.markdown(f"**{scope_title(ctx.scope)}**")
+    row.markdown(f"**{plain(scope_title(ctx.scope))}**")
 
 
 breadcrumb()
@@ -68,5 +69,5 @@ def children_table(child_level: str) -> None:
 
 if level != "ward":
     child_level = CHILD_LEVEL[level]
-    st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}")
+    st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}")
     children_table(child_level)

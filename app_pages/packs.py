@@ -8,6 +8,7 @@ from metrics.catalogue import KPIS
 from metrics.packs import known_and_unknown, pack_table
 from metrics.rag import with_bases
 from ui import cached, period
+from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -16,7 +17,7 @@ from ui.tiles import tiles
 
 ctx = current()
 st.title("Meeting packs")
-st.caption(f"{scope_title(ctx.scope)} · {period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
+st.caption(f"{plain(scope_title(ctx.scope))} · {period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 
 def scope_collaborative() -> str | None:
@@ -45,13 +46,13 @@ kpi_ids = cached.read(ctx, governance.forum_kpi_ids, forum_id, viewer=False)
 chain = cached.read(ctx, governance.escalation_chain, forum_id, viewer=False)
 known, unknown = known_and_unknown(kpi_ids)
 
-st.header(names[forum_id])
-st.caption("Escalates to: " + (" → ".join(chain) if chain else "nobody (top of the structure)"))
+st.header(plain(names[forum_id]))
+st.caption("Escalates to: " + (" → ".join(plain(c) for c in chain) if chain else "nobody (top of the structure)"))
 reporting = forums[forums["parent_forum_id"] == forum_id]["name"].tolist()
 if reporting:
-    st.caption("Reports to this forum: " + ", ".join(reporting))
+    st.caption("Reports to this forum: " + ", ".join(plain(r) for r in reporting))
 if unknown:
-    st.warning("This forum lists KPIs the catalogue does not define: " + ", ".join(unknown))
+    st.warning("This forum lists KPIs the catalogue does not define: " + ", ".join(plain(u) for u in unknown))
 if not known:
     st.info("No KPIs are assigned to this forum (forum_kpi).")
     st.stop()

@@ -1,6 +1,8 @@
 """Quality for the Clinical Reference Group: SPC summary table (Making Data Count), charts and a
 funnel comparison of the scope's children. Layout and charts only: figures from metrics/quality.py."""
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -9,10 +11,11 @@ from data_access import quality as dq
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
-from metrics.disclosure import SUPPRESSED
+from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
 from metrics.spc_chart import spc_chart
 from ui import cached, period
+from ui.auth import plain
 from ui.context import current, scope_title
 from ui.excel import export_metadata, workbook_bytes
 from ui.exports import download
@@ -26,7 +29,7 @@ VERDICT_LABELS = {"improvement": "Better than expected", "concern": "Worse than 
 
 ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
-st.title(f"Quality: {scope_title(ctx.scope)}")
+st.title(f"Quality: {plain(scope_title(ctx.scope))}")
 first = mq.series_start(ctx.start, ctx.end)
 st.caption(f"Monthly statistical process control charts (NHS Making Data Count), {first:%b %Y} to "
            f"{ctx.end:%b %Y} (the last month runs to {ctx.end:%d %b %Y}) · compare: "
@@ -40,7 +43,26 @@ except AccessDenied as denied:
     st.stop()
 
 bands = cached.bands(ctx)
-rebase: dict = st.session_state.setdefault(REBASE_KEY, {})
+
+
+def clean_state() -> dict:
+    """The page's own session state with anything else dropped (a value put there must not crash the page):
+    rebase dates are month starts per known KPI; the selected KPI is a known one."""
+    raw = st.session_state.get(REBASE_KEY)
+    clean = {}
+    for kpi_id, dates in (raw.items() if isinstance(raw, dict) else ()):
+        if isinstance(kpi_id, str) and kpi_id in mq.QUALITY_IDS and isinstance(dates, (tuple, list)):
+            months = {d for d in dates if type(d) is dt.date and d.day == 1}
+            if months:
+                clean[kpi_id] = tuple(sorted(months))
+    st.session_state[REBASE_KEY] = clean
+    selected = st.session_state.get(SELECTED_KEY)
+    if not (isinstance(selected, str) and selected in mq.QUALITY_IDS):
+        st.session_state.pop(SELECTED_KEY, None)
+    return clean
+
+
+rebase: dict = clean_state()
 long = mq.monthly_long(monthly, ctx.rule, level)
 summary = mq.summary_table(long, bands, rebase)
 
@@ -135,7 +157,8 @@ def draw_chart(kpi_id: str) -> None:
 
 
 def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
-    data = table[table["shown"].notna()].copy()
+    data = chart_data(table[table["shown"].notna()], ["name", "shown", "lower95", "upper95", "lower998", "upper998",
+                                                      "position", "verdict"])
     data["colour"] = data["verdict"].map(VERDICT_LABELS)
     order = list(data["name"])
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
@@ -158,7 +181,7 @@ def funnel_chart(table: pd.DataFrame, centre: float, kpi) -> alt.LayerChart:
         tooltip=tooltip))
     if centre is not None:
         layers.append(alt.Chart(pd.DataFrame({"c": [centre]})).mark_rule(color="#003087", strokeDash=[6, 3]).encode(
-            x="c:Q", tooltip=[alt.Tooltip("c:Q", title=f"{ctx.scope.name}", format=fmt)]))
+            x="c:Q", tooltip=[alt.Tooltip("c:Q", title=ctx.scope.name, format=fmt)]))
     return alt.layer(*layers).properties(height=max(80, 34 * len(data)), width="container")
 
 
@@ -166,10 +189,10 @@ def draw_compare() -> None:
     if level == "ward":
         return
     child_level = CHILD_LEVEL[level]
-    st.subheader(f"Compare {LEVEL_LABELS[child_level].lower()}s in {ctx.scope.name}")
-    st.caption(f"{period.describe(ctx.start, ctx.end)}. Ranked best first; grey bands are funnel-plot limits around "
-               f"{ctx.scope.name}'s own rate for each one's size (dark 95%, light 99.8%), so small units are judged "
-               "fairly.")
+    st.subheader(f"Compare {LEVEL_LABELS[child_level].lower()}s in {plain(ctx.scope.name)}")
+    st.caption(f"{period.describe(ctx.start, ctx.end)}. Ranked best first; grey bands are funnel-plot limits "
+               f"around {plain(ctx.scope.name)}'s own rate for each one's size (dark 95%, light 99.8%), so small "
+               "units are judged fairly.")
     kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
                           key="quality_compare_kpi")
     kpi = mq.quality_kpi(kpi_id)
@@ -177,7 +200,7 @@ def draw_compare() -> None:
     if table.empty:
         st.info("Nothing below this level.")
         return
-    st.metric(f"{ctx.scope.name}", format_value(kpi.kind, centre["shown"], centre["suppressed"]))
+    st.metric(plain(ctx.scope.name), format_value(kpi.kind, centre["shown"], centre["suppressed"]))
     if not mq.has_funnel(kpi_id):
         st.caption("No funnel limits for this measure (not a count of events or people); ranked only.")
     elif centre["suppressed"]:
@@ -187,7 +210,7 @@ def draw_compare() -> None:
         st.altair_chart(funnel_chart(table, centre["shown"], kpi), width="stretch", height=max(80, 34 * shown) + 110)
     hidden = table[table["suppressed"]]["name"].tolist()
     if hidden:
-        st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(hidden)}.")
+        st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(plain(h) for h in hidden)}.")
 
 
 def draw_export() -> None:

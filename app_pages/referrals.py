@@ -15,10 +15,11 @@ from data_access.referrals import AGE_BANDS
 from data_access.scope import LEVEL_LABELS
 from metrics import referrals as m
 from metrics.catalogue import KPIS
-from metrics.disclosure import SUPPRESSED
+from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import ICON_LABELS, icon_svg, variation_icon
 from metrics.spc_chart import spc_chart
 from ui import cached, period
+from ui.auth import plain as md_text
 from ui.context import current, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
@@ -40,7 +41,7 @@ viewer = ctx.viewer
 targets = dict(ctx.targets) or dict(ASSESSMENT_TARGET_DAYS)
 base_args = (level, code)
 
-st.title(f"Referrals to admission: {scope_title(ctx.scope)}")
+st.title(f"Referrals to admission: {md_text(scope_title(ctx.scope))}")
 st.caption(f"{period.describe(ctx.start, ctx.end)} · waiting list as of {ctx.end:%d %b %Y} · "
            f"disclosure rule: {ctx.rule}")
 if level in ("provider", "unit", "ward"):
@@ -50,8 +51,8 @@ if level in ("provider", "unit", "ward"):
 try:
     agg = cached.read(ctx, q.stage_aggregates, *base_args, ctx.start, ctx.end, ctx.targets)
 except AccessDenied:
-    st.info(f"Referrals for {ctx.scope.name} are outside what your role covers. Choose an organisation your role "
-            "covers in the sidebar.", icon=":material/lock:")
+    st.info(f"Referrals for {md_text(ctx.scope.name)} are outside what your role covers. Choose an organisation "
+            "your role covers in the sidebar.", icon=":material/lock:")
     st.stop()
 
 patient_level = viewer is None or cached.scope_access(ctx.engine, ctx.url, viewer.policy, level, code)["patient_level"]
@@ -93,7 +94,7 @@ def funnel_section() -> None:
         st.info(f"Every step of the funnel is a small number, suppressed ({SUPPRESSED}) under the disclosure rule.")
         funnel_breakdown()
         return
-    bars = alt.Chart(steps).encode(
+    bars = alt.Chart(chart_data(steps, ["label", "shown", "text"])).encode(
         y=alt.Y("label:N", sort=list(steps["label"]), title=None),
         x=alt.X("shown:Q", title="Referrals", axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Referrals")])
@@ -205,7 +206,7 @@ def outcome_bands_view() -> None:
                 "No referrals were open in this period.")
         return
     domain = [o for o in OUTCOME_COLOURS if o in set(visible["outcome_label"])]
-    chart = alt.Chart(visible).mark_bar().encode(
+    chart = alt.Chart(chart_data(visible, ["band", "referrals", "outcome_label"])).mark_bar().encode(
         x=alt.X("band:N", title="Days from referral", scale=alt.Scale(domain=BANDS), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("referrals:Q", title="Referrals"),
         color=alt.Color("outcome_label:N", title="Outcome", legend=alt.Legend(orient="top"),

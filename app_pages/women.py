@@ -11,6 +11,7 @@ from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import women as wm
 from ui import cached, period
+from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
@@ -23,7 +24,7 @@ ctx = current()
 level, code = ctx.scope.level, ctx.scope.code
 node = code or "national"
 benchmark = int(ctx.settings.get("women_los_benchmark_days", 728))
-st.title(f"Women's pathway – {scope_title(ctx.scope)}")
+st.title(f"Women's pathway – {plain(scope_title(ctx.scope))}")
 st.caption(f"Adult secure wards only · as of {ctx.end:%d %b %Y} · {period.describe(ctx.start, ctx.end)} · "
            f"disclosure rule: {ctx.rule}")
 
@@ -111,7 +112,7 @@ def distributions() -> None:
 
 def children_section() -> pd.DataFrame | None:
     child_level = CHILD_LEVEL[level]
-    st.subheader(f"{LEVEL_LABELS[child_level]}s in {ctx.scope.name}: where women stay longest")
+    st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}: where women stay longest")
     kids, raw = read(dw.child_indicators, level, code, ctx.end)
     if not kids:
         st.info("Nothing below this level.")

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from data_access.schema import collaborative, collaborative_member, unit, ward
+from data_access.schema import collaborative, collaborative_member, finance_ledger, unit, ward
 from data_access.scope import LEVEL_LABELS, LEVELS, ScopeError, parse_key, ward_filter
 
 ROLES = ("national", "commissioner", "lead_provider", "provider", "crg", "viewer")
@@ -51,13 +51,15 @@ DEFAULT_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provid
                       "crg": "mhsds", "viewer": "mhsds"}
 DISCLOSURE_RULES = ("mhsds", "hes", "none")
 # The named actions of `allowed`. "view page:<file stem>" (e.g. "view page:finance") is the action of a page.
-ACTIONS = ("see scope", "see every scope", "see finance", "see patient rows", "import", "export", "read audit")
+ACTIONS = ("see scope", "see every scope", "see finance", "see patient rows", "import", "export", "read audit",
+           "restate", "find beds anywhere")
 # What each role may do at all; a scope given to `allowed` narrows it further. The one table of role rules.
 RIGHTS = {
-    "national": {"see every scope", "see finance", "import", "export", "read audit"},
-    "commissioner": {"see finance", "export"},
-    "lead_provider": {"see finance", "see patient rows", "import", "export", "read audit"},
-    "provider": {"see every scope", "see finance", "see patient rows", "export"},
+    "national": {"see every scope", "see finance", "import", "export", "read audit", "restate", "find beds anywhere"},
+    "commissioner": {"see finance", "export", "find beds anywhere"},
+    "lead_provider": {"see finance", "see patient rows", "import", "export", "read audit", "restate",
+                      "find beds anywhere"},
+    "provider": {"see every scope", "see finance", "see patient rows", "export", "find beds anywhere"},
     "crg": {"export"},
     "viewer": {"export"},
 }
@@ -69,6 +71,7 @@ REFUSALS = {
     "import": "Only lead providers and national users may import the finance return.",
     "export": "Your role does not include exports.",
     "read audit": "Your role does not include the audit trail.",
+    "restate": "Your role may not restate a closed month.",
 }
 # The levels a role's home may be at.
 HOME_LEVELS = {
@@ -234,6 +237,35 @@ def visible_wards(viewer: Viewer | None):
     return select.where(sa.or_(*[ward_filter(*parse_key(h)) for h in viewer.home]))
 
 
+def ward_rows(viewer: Viewer | None, ward_column):
+    """WHERE part for a row set with one row per ward, unit or locality-ward pair: only the wards within the
+    viewer's aggregate scope (rows of wards other collaboratives commission never leave the database)."""
+    wards = visible_wards(viewer)
+    return sa.true() if wards is None else ward_column.in_(wards)
+
+
+def unit_rows(viewer: Viewer | None, unit_column):
+    """WHERE part for a row set with one row per unit: units with at least one ward the viewer may see."""
+    wards = visible_wards(viewer)
+    if wards is None:
+        return sa.true()
+    return unit_column.in_(sa.select(ward.c.unit_code).where(ward.c.ward_code.in_(wards)))
+
+
+def visible_children(conn: sa.Connection, viewer: Viewer | None, kids: list) -> list:
+    """The child nodes (Scope objects) the viewer may see, for tables, funnels and charts of children."""
+    if viewer is None:
+        return list(kids)
+    return [k for k in kids if allowed(viewer, "see scope", (k.level, k.code), conn)]
+
+
+def placement_wards(viewer: Viewer | None, ward_column):
+    """WHERE part for the placement finder: every ward for roles that place patients, else the role's wards."""
+    if allowed(viewer, "find beds anywhere"):
+        return sa.true()
+    return ward_rows(viewer, ward_column)
+
+
 def rule_for(conn: sa.Connection, viewer: Viewer | None, level: str, code: str | None) -> str:
     """The disclosure rule for this viewer at this node: exact figures (`none`) only with patient-level access."""
     if viewer is None:
@@ -250,9 +282,43 @@ def finance_providers(viewer: Viewer | None) -> tuple[str, ...] | None:
     return tuple(parse_key(k)[1] for k in viewer.home if k.startswith("provider:"))
 
 
+def finance_collaboratives(viewer: Viewer | None):
+    """SELECT of the collaborative ids whose ledger lines the viewer may see; None = every collaborative.
+
+    A lead provider sees its own collaboratives' lines, a commissioner those of its region(s), so at a
+    provider shared with other collaboratives (NQ1 in IMPACT and CAMHS) their lines stay out."""
+    if viewer is None or viewer.role not in ("lead_provider", "commissioner") or "national" in viewer.home:
+        return None
+    homes = [parse_key(h) for h in viewer.home]
+    collabs = [c for lvl, c in homes if lvl == "collaborative"]
+    regions = [c for lvl, c in homes if lvl == "region"]
+    return sa.select(collaborative.c.collaborative_id).where(
+        sa.or_(sa.false(), collaborative.c.collaborative_id.in_(collabs), collaborative.c.region_code.in_(regions)))
+
+
+def finance_lines(viewer: Viewer | None, collab_column, provider_column):
+    """WHERE part: only the finance lines (ledger, risk share, bed days) the viewer may see."""
+    parts = []
+    own = finance_providers(viewer)
+    if own is not None:
+        parts.append(provider_column.in_(own) if own else sa.false())
+    collabs = finance_collaboratives(viewer)
+    if collabs is not None:
+        parts.append(collab_column.in_(collabs))
+    return sa.and_(sa.true(), *parts)
+
+
 def _finance_at(conn: sa.Connection, viewer: Viewer, level: str, code: str | None) -> bool:
     """Finance figures of this node: a provider sees other providers' totals only summed into a
-    collaborative, region or England, never one provider's (or its units') figures."""
+    collaborative, region or England, never one provider's (or its units') figures. A lead provider or
+    commissioner sees a provider's totals only when all its ledger lines are within its homes (elsewhere
+    the finance page shows its own collaboratives' lines of that provider: `finance_lines`)."""
+    collabs = finance_collaboratives(viewer)
+    if collabs is not None and level == "provider":
+        f = finance_ledger
+        outside = conn.execute(sa.select(sa.func.count()).select_from(f).where(
+            f.c.provider_code == code, f.c.collaborative_id.not_in(collabs))).scalar()
+        return not outside
     own = finance_providers(viewer)
     if own is None or level in ("national", "region", "collaborative"):
         return True

@@ -12,6 +12,7 @@ provider's audit page can show the rows about its own organisations (`read`).
 import datetime as dt
 import json
 import logging
+from collections import deque
 
 import pandas as pd
 import sqlalchemy as sa
@@ -48,31 +49,49 @@ def clean_detail(detail) -> str | None:
     return json.dumps(safe, sort_keys=True, ensure_ascii=False)[:4 * MAX_TEXT]
 
 
+# Rows whose write failed (database down), per database, retried with that database's next row.
+_pending: dict[str, deque] = {}
+
+
+def _row(viewer: access.Viewer | None, action: str, target: str, detail=None, user_id: str | None = None) -> dict:
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action '{action}'")
+    return {"at": clock.utc_now(), "user_id": str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
+            "role": viewer.role if viewer else UNKNOWN_ROLE, "action": action, "target": str(target)[:MAX_TEXT],
+            "detail": clean_detail(detail)}
+
+
 def write(conn: sa.Connection, viewer: access.Viewer | None, action: str, target: str, detail=None,
           user_id: str | None = None) -> None:
     """Append one audit row in the caller's transaction (raises, unlike `record`)."""
-    if action not in ACTIONS:
-        raise ValueError(f"Unknown audit action '{action}'")
-    conn.execute(audit_log.insert().values(
-        at=clock.utc_now(),
-        user_id=str(user_id or (viewer.user_id if viewer else "unknown"))[:200],
-        role=viewer.role if viewer else UNKNOWN_ROLE,
-        action=action,
-        target=str(target)[:MAX_TEXT],
-        detail=clean_detail(detail),
-    ))
+    conn.execute(audit_log.insert().values(**_row(viewer, action, target, detail, user_id)))
 
 
 def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target: str, detail=None,
            user_id: str | None = None) -> bool:
     """Append one audit row; True when written. Never raises (a failure is logged)."""
     try:
-        with engine.begin() as conn:
-            write(conn, viewer, action, target, detail, user_id)
-        return True
-    except Exception as error:  # noqa: BLE001 - auditing must never break the page
-        log.warning("Audit row not written (%s %s): %s", action, target, type(error).__name__)
+        row = _row(viewer, action, target, detail, user_id)
+    except ValueError as error:
+        log.warning("Audit row not written (%s %s): %s", action, target, error)
         return False
+    return _write(engine, row)
+
+
+def _write(engine: sa.Engine, row: dict) -> bool:
+    """Write the row, after any rows kept from earlier failures; a failed write is kept to retry (bounded)."""
+    pending = _pending.setdefault(str(engine.url), deque(maxlen=1000))
+    rows = [*pending, row]
+    try:
+        with engine.begin() as conn:
+            conn.execute(audit_log.insert(), rows)
+    except Exception as error:  # noqa: BLE001 - auditing must never break the page
+        log.warning("Audit row not written, kept to retry (%s %s): %s", row["action"], row["target"],
+                    type(error).__name__)
+        pending.append(row)
+        return False
+    pending.clear()
+    return True
 
 
 def read(conn: sa.Connection, viewer: access.Viewer | None, start: dt.date, end: dt.date,

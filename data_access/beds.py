@@ -91,7 +91,7 @@ def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime |
             sa.case((latest.c.ward_code.is_not(None), free)).label("available"), latest.c.reported_at,
         )
         .select_from(_scoped_joins().outerjoin(latest, latest.c.ward_code == ward.c.ward_code))
-        .where(ward_filter(level, code), _open_on(end))
+        .where(ward_filter(level, code), _open_on(end), access.ward_rows(viewer, ward.c.ward_code))
         .order_by(unit.c.name, ward.c.name, ward.c.ward_code)
     )
     return _frame(conn, query)
@@ -266,7 +266,7 @@ def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
         .select_from(facts.join(patient, patient.c.patient_id == facts.c.patient_id)
                      .join(home, home.c.locality_code == patient.c.home_locality_code)
                      .join(unit_of, unit_of.c.unit_code == facts.c.unit_code))
-        .where(in_bed, scope)
+        .where(in_bed, scope, access.ward_rows(viewer, facts.c.ward_code))
         .group_by(home.c.locality_code, home.c.name, home.c.latitude, home.c.longitude, unit_of.c.unit_code,
                   unit_of.c.name, unit_of.c.latitude, unit_of.c.longitude, facts.c.out_of_area)
         .order_by(home.c.locality_code, unit_of.c.unit_code, facts.c.out_of_area)
@@ -292,8 +292,9 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     """Open wards of the service line and security level accepting the gender, with a free bed in their
     latest report, with distance from the home locality, in-area flag and the last three months' staffing.
 
-    The finder looks at every ward in England: free beds are capacity, not patient data. The viewer
-    must be allowed to see the page's scope (level, code).
+    Roles that place patients (the "find beds anywhere" right) see every ward in England: free beds are
+    capacity, not patient data; crg and viewer see only the wards within their home. The viewer must be
+    allowed to see the page's scope (level, code).
     """
     access.require(viewer, "see scope", (level, code), conn)
     latest = _latest_reports(bound)
@@ -323,7 +324,7 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
         )
         .select_from(joins)
         .where(_open_on(end), ward.c.service_line == service_line, ward.c.security_level == security_level,
-               ward.c.gender.in_([gender, "mixed"]), free > 0)
+               ward.c.gender.in_([gender, "mixed"]), free > 0, access.placement_wards(viewer, ward.c.ward_code))
         .order_by(ward.c.ward_code)
     )
     out = _frame(conn, query)

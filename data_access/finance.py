@@ -37,18 +37,10 @@ def check(conn, viewer, level: str, code: str | None) -> None:
         raise NotApplicable("Finance is held by collaboratives and providers, not by units or wards.")
 
 
-def _provider_limit(column, viewer):
-    """WHERE part limiting to the viewer's own providers (provider role), else true."""
-    allowed = access.finance_providers(viewer)
-    if allowed is None:
-        return sa.true()
-    return column.in_(allowed) if allowed else sa.false()
-
-
 def _ledger_where(viewer, level, code, fy_start, fy_end):
     f = finance_ledger
     return sa.and_(finance_filter(level, code), f.c.month_start.between(_date(fy_start), _date(fy_end)),
-                   _provider_limit(f.c.provider_code, viewer))
+                   access.finance_lines(viewer, f.c.collaborative_id, f.c.provider_code))
 
 
 def _sums():
@@ -110,7 +102,7 @@ def bed_days_by_provider(conn, viewer, level: str, code: str | None, first: dt.d
     query = (
         sa.select(facts.c.provider_code, facts.c.security_level, days.label("obd"))
         .where(_in_period(facts, first, end1), facts_filter(facts, level, code),
-               _provider_limit(facts.c.provider_code, viewer))
+               access.finance_lines(viewer, facts.c.ward_collab, facts.c.provider_code))
         .group_by(facts.c.provider_code, facts.c.security_level)
         .order_by(facts.c.provider_code, facts.c.security_level)
     )
@@ -161,7 +153,7 @@ def risk_shares(conn, viewer, level: str, code: str | None, fy_label: str, fy_st
                      .join(provider, provider.c.provider_code == rs.c.provider_code)
                      .outerjoin(totals, totals.c.collaborative_id == rs.c.collaborative_id))
         .where(rs.c.financial_year == fy_label, _collaboratives_in_scope(level, code),
-               _provider_limit(rs.c.provider_code, viewer))
+               access.finance_lines(viewer, rs.c.collaborative_id, rs.c.provider_code))
         .order_by(collaborative.c.name, rs.c.share_pct.desc(), provider.c.name)
     )
     frame = _frame(conn, query, ["budget", "outturn", "open_inpatient_forecast", "open_ooa_forecast"])

@@ -37,7 +37,10 @@ COLUMNS = ["collaborative_id", "month_start", "category", "provider_code", "budg
 REQUIRED = {"collaborative_id", "month_start", "category", "budget_gbp", "forecast_gbp"}
 AMOUNTS = ("budget_gbp", "actual_gbp", "forecast_gbp")
 SHEET = "Finance return"
-MAX_ROWS = 50_000
+MAX_ROWS = 50_000  # rows of the sheet read, blank rows included (a return is a few hundred)
+MAX_CELL_CHARS = 100  # no cell of a return is longer (codes, dates, amounts)
+MAX_COLUMNS = 64  # cells read per row; a header wider than this is refused
+MAX_PROBLEMS = 50  # problems kept and shown; the count of all of them is kept too
 MAX_AMOUNT = 999_999_999_999.99  # Numeric(14, 2)
 UNPACKED_FACTOR = 20  # an .xlsx may unpack to at most 20 x the upload limit (zip bombs)
 FEED = "finance"
@@ -55,7 +58,9 @@ class ImportResult:
     status: str  # ok, rejected
     rows: int
     message: str
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # at most MAX_PROBLEMS
+    problem_count: int = 0  # all problems found (more than `problems` holds when over MAX_PROBLEMS)
+    closed_months: list = field(default_factory=list)  # (collaborative, month) a restatement would replace
 
     @property
     def ok(self) -> bool:
@@ -210,27 +215,60 @@ def _check_size(data: bytes, max_bytes: int) -> None:
         raise Rejected(f"The workbook unpacks to {unpacked / 1e6:.0f} MB, more than a monthly return can be.")
 
 
+def _sheet(book):
+    """The return sheet: the one named SHEET, else the first sheet; Rejected when it is hidden."""
+    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+    if getattr(sheet, "sheet_state", "visible") != "visible":
+        raise Rejected(f"The sheet '{sheet.title[:40]}' is hidden. Unhide it (or delete it) and check what it "
+                       "holds before loading: a hidden sheet is never loaded.")
+    return sheet
+
+
+def _cells(number: int, values) -> tuple:
+    """The row's values; Rejected at the first cell longer than MAX_CELL_CHARS (never quoted back)."""
+    for i, value in enumerate(values or ()):
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise Rejected(f"Row {number}, column {i + 1}: a cell of {len(value):,} characters; no cell of a finance "
+                           f"return is longer than {MAX_CELL_CHARS}.")
+    return tuple(values or ())
+
+
+def _rows(sheet):
+    """(excel row, values) of every row, blank ones included, up to MAX_ROWS; Rejected beyond."""
+    for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+        if number > MAX_ROWS:
+            raise Rejected(f"The sheet has more than {MAX_ROWS:,} rows (blank rows count); a monthly return is "
+                           "far smaller. Delete the unused rows and upload again.")
+        yield number, _cells(number, values)
+
+
 def read_rows(data: bytes, max_bytes: int) -> list[tuple[int, dict]]:
-    """[(excel row, {column: raw value})] of the return sheet; Rejected for an unreadable or wrong file."""
+    """[(excel row, {column: raw value})] of the return sheet; Rejected for an unreadable or wrong file.
+
+    Blank rows before the header are skipped (they count against MAX_ROWS like every row)."""
     _check_size(data, max_bytes)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - any failure to open means "not a workbook"
         raise Rejected(f"The file is not a readable Excel workbook (.xlsx): {type(error).__name__}.") from error
     try:
-        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        columns = _header(header, sheet.title)
-        out = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(_blank(v) for v in values):
+        sheet = _sheet(book)
+        columns, out = None, []
+        for number, values in _rows(sheet):
+            if all(_blank(v) for v in values):
                 continue
-            if len(out) >= MAX_ROWS:
-                raise Rejected(f"The sheet has more than {MAX_ROWS:,} rows; a monthly return is far smaller.")
+            if columns is None:
+                columns = _header(values, sheet.title)
+                continue
             out.append((number, {c: values[i] if i < len(values) else None for c, i in columns.items()}))
+    except Rejected:
+        raise
+    except Exception as error:  # noqa: BLE001 - a corrupt sheet part is "not a readable workbook"
+        raise Rejected(f"The file is not a readable Excel workbook (.xlsx): {type(error).__name__}.") from error
     finally:
         book.close()
+    if columns is None:
+        _header(None, sheet.title)
     if not out:
         raise Rejected(f"The sheet '{sheet.title}' has a header but no rows of data.")
     return out
@@ -245,13 +283,16 @@ def _header(header, title: str) -> dict[str, int]:
         raise Rejected(f"The sheet '{title}' is empty: it has no header row and no data.")
     names = [str(v).strip().lower().replace(" ", "_") if not _blank(v) else "" for v in header]
     missing = [c for c in COLUMNS if c not in names]
-    unknown = [n for n in names if n and n not in COLUMNS]
-    if missing or unknown:
+    unknown = [n[:40] for n in names if n and n not in COLUMNS][:10]
+    repeated = [c for c in COLUMNS if names.count(c) > 1]
+    if missing or unknown or repeated:
         parts = []
         if missing:
             parts.append(f"missing {', '.join(missing)}")
         if unknown:
             parts.append(f"unexpected {', '.join(unknown)}")
+        if repeated:
+            parts.append(f"more than once: {', '.join(repeated)}")
         raise Rejected(f"The sheet '{title}' has the wrong columns ({'; '.join(parts)}). "
                        f"Expected exactly: {', '.join(COLUMNS)}.")
     return {c: names.index(c) for c in COLUMNS}
@@ -311,15 +352,17 @@ class _Reference:
     allowed: set  # collaboratives this viewer may load
     months: set
     fy_label: str
+    this_month: dt.date  # actuals for a later month are refused (the month has not happened)
 
 
-def _reference(conn, viewer, fy_label: str) -> _Reference:
+def _reference(conn, viewer, fy_label: str, today: dt.date | None = None) -> _Reference:
     collabs = {r[0] for r in conn.execute(sa.select(collaborative.c.collaborative_id))}
     providers = {r[0] for r in conn.execute(sa.select(provider.c.provider_code))}
     m = collaborative_member
     members = {tuple(r) for r in conn.execute(sa.select(m.c.collaborative_id, m.c.provider_code))}
     allowed = {c for c, _ in importable_collaboratives(conn, viewer)}
-    return _Reference(collabs, providers, members, allowed, set(fy_months(fy_label)), fy_label)
+    this_month = (today or dt.date.today()).replace(day=1)
+    return _Reference(collabs, providers, members, allowed, set(fy_months(fy_label)), fy_label, this_month)
 
 
 def _check_row(number: int, raw: dict, ref: _Reference) -> tuple[dict, list[Problem]]:
@@ -364,14 +407,19 @@ def _check_row(number: int, raw: dict, ref: _Reference) -> tuple[dict, list[Prob
             row[column] = _amount(raw[column])
         except ValueError as error:
             problem(column, str(error))
+    if month is not None and month > ref.this_month and row.get("actual_gbp") is not None:
+        problem("actual_gbp", f"is given for {month:%b %Y}, a month that has not happened yet; leave it empty "
+                              "until the month is closed")
     row.update(collaborative_id=collab, month_start=month, category=category, provider_code=prov)
     return row, problems
 
 
-def validate(conn, viewer, rows: list[tuple[int, dict]], fy_label: str) -> tuple[list[dict], list[Problem]]:
-    """Check every row; (clean rows, problems). Duplicate keys point back to the first row."""
-    ref = _reference(conn, viewer, fy_label)
-    clean, problems, seen = [], [], {}
+def validate(conn, viewer, rows: list[tuple[int, dict]], fy_label: str,
+             today: dt.date | None = None) -> tuple[list[dict], list[Problem], int]:
+    """Check every row; (clean rows, the first MAX_PROBLEMS problems, count of all problems).
+    Duplicate keys point back to the first row."""
+    ref = _reference(conn, viewer, fy_label, today)
+    clean, problems, seen, count = [], [], {}, 0
     for number, raw in rows:
         row, found = _check_row(number, raw, ref)
         key = (row["collaborative_id"], row["month_start"], row["category"], row["provider_code"])
@@ -379,9 +427,10 @@ def validate(conn, viewer, rows: list[tuple[int, dict]], fy_label: str) -> tuple
             found.append(Problem(number, "provider_code", f"duplicates row {seen[key]} (same collaborative, month, "
                                                           "category and provider)"))
         seen.setdefault(key, number)
-        problems += found
+        count += len(found)
+        problems += found[:MAX_PROBLEMS - len(problems)]
         clean.append(row)
-    return clean, problems
+    return clean, problems, count
 
 
 # --------------------------------------------------------------------------- loading
@@ -397,16 +446,60 @@ def _log(conn, viewer, status: str, rows: int, source: str, message: str, scope_
                  "message": message[:300]}, user_id=None if viewer else "system")
 
 
-def _reject(engine, viewer, source: str, message: str, problems: list[Problem], fy_label: str = "") -> ImportResult:
+def _scope_of(viewer, collabs=()) -> str:
+    """The audit scope of an import: its one collaborative, else the viewer's home (so the lead provider's
+    audit page lists its rejected imports too)."""
+    collabs = sorted({c for c in collabs if c})
+    if len(collabs) == 1:
+        return f"collaborative:{collabs[0]}"
+    return access.default_scope_key(viewer)
+
+
+def _reject(engine, viewer, source: str, message: str, problems: list[Problem], fy_label: str = "",
+            count: int | None = None, scope_key: str | None = None, closed: list | None = None) -> ImportResult:
     with engine.begin() as conn:
-        _log(conn, viewer, "rejected", 0, source, message, fy_label=fy_label)
-    return ImportResult("rejected", 0, message, problems)
+        _log(conn, viewer, "rejected", 0, source, message, scope_key or _scope_of(viewer), fy_label)
+    return ImportResult("rejected", 0, message, problems[:MAX_PROBLEMS],
+                        len(problems) if count is None else count, closed or [])
 
 
-def _summary(problems: list[Problem]) -> str:
+def _summary(problems: list[Problem], count: int) -> str:
     first = "; ".join(f"row {p.row} {p.column}: {p.message}" for p in problems[:5])
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    return f"{len(problems)} problem(s), nothing loaded: {first}{more}"
+    more = f" (and {count - 5} more)" if count > 5 else ""
+    return f"{count} problem(s), nothing loaded: {first}{more}"
+
+
+def _lines(rows) -> list:
+    return sorted((r["category"], r["provider_code"] or "", *(None if r[c] is None else Decimal(r[c]).quantize(
+        Decimal("0.01")) for c in AMOUNTS)) for r in rows)
+
+
+def closed_changes(conn, rows: list[dict]) -> list[tuple[str, dt.date]]:
+    """(collaborative, month) in the file that are closed (have actuals in the ledger) and whose lines the
+    file would change: loading them is a restatement. Reloading a closed month unchanged is not."""
+    f = finance_ledger
+    out = []
+    for collab, month in sorted({(r["collaborative_id"], r["month_start"]) for r in rows}):
+        now = conn.execute(sa.select(f.c.category, f.c.provider_code, f.c.budget_gbp, f.c.actual_gbp,
+                                     f.c.forecast_gbp).where(f.c.collaborative_id == collab,
+                                                             f.c.month_start == month)).mappings().all()
+        if not any(r["actual_gbp"] is not None for r in now):
+            continue
+        new = [r for r in rows if (r["collaborative_id"], r["month_start"]) == (collab, month)]
+        old = [{"category": r["category"], "provider_code": r["provider_code"], "budget_gbp": r["budget_gbp"],
+                "actual_gbp": r["actual_gbp"], "forecast_gbp": r["forecast_gbp"]} for r in now]
+        if _lines(new) != _lines(old):
+            out.append((collab, month))
+    return out
+
+
+def _closed_problem(closed, viewer) -> str:
+    months = ", ".join(f"{c} {m:%b %Y}" for c, m in closed)
+    if access.allowed(viewer, "restate"):
+        return (f"{months} already closed (actuals loaded); this file would replace them. Nothing was loaded. "
+                "To restate a closed month, tick 'Restate closed months' and load again (the restatement is "
+                "recorded in the audit trail).")
+    return f"{months} already closed (actuals loaded); your role may not restate a closed month. Nothing was loaded."
 
 
 def _replace(conn, rows: list[dict]) -> None:
@@ -417,11 +510,16 @@ def _replace(conn, rows: list[dict]) -> None:
 
 
 def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, fy_label: str,
-                        max_bytes: int) -> ImportResult:
-    """Validate the upload and load it all in one transaction, or load nothing; always logged."""
-    source = filename or "upload"
+                        max_bytes: int, restate: bool = False, today: dt.date | None = None) -> ImportResult:
+    """Validate the upload and load it all in one transaction, or load nothing; always logged.
+
+    A file that would change a closed month (one with actuals) is refused unless `restate` is True and
+    the viewer may restate (access.allowed(viewer, "restate")); the load's message and audit row then
+    name the months."""
+    source = (filename or "upload")[:200]
     if not access.allowed(viewer, "import"):
-        _reject(engine, viewer, source, f"Refused: the role '{viewer.role}' may not import finance.", [])
+        _reject(engine, viewer, source, f"Refused: the role '{viewer.role}' may not import finance.", [],
+                scope_key=_scope_of(viewer))
         raise access.AccessDenied("Only lead providers and national users may import the finance return.")
     try:
         fy_bounds(fy_label)
@@ -429,18 +527,29 @@ def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, f
     except Rejected as error:
         return _reject(engine, viewer, source, str(error), [Problem(None, None, str(error))], fy_label)
     with engine.connect() as conn:
-        rows, problems = validate(conn, viewer, raw_rows, fy_label)
+        rows, problems, count = validate(conn, viewer, raw_rows, fy_label, today)
+        closed = [] if problems else closed_changes(conn, rows)
+    scope_key = _scope_of(viewer, [r["collaborative_id"] for r in rows if not problems])
     if problems:
-        return _reject(engine, viewer, source, _summary(problems), problems, fy_label)
+        return _reject(engine, viewer, source, _summary(problems, count), problems, fy_label, count, scope_key)
+    if closed and not (restate and access.allowed(viewer, "restate")):
+        text = _closed_problem(closed, viewer)
+        return _reject(engine, viewer, source, text, [Problem(None, "month_start", text)], fy_label,
+                       scope_key=scope_key, closed=closed)
+    return _load(engine, viewer, rows, source, fy_label, scope_key, closed)
+
+
+def _load(engine, viewer, rows, source, fy_label, scope_key, closed) -> ImportResult:
     months = sorted({(r["collaborative_id"], r["month_start"]) for r in rows})
     message = "Replaced " + ", ".join(f"{c} {m:%b %Y}" for c, m in months)
+    if closed:
+        message += "; restated closed month(s) " + ", ".join(f"{c} {m:%b %Y}" for c, m in closed)
     try:
         with engine.begin() as conn:
             _replace(conn, rows)
-            collabs = sorted({c for c, _ in months})
-            _log(conn, viewer, "ok", len(rows), source, message, f"collaborative:{collabs[0]}" if len(collabs) == 1
+            _log(conn, viewer, "ok", len(rows), source, message, scope_key if scope_key.startswith("collab")
                  else "national", fy_label)
     except sa.exc.SQLAlchemyError as error:
         text = f"The database refused the load ({type(error).__name__}); nothing was changed."
-        return _reject(engine, viewer, source, text, [Problem(None, None, text)], fy_label)
-    return ImportResult("ok", len(rows), f"Loaded {len(rows)} rows. {message}.")
+        return _reject(engine, viewer, source, text, [Problem(None, None, text)], fy_label, scope_key=scope_key)
+    return ImportResult("ok", len(rows), f"Loaded {len(rows)} rows. {message}.", closed_months=closed)

@@ -164,9 +164,9 @@ def period_aggregates(conn, viewer, level: str, code: str | None, start: dt.date
     access.require(viewer, "see scope", (level, code), conn)
     scope = resolve(conn, level, code)
     total = _aggregates(conn, level, code, start, end, SCOPE).iloc[0]
-    kids = children(conn, scope)
+    kids = access.visible_children(conn, viewer, children(conn, scope))
     if not kids:
         return total, pd.DataFrame(columns=["code", "name", *COLUMNS])
     raw = _aggregates(conn, level, code, start, end, CHILD_LEVEL[level])
     rows = pd.DataFrame({"code": [k.code for k in kids], "name": [k.name for k in kids]})
-    return total, rows.join(raw, on="code")
+    return total, rows.join(raw, on="code", how="left")

@@ -137,6 +137,7 @@ def child_indicators(conn, viewer, level: str, code: str | None, end: dt.date) -
     """([(code, name)] of the node's children, raw aggregates per (child code, sex)), one grouped query each."""
     access.require(viewer, "see scope", (level, code), conn)
     kids = [] if level == "ward" else children(conn, resolve(conn, level, code))
+    kids = access.visible_children(conn, viewer, kids)
     if not kids:
         return [], pd.DataFrame(columns=["code", "sex"])
     codes = tuple(k.code for k in kids)

@@ -120,11 +120,20 @@ def disclosed_beds(frame: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
                                         frame["closed"].fillna(0))]
     out["occupancy_pct"] = [s.value for s in shown_pct]
     out["pct_suppressed"] = [s.suppressed for s in shown_pct]
-    out["suppressed"] = out["suppressed"] | out["pct_suppressed"]
+    # occupied + available + closed = commissioned (shown): hiding one of occupied, available or the
+    # occupancy % alone lets it be recovered from the others, so each hides all three (secondary suppression).
+    linked = pd.Series(out["pct_suppressed"], index=out.index)
+    for column in ("occupied", "available"):
+        linked |= pd.Series([disclose("count", v, rule=rule, level=level).suppressed for v in frame[column]],
+                            index=out.index)
+    for column in ("occupied", "available", "occupancy_pct"):
+        out[column] = out[column].astype(object).where(~linked, None)
+    out["pct_suppressed"] = linked
+    out["suppressed"] = out["suppressed"] | linked
     full = [c is not None and not pd.isna(c) and c - cl <= 0 and (o or 0) > 0
             for o, c, cl in zip(frame["occupied"], frame["commissioned"], frame["closed"].fillna(0))]
-    out["bucket"] = ["over_95" if f and not s.suppressed else bucket(s.value, s.suppressed)
-                     for s, f in zip(shown_pct, full)]  # patients in and no open bed: over 95
+    out["bucket"] = ["over_95" if f and not hide else bucket(None if hide else s.value, hide)
+                     for s, f, hide in zip(shown_pct, full, linked)]  # patients in and no open bed: over 95
     return out
 
 

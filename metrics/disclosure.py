@@ -75,6 +75,15 @@ def disclose(kind: str, value, numerator=None, denominator=None, rule: str = "mh
     return Shown(value, False)
 
 
+def chart_data(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The data a chart (or map layer) may carry: only the named columns of already disclosed `frame`.
+
+    A chart sends its whole DataFrame to the browser, not only what it draws, so raw numerators,
+    denominators and counts kept beside the shown figures (for arithmetic or ranking) would leak.
+    Every chart builds its data with this function: what is not named stays on the server."""
+    return frame.loc[:, [c for c in dict.fromkeys(columns) if c in frame.columns]].copy()
+
+
 def row_rule(table_rule: str, row_rule_value) -> str:
     """The rule for one row: the row's own rule may only make a `none` table stricter."""
     if table_rule == "none" and isinstance(row_rule_value, str) and row_rule_value in RULES:

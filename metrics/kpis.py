@@ -234,9 +234,7 @@ def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start
     with engine.connect() as conn:
         scope = resolve(conn, scope_level, scope_id)
         access.require(viewer, "see scope", (scope_level, scope_id), conn)
-        kids = children(conn, scope)
-        if viewer is not None:
-            kids = [k for k in kids if access.allowed(viewer, "see scope", (k.level, k.code), conn)]
+        kids = access.visible_children(conn, viewer, children(conn, scope))
         rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
         if not kids:
             return pd.DataFrame(columns=["code", "name", *COLUMNS, *(["rule"] if viewer else [])])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from metrics.disclosure import chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, RULE_LABELS
 
 TARGET_COLOUR = "#d5281b"  # NHS red
@@ -18,8 +19,11 @@ _LEGEND_DOMAIN = list(VARIATION_LABELS.values())
 _LEGEND_RANGE = [COMMON, IMPROVEMENT, CONCERN, NEUTRAL]
 
 
+SPC_COLUMNS = ["date", "value", "mean", "lower", "upper", "variation", "rule", "trial", "segment"]
+
+
 def _chart_data(frame: pd.DataFrame) -> pd.DataFrame:
-    data = frame.copy()
+    data = chart_data(frame, SPC_COLUMNS)  # nothing else of the frame (raw counts) reaches the browser
     data["variation_label"] = data["variation"].map(VARIATION_LABELS)
     data["rule_label"] = data["rule"].map(RULE_LABELS).fillna("None (common cause)")
     data.loc[data["value"].isna(), "rule_label"] = "Missing value"

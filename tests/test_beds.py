@@ -334,10 +334,12 @@ def test_unit_summary_buckets(world_engine):
                                          "U9": "under_85"}
     assert units.loc["U1", "occupancy_pct"] == pytest.approx(100.0)
     assert units.loc["U9", ["commissioned", "occupied", "available"]].tolist() == [14, 5, 9]
-    # MHSDS rule: counts under 5 suppressed, so U5's 2 of 3 is suppressed; U6's 9 of 10 is shown (rounded 10)
+    # MHSDS rule: counts under 5 suppressed, so U5's 2 of 3 is suppressed; U6's 9 of 10 leaves 1 available,
+    # suppressed, and with it occupied and the occupancy % (10 − 9 would recover it: issue 11, defect 4)
     shown = mb.disclosed_beds(mb.unit_summary(wards), "mhsds", "collaborative").set_index("unit_code")
-    assert shown.loc["U5", "bucket"] == "suppressed" and shown.loc["U6", "bucket"] == "85_to_95"
-    assert shown.loc["U6", "occupied"] == 10
+    assert shown.loc["U5", "bucket"] == "suppressed" and shown.loc["U6", "bucket"] == "suppressed"
+    assert shown.loc["U6", ["occupied", "available", "occupancy_pct"]].isna().all()
+    assert shown.loc["U9", "occupied"] == 5 and shown.loc["U9", "bucket"] != "suppressed"
 
 
 # ---------------------------------------------------------------- the page (AppTest)
@@ -380,9 +382,10 @@ def test_deck_for_a_unit_and_arcs(monkeypatch, world_url):
     at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="collaborative:IMPACT", arcs="1")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     arcs = next(layer for layer in spec["layers"] if layer["id"] == "flows")["data"]
-    # lead provider (no disclosure control): the three flows of test_home_flows_hand_worked
+    # lead provider (no disclosure control): the flows of test_home_flows_hand_worked to its own units; the
+    # out-of-area flow to NORTH's unit U4 is a row outside its role (issue 11, defect 3)
     assert sorted((a["locality_code"], a["unit_code"], a["out_of_area"]) for a in arcs) == \
-        [("L1", "U1", 0), ("L1", "U4", 1), ("L2", "U1", 0)]
+        [("L1", "U1", 0), ("L2", "U1", 0)]
 
 
 def test_page_figures_match_hand_worked_answers(monkeypatch, fixture_url):

@@ -31,7 +31,8 @@ def test_secrets_then_environment_override(monkeypatch):
 def test_bad_values_fall_back_to_default_with_a_message(monkeypatch):
     values, problems = settings.load({"settings": {"local_role": "superuser", "max_upload_mb": 10_000,
                                                    "stale_bed_state_hours": "soon"}})
-    assert values["local_role"] == "lead_provider"
+    assert values["local_role"] == "viewer"  # an unknown role gets the least privilege (issue 11, defect 8)
     assert values["max_upload_mb"] == 10
     assert values["stale_bed_state_hours"] == 24
-    assert len(problems) == 3 and all("Using the default" in p for p in problems)
+    assert len(problems) == 3 and sum("Using the default" in p for p in problems) == 2
+    assert any("Using viewer, the least privilege" in p for p in problems)

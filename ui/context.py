@@ -98,20 +98,41 @@ def resolve_scope(url: str, engine: sa.Engine, viewer: Viewer | None = None) -> 
     key = st.query_params.get("scope", home_key)
     try:
         level, code = parse_key(key)
+    except ScopeError as error:
+        return _fall_back(url, engine, viewer, plain(error))
+    try:
         scope, parents = cached.resolve_scope(engine, url, level, code)
     except ScopeError as error:
-        home, home_parents = _home(url, engine, viewer)
-        st.error(f"{plain(error)} Showing {_scope_name(home)} instead.", icon=":material/error:")
-        st.query_params["scope"] = home.key
-        return home, home_parents
+        if viewer is not None and not access.allowed(viewer, "see every scope"):
+            return _refuse(url, engine, viewer, key)  # the same words as a node outside the role: no probing
+        return _fall_back(url, engine, viewer, plain(error))
     if viewer is None or cached.scope_access(engine, url, viewer.policy, level, code)["see"]:
-        return scope, parents
+        return scope, _visible_parents(url, engine, viewer, parents)
+    return _refuse(url, engine, viewer, scope.key)
+
+
+def _fall_back(url: str, engine: sa.Engine, viewer: Viewer | None, problem: str) -> tuple[Scope, list]:
     home, home_parents = _home(url, engine, viewer)
-    audit.record(engine, viewer, "denied", audit.target("Scope", scope.key), {"reason": "scope outside role"})
-    st.warning(f"Your role does not give access to {_scope_name(scope)}; showing your organisation "
+    st.error(f"{problem} Showing {_scope_name(home)} instead.", icon=":material/error:")
+    st.query_params["scope"] = home.key
+    return home, _visible_parents(url, engine, viewer, home_parents)
+
+
+def _refuse(url: str, engine: sa.Engine, viewer: Viewer, key: str) -> tuple[Scope, list]:
+    """A scope outside the role, or one that does not exist: one message that names neither, an audit row."""
+    home, home_parents = _home(url, engine, viewer)
+    audit.record(engine, viewer, "denied", audit.target("Scope", key[:60]), {"reason": "scope outside role"})
+    st.warning(f"Your role does not give access to the organisation in the address; showing your organisation "
                f"({_scope_name(home)}) instead.", icon=":material/lock:")
     st.query_params["scope"] = home.key
-    return home, home_parents
+    return home, _visible_parents(url, engine, viewer, home_parents)
+
+
+def _visible_parents(url: str, engine: sa.Engine, viewer: Viewer | None, parents: list) -> list:
+    """The breadcrumb's steps the viewer may see (a provider's parent collaborative may be another's)."""
+    if viewer is None:
+        return parents
+    return [p for p in parents if cached.scope_access(engine, url, viewer.policy, p.level, p.code)["see"]]
 
 
 def resolve_period(latest: dt.date) -> tuple[dt.date, dt.date]:

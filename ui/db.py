@@ -81,7 +81,8 @@ def connect() -> tuple[str, sa.Engine]:
         if url is None:
             ensure_demo_database()
             url = settings.default_demo_url()
-        connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url)
+        # pool_pre_ping: a connection dropped by the server is replaced, not shown as an outage
+        connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url, pool_pre_ping=True)
         engine = connection.engine
         _probe(url, engine)
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
@@ -92,3 +93,22 @@ def connect() -> tuple[str, sa.Engine]:
             "[connections.reporting] in .streamlit/secrets.toml, then reload."
         ) from error
     return url, engine
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean the database failed mid-run (for the one error path in app.py)."""
+    errors: list[type[BaseException]] = [sa.exc.SQLAlchemyError, DatabaseUnavailable, OSError]
+    try:
+        import duckdb
+
+        errors.append(duckdb.Error)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def show_database_error(error: BaseException) -> None:
+    """The one message every page shows when the database fails mid-run; the sidebar and menu stay usable."""
+    st.error(f"The reporting database stopped answering while this page was drawn ({type(error).__name__}). "
+             "Nothing has been changed. Try again in a moment (reload the page or pick another one); if it "
+             "goes on, tell the dashboard's administrator.", icon=":material/database:")

@@ -17,15 +17,24 @@ from metrics.disclosure import RULE_LABELS, SUPPRESSED
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 MAX_COLUMN_WIDTH = 60
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # text starting so would be a formula in Excel
+
+
+def append_text_safe(ws, values) -> None:
+    """Append a row; text that Excel would read as a formula (=, +, -, @ …) is written as text (quote prefix)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type, cell.quotePrefix = "s", True
 
 
 def _write_sheet(ws, frame: pd.DataFrame, formats: dict[str, str]) -> None:
-    ws.append([str(c) for c in frame.columns])
+    append_text_safe(ws, [str(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in frame.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
+        append_text_safe(ws, [_cell(v) for v in row])
     for index, column in enumerate(frame.columns, start=1):
         letter = get_column_letter(index)
         if column in formats:
@@ -61,11 +70,11 @@ def workbook_bytes(sheets: dict[str, tuple[pd.DataFrame, dict]], metadata: dict[
     for title, (frame, formats) in sheets.items():
         _write_sheet(book.create_sheet(title[:31]), frame, formats)
     about = book.create_sheet("About")
-    about.append(["Item", "Value"])
+    append_text_safe(about, ["Item", "Value"])
     for cell in about[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for key, value in metadata.items():
-        about.append([key, value])
+        append_text_safe(about, [key, value])
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 28, 100
     buffer = io.BytesIO()
     book.save(buffer)
