@@ -4,9 +4,7 @@ import streamlit as st
 
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
-from metrics.catalogue import CHILD_TABLE_IDS, HEADLINE_IDS, KPIS
-from metrics.overview import children_wide, headline
-from metrics.rag import with_bases
+from metrics.catalogue import CHILD_TABLE_IDS, KPIS
 from ui import cached, meeting, period
 from ui.auth import plain
 from ui.context import current, go_to, scope_title
@@ -35,16 +33,10 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
 
 level, code = ctx.scope.level, ctx.scope.code
 try:
-    periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
-    now, before = cached.kpi_tables(ctx.engine, ctx.url, level, code, periods, ctx.targets, viewer=ctx.viewer,
-                                    kpi_ids=with_bases(HEADLINE_IDS))
+    frame = cached.headline_tiles(ctx, ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end)))
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()
-bands = cached.bands(ctx)
-frame = headline(now[now["kpi_id"].isin(HEADLINE_IDS)], before, ctx.rule, level, bands,
-                 dict(zip(now["kpi_id"], now["value"])))
-frame = frame.set_index("kpi_id").loc[HEADLINE_IDS].reset_index()
 child_section = f"{LEVEL_LABELS[CHILD_LEVEL[level]]}s in {ctx.scope.name}" if level != "ward" else None
 # Meeting mode: eight tiles a screen, so each screen fits a projector without scrolling.
 groups = [frame[i:i + 8] for i in range(0, len(frame), 8)] if ctx.meeting else [frame]
@@ -56,40 +48,47 @@ for section, group in zip(tile_sections, groups):
         tiles(group)
 
 
+def projected(display, shown, flags, labels, child_level: str) -> None:
+    """Meeting mode: a plain table whose headings wrap, so every column fits the screen."""
+    name = LEVEL_LABELS[child_level]
+    st.table(display.drop(columns=["code"]).assign(**{name: display[name].map(plain)}, **{labels[k]: [
+        plain(format_value(KPIS[k].kind, v, f)) for v, f in zip(shown[k], flags[k])] for k in CHILD_TABLE_IDS}),
+        hide_index=True)
+
+
+@st.fragment
 @guarded
-def children_table() -> None:
-    """The KPIs of each child, one row each: click a row to drill down; download as Excel."""
-    child_level = CHILD_LEVEL[level]
-    st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}")
-    long = cached.child_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer)
-    shown, flags = children_wide(long, ctx.rule, child_level)
+def children_table(child_level: str) -> None:
+    """The children table and its export. A fragment: picking a row or downloading reruns only this part
+    (a pick then changes the scope, which reruns the page once)."""
+    shown, flags = cached.children_figures(ctx)
     if shown.empty:
         st.info("Nothing below this level.")
-    else:
-        labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
-        labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
-        display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
-        if ctx.meeting:  # projected: a plain table whose headings wrap, so every column fits the screen
-            name = LEVEL_LABELS[child_level]
-            projected = display.drop(columns=["code"]).assign(**{name: display[name].map(plain)}, **{labels[k]: [
-                plain(format_value(KPIS[k].kind, v, f)) for v, f in zip(shown[k], flags[k])] for k in CHILD_TABLE_IDS})
-            st.table(projected, hide_index=True)
-            st.stop()
-        kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
-        event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
-                     on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
-        st.caption("Click a row to drill down. * suppressed under the disclosure rule; – not available.")
-        if event.selection.rows:
-            picked = shown.iloc[event.selection.rows[0]]
-            go_to(f"{child_level}:{picked['code']}")
-            st.rerun()
+        return
+    labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
+    labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
+    display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
+    if ctx.meeting:
+        projected(display, shown, flags, labels, child_level)
+        return
+    kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
+    event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
+                 on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
+    st.caption("Click a row to drill down. * suppressed under the disclosure rule; – not available.")
+    if event.selection.rows:
+        go_to(f"{child_level}:{shown.iloc[event.selection.rows[0]]['code']}")
+        st.rerun()
+    formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
+
+    def workbook() -> bytes:  # built only when the button is clicked
         export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
-        formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
-        download(
-            "Download as Excel", workbook_bytes({"Overview": (export, formats)},
-                                                export_metadata(ctx, f"Overview of {ctx.scope.name}")),
-            f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
+        return workbook_bytes({"Overview": (export, formats)}, export_metadata(ctx, f"Overview of {ctx.scope.name}"))
+
+    download("Download as Excel", workbook,
+             f"overview_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx, "Overview export")
 
 
 if child_section and meeting.show(child_section, step):
-    children_table()
+    child_level = CHILD_LEVEL[level]
+    st.subheader(f"{LEVEL_LABELS[child_level]}s in {plain(ctx.scope.name)}")
+    children_table(child_level)

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
+from deploy.local import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,12 +32,6 @@ def require_chromium() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true but {CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
     pytest.skip(f"{CHROMIUM} not installed: browser tests skipped")
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_duckdb_file(path: Path, builder) -> str:

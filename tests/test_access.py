@@ -355,7 +355,8 @@ def test_export_obeys_the_rules(monkeypatch, app_url):
     monkeypatch.setattr(st, "download_button", fake_button)
     _run(monkeypatch, app_url, scope="collaborative:NORTH", **{"from": "2024-03-01", "to": "2024-03-10"})
     assert captured["file_name"] == "overview_collaborative_IMPACT_2024-03-01_2024-03-10.xlsx"
-    book = openpyxl.load_workbook(io.BytesIO(captured["data"]))
+    data = captured["data"]() if callable(captured["data"]) else captured["data"]  # built on click
+    book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["Overview"]
     header = [c.value for c in sheet[1]]
     rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}

@@ -20,14 +20,15 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import access, kpi_queries, scope, thresholds
-from metrics import kpis
+from metrics import catalogue, kpis, overview, rag
 
 TTL = 600  # seconds: the default of query_ttl_seconds, for reads made before the settings are known
 MAX_TTL = 86400  # settings.py: query_ttl_seconds <= 86400
 # What each reader depends on, by module: a finance import changes only these (and every KPI table).
 FEEDS = {"data_access.finance": "finance", "data_access.finance_import": "finance",
          "ui.cached._kpi_table": "finance", "ui.cached._kpi_tables": "finance", "ui.cached._child_table": "finance",
-         "data_access.kpi_queries.data_as_of": "finance",
+        "data_access.kpi_queries.data_as_of": "finance", "ui.cached._headline_tiles": "finance",
+         "ui.cached._children_figures": "finance",
          # live bed state: a provider's submission (app_pages/bed_state_submit.py) refreshes the map and table
          "data_access.beds.ward_bed_state": "bed_state", "data_access.beds.last_report": "bed_state",
          "data_access.beds.placement_candidates": "bed_state"}
@@ -152,3 +153,79 @@ def bands(ctx) -> dict:
     """THE threshold lookup for the page's scope ({kpi_id: Band with its provenance}), the same on every page."""
     return read_with(ctx.engine, ctx.url, None, thresholds.lookup,
                      thresholds.collaborative_of(ctx.scope, ctx.parents), ctx.is_demo, viewer_arg=False)
+
+
+# Whole figures of a view, cached as such: a rerun with the same inputs (a widget click, another
+# session on the same scope) reuses the disclosed frames instead of redoing the pandas work.
+
+def _headline_tiles(conn, policy, level, code, periods, targets, rule, collaborative, is_demo) -> pd.DataFrame:
+    ids = catalogue.HEADLINE_IDS
+    now, before = kpis.kpi_tables(conn.engine, level, code, list(periods), kpi_ids=list(rag.with_bases(ids)),
+                                  targets=dict(targets) or None, viewer=policy)
+    frame = overview.headline(now[now["kpi_id"].isin(ids)], before, rule, level,
+                              thresholds.lookup(conn, collaborative, is_demo), dict(zip(now["kpi_id"], now["value"])))
+    return frame.set_index("kpi_id").loc[ids].reset_index()
+
+
+def headline_tiles(ctx, periods: tuple) -> pd.DataFrame:
+    """metrics.overview.headline of the Overview's tiles (catalogue.HEADLINE_IDS, in order), rated with the
+    bands of `bands(ctx)`: periods = ((start, end), previous (start, end)). AccessDenied as kpi_table."""
+    collaborative = thresholds.collaborative_of(ctx.scope, ctx.parents)
+    return read(ctx, _headline_tiles, ctx.scope.level, ctx.scope.code, tuple(periods), ctx.targets, ctx.rule,
+                collaborative, ctx.is_demo)
+
+
+def _children_figures(conn, policy, level, code, start, end, rule) -> tuple[pd.DataFrame, pd.DataFrame]:
+    long = kpis.child_table(conn.engine, level, code, start, end, viewer=policy)
+    return overview.children_wide(long, rule, scope.CHILD_LEVEL[level])
+
+
+def children_figures(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see."""
+    return read(ctx, _children_figures, ctx.scope.level, ctx.scope.code, ctx.start, ctx.end, ctx.rule)
+
+
+# The sidebar's scope selector: (code, name) columns of each level below national in the hierarchy frame.
+HIERARCHY_COLUMNS = {"region": ("region_code", "region_name"),
+                     "collaborative": ("collaborative_id", "collaborative_name"),
+                     "provider": ("provider_code", "provider_name"), "unit": ("unit_code", "unit_name"),
+                     "ward": ("ward_code", "ward_name")}
+
+
+def _fill_parents(chosen: dict, scope_node: tuple | None, rows: pd.DataFrame) -> dict:
+    """Parents the breadcrumb leaves out (outside the role) taken from the visible hierarchy, so the selectors
+    still walk down to the scope."""
+    if scope_node is None or scope_node[0] not in HIERARCHY_COLUMNS:
+        return chosen
+    level, code = scope_node
+    below = rows[rows[HIERARCHY_COLUMNS[level][0]] == code]
+    for upper in scope.LEVELS[1:scope.LEVELS.index(level)] if len(below) else []:
+        chosen.setdefault(upper, below.iloc[0][HIERARCHY_COLUMNS[upper][0]])
+    return chosen
+
+
+def _scope_choices(conn, policy, path: tuple) -> list[tuple]:
+    rows, codes_seen = scope.hierarchy(conn), _visible_ward_codes(conn, policy)
+    if codes_seen is not None:
+        rows = rows[rows["ward_code"].isin(codes_seen)]
+    chosen, parent_key, out = _fill_parents(dict(path), path[-1] if path else None, rows), "national", []
+    for level in scope.LEVELS[1:]:
+        code_col, name_col = HIERARCHY_COLUMNS[level]
+        options = rows[[code_col, name_col]].drop_duplicates().sort_values(name_col)
+        codes = dict(zip(options[name_col], options[code_col]))
+        current = next((n for n, c in codes.items() if c == chosen.get(level)), None)
+        out.append((level, codes, current, parent_key))
+        if current is None:
+            break
+        rows = rows[rows[code_col] == chosen[level]]
+        parent_key = f"{level}:{chosen[level]}"
+    return out
+
+
+def scope_choices(engine: sa.Engine, url: str, policy: access.Viewer | None, path: tuple) -> list[tuple]:
+    """The sidebar's selectors down to the chosen scope: [(level, {name: code}, chosen name or None, parent key)].
+
+    `path` is ((level, code), ...) for the scope and its parents below national; the list stops at the first
+    level with nothing chosen. Only the wards the viewer may see.
+    """
+    return read_with(engine, url, policy, _scope_choices, path)

@@ -6,6 +6,7 @@ the regional demo DuckDB file is built on first start (with a progress bar) and 
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +16,10 @@ from data_access import engine as settings
 
 _build_lock = threading.Lock()
 _facts_checked: set[int] = set()  # engines whose daily facts are known to be there
+# A reachable database is probed again at most this often (seconds): a probe on every rerun was a
+# seventh of the Overview's rerun CPU (benchmarks/load.py, py-spy).
+PROBE_EVERY_SECONDS = 5.0
+_last_probe: dict[str, float] = {}  # url -> time.monotonic() of its last successful probe
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -61,11 +66,17 @@ def ensure_demo_database() -> None:
 
 
 def ensure_facts(engine: sa.Engine) -> None:
-    """A database loaded before the daily facts existed (docs/facts.md) gets them once, with a spinner."""
-    from data_access import facts
+    """A database made before the tables added since (facts, extract, governance: docs/) gets them once, and
+    its daily facts, with a spinner. A read-only role cannot add tables: its owner runs
+    `python -m data_access.facts --url URL` instead, and the pages that need them say so."""
+    from data_access import facts, schema
 
     if id(engine) in _facts_checked:
         return
+    try:
+        schema.create_all(engine)  # only what is missing (checkfirst)
+    except sa.exc.SQLAlchemyError:
+        pass
     with engine.connect() as conn:
         if not facts.missing(conn):
             _facts_checked.add(id(engine))
@@ -75,6 +86,16 @@ def ensure_facts(engine: sa.Engine) -> None:
             if facts.missing(conn):
                 facts.build(engine)
     _facts_checked.add(id(engine))
+
+
+def _probe(url: str, engine: sa.Engine) -> None:
+    """Check that the database answers and is a reporting database (unless it did a moment ago)."""
+    if time.monotonic() - _last_probe.get(url, float("-inf")) < PROBE_EVERY_SECONDS:
+        return
+    _last_probe.pop(url, None)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1 FROM region WHERE 1 = 0"))
+    _last_probe[url] = time.monotonic()
 
 
 def connect() -> tuple[str, sa.Engine]:
@@ -87,8 +108,7 @@ def connect() -> tuple[str, sa.Engine]:
         # pool_pre_ping: a connection dropped by the server is replaced, not shown as an outage
         connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url, pool_pre_ping=True)
         engine = connection.engine
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1 FROM region WHERE 1 = 0"))
+        _probe(url, engine)
         ensure_facts(engine)
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
         shown = settings.display_url(url) if url else "the demo database"

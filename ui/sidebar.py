@@ -2,31 +2,20 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from data_access import clock
 from data_access.engine import display_url
-from data_access.scope import LEVEL_LABELS, LEVELS
+from data_access.scope import LEVEL_LABELS
 from ui import cached, period
 from ui.context import Context, go_to
 
 ALL = "— all —"
-# Column pairs (code, name) in the hierarchy frame for each level below national.
-COLUMNS = {"region": ("region_code", "region_name"), "collaborative": ("collaborative_id", "collaborative_name"),
-           "provider": ("provider_code", "provider_name"), "unit": ("unit_code", "unit_name"),
-           "ward": ("ward_code", "ward_name")}
 
 
-def _selected_path(ctx: Context, tree: pd.DataFrame) -> dict[str, str]:
-    """{level: code} for the scope and its parents; parents the breadcrumb leaves out (outside the role) are
-    taken from the role's visible hierarchy, so the selectors still walk down to the scope."""
-    path = {s.level: s.code for s in [*ctx.parents, ctx.scope] if s.level != "national"}
-    if ctx.scope.level in COLUMNS:
-        rows = tree[tree[COLUMNS[ctx.scope.level][0]] == ctx.scope.code]
-        for level in LEVELS[1:LEVELS.index(ctx.scope.level)] if len(rows) else []:
-            path.setdefault(level, rows.iloc[0][COLUMNS[level][0]])
-    return path
+def _selected_path(ctx: Context) -> tuple:
+    """((level, code), ...) for the scope and its parents below national."""
+    return tuple((s.level, s.code) for s in [*ctx.parents, ctx.scope] if s.level != "national")
 
 
 def _on_pick(level: str, parent_key: str, codes: dict[str, str]) -> None:
@@ -35,23 +24,12 @@ def _on_pick(level: str, parent_key: str, codes: dict[str, str]) -> None:
 
 
 def scope_selector(ctx: Context) -> None:
-    tree: pd.DataFrame = cached.visible_hierarchy(ctx.engine, ctx.url, ctx.viewer.policy if ctx.viewer else None)
-    chosen = _selected_path(ctx, tree)
-    parent_key, rows = "national", tree
-    for level in LEVELS[1:]:
-        code_col, name_col = COLUMNS[level]
-        options = rows[[code_col, name_col]].drop_duplicates().sort_values(name_col)
-        codes = dict(zip(options[name_col], options[code_col]))
-        names = [ALL, *codes]
-        current = chosen.get(level)
-        current_name = next((n for n, c in codes.items() if c == current), ALL)
-        st.session_state[f"pick_{level}"] = current_name
-        st.selectbox(LEVEL_LABELS[level], names, key=f"pick_{level}", on_change=_on_pick,
+    policy = ctx.viewer.policy if ctx.viewer else None
+    for level, codes, current_name, parent_key in cached.scope_choices(ctx.engine, ctx.url, policy,
+                                                                       _selected_path(ctx)):
+        st.session_state[f"pick_{level}"] = current_name or ALL
+        st.selectbox(LEVEL_LABELS[level], [ALL, *codes], key=f"pick_{level}", on_change=_on_pick,
                      args=(level, parent_key, codes))
-        if current is None or current_name == ALL:
-            break
-        rows = rows[rows[code_col] == current]
-        parent_key = f"{level}:{current}"
 
 
 def _on_preset(latest: dt.date) -> None:
