@@ -120,8 +120,12 @@ def draw_summary() -> None:
 
 def pick_measure() -> str:
     st.subheader("Control chart")
-    return st.selectbox("Measure to chart", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
-                        key=SELECTED_KEY)
+    return st.selectbox("Measure to chart", mq.QUALITY_IDS, format_func=measure_label, key=SELECTED_KEY)
+
+
+def measure_label(kpi_id) -> str:
+    """A measure's label; anything else put in the widget's state is shown as text, never raised on."""
+    return mq.quality_kpi(kpi_id).label if isinstance(kpi_id, str) and kpi_id in mq.QUALITY_IDS else str(kpi_id)
 
 
 def draw_legend() -> None:

@@ -37,7 +37,10 @@ def resolve_url(secrets: dict | None = None) -> str:
 
 
 def make_engine(url: str) -> sa.Engine:
-    """An engine for `url`; DuckDB files are created on demand, PostgreSQL pings first."""
+    """An engine for `url`; DuckDB files (and their folder) are created on demand, PostgreSQL pings first."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     return sa.create_engine(url, **spec_for(url).engine_options())
 
 

@@ -8,6 +8,7 @@ process); PostgreSQL: both replicas share one schema, as in the compose deployme
 """
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import shutil
@@ -109,6 +110,12 @@ def test_the_template_is_one_source(tmp_path):
     assert checked.returncode == 0, checked.stderr
 
 
+def run_apart(coroutine):
+    """asyncio.run in a thread of its own: pytest-playwright's sync API may hold an event loop in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_sessions_through_the_proxy(replica_urls):
     require_nginx()
     with local.stack(replica_urls) as (proxy, apps, processes, access_log):
@@ -121,7 +128,7 @@ def test_sessions_through_the_proxy(replica_urls):
         assert get(proxy + "/", cookies[0].split(";")[0])[2] == []
 
         # 16 tabs at once, each asking for the Overview twice: every run finishes, with its own figures.
-        tabs = asyncio.run(browse_many(proxy, SESSIONS))
+        tabs = run_apart(browse_many(proxy, SESSIONS))
         for query, _, runs in tabs:
             for run in runs:
                 assert run.errors == [], run.errors
@@ -136,7 +143,7 @@ def test_sessions_through_the_proxy(replica_urls):
 
         # One replica stops: new tabs are all served by the other.
         local.stop(processes[0])
-        for _, _, runs in asyncio.run(browse_many(proxy, 4)):
+        for _, _, runs in run_apart(browse_many(proxy, 4)):
             assert all(run.errors == [] and "IMPACT" in run.texts for run in runs)
 
 

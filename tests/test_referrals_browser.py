@@ -44,7 +44,7 @@ def test_lead_provider_sees_funnel_and_timeline(fixture_url, page):
         # funnel and timeline (too few months with admissions for the SPC chart on the fixture)
         assert page.locator(CHART).count() >= 2
         assert _drawn(page) >= 2
-        assert page.get_by_text("Timeline of each referral").is_visible()
+        assert page.get_by_text("Timeline of each referral", exact=True).first.is_visible()
         assert page.get_by_text("All 6 referrals open at some time in the period").is_visible()
         screenshot(page, "referrals_lead_provider")
         _check_export(page)
