@@ -39,9 +39,10 @@ def db(empty_engine):
     return empty_engine
 
 
-def workbook(rows, header=COLUMNS, title=SHEET) -> bytes:
-    book = Workbook()
-    sheet = book.active
+def workbook(rows, header=COLUMNS, title=SHEET, write_only=False) -> bytes:
+    """A return as .xlsx bytes; write_only streams the rows (fast for many rows)."""
+    book = Workbook(write_only=write_only)
+    sheet = book.create_sheet(title) if write_only else book.active
     sheet.title = title
     if header is not None:
         sheet.append(header)

@@ -46,15 +46,7 @@ def db(request, tmp_path_factory):
 
 def _streamed(rows, header=COLUMNS) -> bytes:
     """A write-only workbook (fast for many rows)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET)
-    if header is not None:
-        sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook(rows, header, write_only=True)
 
 
 def _long_cell_rows() -> bytes:
