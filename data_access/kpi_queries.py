@@ -227,7 +227,8 @@ def spells(conn, level, code, start, end) -> dict:
 
 
 def readmissions(conn, level, code, start, end) -> dict:
-    """Discharges in the period (not transfers or deaths) and how many were followed by a readmission."""
+    """The readmission cohort (discharges dated start - 365 to end - 365 days, not transfers or deaths) and how
+    many were followed by a readmission within 365 days (data_access.quality.readmission_counts)."""
     from data_access.quality import SCOPE, readmission_counts  # quality builds on this module
 
     row = readmission_counts(conn, level, code, start, end, SCOPE).iloc[0]

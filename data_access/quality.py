@@ -104,28 +104,40 @@ def _spells_under(level, code, by, follow):
     return query.distinct().subquery("under")
 
 
-def _discharged(conn, level, code, start, end, by, follow, values, names, extra=()):
+def _discharged(conn, level, code, start, end, by, follow, values, names, extra=(), shift=0):
+    """Aggregates of the spells under the node discharged in [start - shift, end - shift] days (a month's
+    bucket is the month of discharge date + shift)."""
     s = hospital_spell
     under = _spells_under(level, code, by, follow)
     source = under.join(s, s.c.spell_id == under.c.spell_id)
     if by == MONTH:
-        key, source = calendar.c.month_start, source.join(calendar, calendar.c.date == s.c.discharge_date)
+        day = dialect.add_days(s.c.discharge_date, shift) if shift else s.c.discharge_date
+        key, source = calendar.c.month_start, source.join(calendar, calendar.c.date == day)
     else:
         key = None if by == SCOPE else under.c.key
-    where = [s.c.discharge_date.between(_date(start), _date(end)), *extra]
+    lag = dt.timedelta(days=shift)
+    where = [s.c.discharge_date.between(_date(start - lag), _date(end - lag)), *extra]
     return _run(conn, key, values, source, where, names)
 
 
+READMISSION_DAYS = 365
+
+
 def readmission_counts(conn, level, code, start, end, by):
-    """Discharges (not transfers or deaths) and those followed by a readmission within a year, by `by`."""
+    """The readmission cohort of [start, end]: discharges (not transfers or deaths) dated from start - 365 to
+    end - 365 days, and those followed by an admission of the same patient within 365 days, by `by`.
+
+    Shifting the cohort back one year means every discharge counted has had its whole year by `end`, so a
+    cohort whose year has not passed (which can only read low) is never reported. A month's point is the
+    cohort of that month's dates (the discharges of the same dates a year, 365 days, earlier)."""
     s = hospital_spell
     later = hospital_spell.alias("later")
     readmitted = sa.exists().where(later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
-                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, 365))
+                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
     return _discharged(conn, level, code, start, end, by, "home",
                        [sa.func.count(), sa.func.count(sa.case((readmitted, 1)))],
                        ["readmission_denominator", "readmitted"],
-                       [s.c.discharge_destination.not_in(["other_hospital", "died"])])
+                       [s.c.discharge_destination.not_in(["other_hospital", "died"])], shift=READMISSION_DAYS)
 
 
 def _length_of_stay(conn, level, code, start, end, by):

@@ -111,7 +111,13 @@ P2 = (date(2024, 3, 1), date(2024, 3, 5))  # as of 2024-03-05
 #
 # Discharges (LOS days, destination): S06 03-04 (94, step_down, W3), S07a 03-05 (19, other_hospital, W3),
 #   S04a 03-06 (187, community, W1), S03a 03-07 (35, other_hospital, W5), S09 03-08 (788, prison, W5),
-#   S12 03-09 (3, community, W4). Readmission: only S04a (P04 readmitted 03-08 as S04b).
+#   S12 03-09 (3, community, W4).
+# Readmission cohorts (docs/kpi-definitions.md: discharges dated start - 365 d .. end - 365 d; 2024 is a leap
+#   year, so P1 -> 2023-03-02..2023-03-11 and P2 -> 2023-03-02..2023-03-06), worked by hand:
+#   S05h 2023-03-03 (community, W1, P05 home L2 = IMPACT, Y60) readmitted as S05 2023-11-10 (<= 2024-03-02);
+#   S15h 2023-03-08 (prison, W5, P15 home L3 = NORTH, Y63) never readmitted;
+#   S03h 2023-03-01 (W1, P03 home L1) is in neither: 2023-03-01 + 365 d = 2024-02-29 (the February cohort).
+#   P1: S05h, S15h. P2: S05h. The 2024 discharges (S04a readmitted 03-08 ...) wait for their year: in no cohort.
 # Admissions: S08 03-02 (W5), S10 03-04 (W6), S07b 03-05 (W2), S12 03-06 (W4), S03b 03-07 (W1),
 #   S04b 03-08 (W1).
 # Out-of-area bed days: WS03a (P03, IMPACT home, NORTH ward) 6 [5]; WS10 (P10, IMPACT home, NORTH
@@ -202,8 +208,8 @@ CASES = [
             "open_referrals": count(5),
             # 5 + 3 + 7 ready-for-discharge bed days
             "delayed_discharge_days_pct": pct(15, 107),
-            # denominator S04a, S06, S09, S12 (S03a, S07a are transfers); S04a readmitted
-            "readmission_12m_pct": pct(1, 4),
+            # cohort 2023-03-02..11: S05h (readmitted), S15h (not)
+            "readmission_12m_pct": pct(1, 2),
             # RI1, RI2, RI3, RI4, RI5 (23:59:59 on 03-10), RI8 (00:00 on 03-01); not RI6, RI7
             "restrictive_interventions_per_1000_obd": per_1000(6, 107),
             # RI1, RI4
@@ -279,8 +285,8 @@ CASES = [
             "open_referrals": count(7),
             # S06 3 + S09 5 (S05 ready only from 03-06)
             "delayed_discharge_days_pct": pct(8, 54),
-            # S06 (step_down) not readmitted; S07a is a transfer
-            "readmission_12m_pct": pct(0, 1),
+            # cohort 2023-03-02..06: S05h (readmitted)
+            "readmission_12m_pct": pct(1, 1),
             # RI1, RI2, RI8
             "restrictive_interventions_per_1000_obd": per_1000(3, 54),
             "prone_restraint_per_1000_obd": per_1000(1, 54),
@@ -344,8 +350,8 @@ CASES = [
             "open_referrals": count(2),
             # S05 5 + S06 3
             "delayed_discharge_days_pct": pct(8, 58),
-            # home patients' discharges: S04a, S06 (S03a, S07a transfers; S12 is a L3 patient)
-            "readmission_12m_pct": pct(1, 2),
+            # home patients in the cohort: S05h (P05, L2; readmitted); S15h is a L3 patient
+            "readmission_12m_pct": pct(1, 1),
             # RI4, RI5
             "restrictive_interventions_per_1000_obd": per_1000(2, 58),
             "prone_restraint_per_1000_obd": per_1000(1, 58),
@@ -386,8 +392,8 @@ CASES = [
             # P08, P13, P02 all 0.25 degrees
             "median_distance_km": km(0.25, 3),
             "repatriations": count(0),
-            # home discharges S09 (prison), S12 (community): neither readmitted
-            "readmission_12m_pct": pct(0, 2),
+            # home patients in the cohort: S15h (P15, L3; not readmitted)
+            "readmission_12m_pct": pct(0, 1),
             "referrals_received": count(2),
             "open_referrals": count(3),
             "budget_gbp": money(220500),
@@ -433,8 +439,8 @@ CASES = [
             # R13
             "open_referrals": count(1),
             "delayed_discharge_days_pct": pct(8, 45),
-            # S04a (readmitted), S06; S03a and S07a transfers
-            "readmission_12m_pct": pct(1, 2),
+            # cohort: S05h (P05 home IMPACT, W1; readmitted)
+            "readmission_12m_pct": pct(1, 1),
             "restrictive_interventions_per_1000_obd": per_1000(2, 45),
             "prone_restraint_per_1000_obd": per_1000(1, 45),
             # I1, I2
@@ -493,8 +499,8 @@ CASES = [
             "open_referrals": count(2),
             # S06 3
             "delayed_discharge_days_pct": pct(3, 23),
-            # S06 only (S07a is a transfer)
-            "readmission_12m_pct": pct(0, 1),
+            # cohort 2023-03-02..06: S05h (P05 home IMPACT; readmitted)
+            "readmission_12m_pct": pct(1, 1),
             # RI4 is 03-06, RI5 03-10: none in period
             "restrictive_interventions_per_1000_obd": per_1000(0, 23),
             "prone_restraint_per_1000_obd": per_1000(0, 23),
@@ -548,7 +554,7 @@ CASES = [
             "open_referrals": count(3),
             # S09 7
             "delayed_discharge_days_pct": pct(7, 49),
-            # S09 (prison), not readmitted
+            # cohort: S15h (P15 home NORTH, W5; prison, not readmitted)
             "readmission_12m_pct": pct(0, 1),
             # RI1, RI2, RI3, RI8
             "restrictive_interventions_per_1000_obd": per_1000(4, 49),
@@ -666,7 +672,7 @@ CASES = [
             "prison_transfer_within_28_days_pct": NONE,
             "open_referrals": count(0),
             "delayed_discharge_days_pct": pct(5, 38),
-            # S04a readmitted
+            # cohort: S05h (W1; readmitted)
             "readmission_12m_pct": pct(1, 1),
             "restrictive_interventions_per_1000_obd": per_1000(2, 38),
             "prone_restraint_per_1000_obd": per_1000(1, 38),
@@ -755,7 +761,7 @@ CASES = [
             "prison_transfer_within_28_days_pct": pct(1, 1),
             "open_referrals": count(0),
             "delayed_discharge_days_pct": pct(7, 42),
-            # S09 (prison); S03a is a transfer
+            # cohort: S15h (W5, U3; not readmitted)
             "readmission_12m_pct": pct(0, 1),
             "restrictive_interventions_per_1000_obd": per_1000(4, 42),
             "prone_restraint_per_1000_obd": per_1000(1, 42),
@@ -843,7 +849,8 @@ CASES = [
             "admissions": count(0),
             "discharges": count(2),
             "delayed_discharge_days_pct": pct(3, 7),
-            "readmission_12m_pct": pct(0, 1),
+            # cohort 2023-03-02..06: no discharge from W3
+            "readmission_12m_pct": NONE,
             "restrictive_interventions_per_1000_obd": per_1000(0, 7),
             # I2
             "incidents_per_1000_obd": per_1000(1, 7),

@@ -11,7 +11,11 @@ National, 2024-03-01..03-10 (the March point when the period ends on 03-10):
   clinically ready bed days: S05 from 03-06 on WS05 (03-06..10) 5 + S09 from 03-01 (03-01..07) 7
   + S06 from 02-20 (03-01..03) 3 = 15 -> 15/107 = 14.0187%
   staffing: actual 900+760+480+700+1260+400+380 = 4880 / planned 5200 -> 93.8462%
-  readmissions: discharges not transfers/deaths S04a, S06, S09, S12 = 4; S04a readmitted 03-08 -> 25%
+  readmissions (worked by hand): the cohort is shifted back 365 days (2024 is a leap year), 2023-03-02..03-11:
+  S05h (discharged 2023-03-03, readmitted as S05 2023-11-10) and S15h (2023-03-08, never readmitted) -> 1/2 = 50%.
+  February 2024's point is the cohort 2023-02-01..2023-03-01: S03h (2023-03-01, readmitted as S03a 2024-02-01,
+  within 365 days) -> 1/1 = 100%; January's (2023-01-01..31) has no discharge -> none. The 2024 discharges
+  (S04a readmitted 03-08 ...) have not had their year: they are in no cohort.
   median length of stay of S03a 35, S04a 187, S06 94, S07a 19, S09 788, S12 3 -> (35 + 94) / 2 = 64.5
 National, February 2024 (29 days): WS01c WS02 WS03a WS04a WS05 WS06 WS09 WS13 29 each = 232, WS07a from
   02-15 = 15, WS11 from 02-20 = 10 -> 257 bed days; RI7 (W4, 02-29 23:00) = 1; I6 (none) = 1;
@@ -63,7 +67,8 @@ def test_monthly_aggregates_hand_worked(fixture_engine):
     assert (march["incidents"], march["incidents_low"], march["incidents_moderate"]) == (5, 4, 1)
     assert march["delayed_days"] == 15
     assert (march["actual_hours"], march["planned_hours"]) == (4880, 5200)
-    assert (march["readmission_denominator"], march["readmitted"]) == (4, 1)
+    assert (march["readmission_denominator"], march["readmitted"]) == (2, 1)
+    assert (february["readmission_denominator"], february["readmitted"]) == (1, 1)
     assert (march["discharges"], march["median_los_days"]) == (6, 64.5)
     assert (february["interventions"], february["incidents"], february["incidents_low"]) == (1, 1, 1)
     assert february["delayed_days"] == 10
@@ -79,7 +84,7 @@ def test_monthly_kpis_hand_worked(fixture_engine):
     assert values["incidents_moderate_harm_per_1000_obd"] == (pytest.approx(1 / 107 * 1000), 1, 107)
     assert values["delayed_discharge_days_pct"][0] == pytest.approx(1500 / 107)  # 14.0187
     assert values["staffing_fill_rate_pct"][0] == pytest.approx(4880 / 52)  # 93.8462
-    assert values["readmission_12m_pct"] == (25.0, 1, 4)
+    assert values["readmission_12m_pct"] == (50.0, 1, 2)
     assert values["median_los_days"] == (64.5, None, 6)
     january = mq.kpi_values(monthly(fixture_engine).loc["2024-01-01"])
     assert january["restrictive_interventions_per_1000_obd"] == (0.0, 0, 217)
