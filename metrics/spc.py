@@ -77,6 +77,8 @@ __all__ = [
     "RULE_LABELS",
     "assurance",
     "icon_svg",
+    "pchart",
+    "uchart",
     "variation_icon",
     "xmr",
 ]
@@ -181,9 +183,13 @@ def _runs(flags: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _segment_rules(y: np.ndarray, mean: float, lower: float, upper: float):
-    """Rules for one segment's non-missing values. Returns (rule list, side list: +1 high/-1 low)."""
+def _segment_rules(y: np.ndarray, mean: float, lower, upper, lo_line=None, hi_line=None):
+    """Rules for one segment's non-missing values. Returns (rule list, side list: +1 high/-1 low).
+
+    `lower`/`upper` are numbers (XmR) or one per point (p- and u-charts' varying limits); `lo_line`/`hi_line`
+    the "close to the limit" lines (default 2/3 of the way from the mean to each limit, i.e. 2 sigma)."""
     n = len(y)
+    lower, upper = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (lower, upper))
     rule: list[str | None] = [None] * n
     side = [0] * n
 
@@ -194,7 +200,7 @@ def _segment_rules(y: np.ndarray, mean: float, lower: float, upper: float):
                 side[i] = int(sides[i])
 
     above_mean = np.sign(y - mean)
-    has_limits = not (math.isnan(lower) or math.isnan(upper))
+    has_limits = n > 0 and not (np.isnan(lower).all() or np.isnan(upper).all())
 
     # 1. Outside the limits.
     if has_limits:
@@ -221,8 +227,8 @@ def _segment_rules(y: np.ndarray, mean: float, lower: float, upper: float):
     # 3. Two of three close to a limit (NHSRplotthedots): in a window of 3 points all strictly on one
     # side of the mean, 2 or more lie between the 2/3 line and the limit; those close points are flagged.
     if has_limits:
-        hi_line = mean + CLOSE_FRACTION * (upper - mean)
-        lo_line = mean - CLOSE_FRACTION * (mean - lower)
+        hi_line = mean + CLOSE_FRACTION * (upper - mean) if hi_line is None else hi_line
+        lo_line = mean - CLOSE_FRACTION * (mean - lower) if lo_line is None else lo_line
         close = ~outside & ((y > hi_line) | (y < lo_line))
         flagged = np.zeros(n, dtype=bool)
         for start in range(max(n - 2, 0)):
@@ -262,35 +268,104 @@ def xmr(
     metrics/data_quality.complete_to): ``provisional`` is True, they keep their value but take no part in
     limits, moving ranges or rules (no signal, ``variation`` None), and the icons skip them.
     """
+    y_all = _to_float_array(values)
+    return _chart("xmr", y_all, None, values, dates, direction, baseline, rebase_at, target, provisional_from)
+
+
+def pchart(numerators, denominators, dates=None, direction: str = "neutral", baseline: int | None = 12,
+           rebase_at=None, target=None, provisional_from=None, scale: float = 100.0) -> pd.DataFrame:
+    """p-chart for a proportion (numerator ÷ denominator × ``scale``; default a percentage).
+
+    Centre p̄ = Σ numerators ÷ Σ denominators over the segment's first ``baseline`` points; each point's
+    limits p̄ ± 3 √(p̄(1 − p̄) ÷ n) with its own denominator n, kept within 0 and ``scale`` (a proportion
+    can be neither below 0 nor above 100%); the "close to the limit" lines at p̄ ± 2 √(...) (2 sigma), kept
+    within the same range. Rules as :func:`xmr`, point by point against its own limits. A point with a
+    missing or zero denominator is a missing point. Same columns as :func:`xmr` (``moving_range`` NaN).
+    """
+    return _attribute("p", numerators, denominators, dates, direction, baseline, rebase_at, target,
+                      provisional_from, scale)
+
+
+def uchart(counts, exposures, dates=None, direction: str = "neutral", baseline: int | None = 12,
+           rebase_at=None, target=None, provisional_from=None, scale: float = 1000.0) -> pd.DataFrame:
+    """u-chart for a rate (count ÷ exposure × ``scale``; default per 1,000, e.g. per 1,000 bed days).
+
+    Centre ū = Σ counts ÷ Σ exposures over the segment's first ``baseline`` points; each point's limits
+    ū ± 3 √(ū ÷ n) with its own exposure n, never below 0; close lines at ū ± 2 √(ū ÷ n). Otherwise as
+    :func:`pchart`.
+    """
+    return _attribute("u", counts, exposures, dates, direction, baseline, rebase_at, target,
+                      provisional_from, scale)
+
+
+def _attribute(kind, numerators, denominators, dates, direction, baseline, rebase_at, target, provisional_from,
+               scale):
+    num, den = _to_float_array(numerators), _to_float_array(denominators)
+    if len(num) != len(den):
+        raise ValueError(f"{len(num)} numerators but {len(den)} denominators")
+    if np.any(num[~np.isnan(num)] < 0) or np.any(den[~np.isnan(den)] < 0):
+        raise ValueError("numerators and denominators must not be negative")
+    if kind == "p" and np.any(num > den):
+        raise ValueError("a proportion's numerator cannot exceed its denominator")
+    ok = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
+    y_all = np.full(len(num), np.nan)
+    y_all[ok] = num[ok] / den[ok] * scale
+    counts = (np.where(ok, num, np.nan), np.where(ok, den, np.nan), scale)
+    return _chart(kind, y_all, counts, numerators, dates, direction, baseline, rebase_at, target, provisional_from)
+
+
+def _xmr_limits(y, k):
+    """(mean, lower, upper, lo_line, hi_line) of an XmR segment from its first k points."""
+    mean = float(np.mean(y[:k]))
+    if k < 2:
+        return mean, np.nan, np.nan, None, None  # one point: no moving range, no limits
+    amr = float(np.mean(np.abs(np.diff(y))[: k - 1]))
+    return mean, mean - LIMIT_CONSTANT * amr, mean + LIMIT_CONSTANT * amr, None, None
+
+
+def _attribute_limits(kind, num, den, scale, k):
+    """(centre, lower, upper, lo_line, hi_line) of a p- or u-chart segment: one limit per point."""
+    centre = float(np.sum(num[:k]) / np.sum(den[:k]))
+    spread = centre * (1 - centre) if kind == "p" else centre
+    sigma = np.sqrt(spread / den)
+    top = 1.0 if kind == "p" else np.inf
+
+    def clip(v):
+        return np.clip(v, 0.0, top) * scale
+
+    return (centre * scale, clip(centre - 3 * sigma), clip(centre + 3 * sigma), clip(centre - 2 * sigma),
+            clip(centre + 2 * sigma))
+
+
+def _dates(values, dates, n):
+    if dates is None:
+        if isinstance(values, pd.Series):
+            return pd.Series(values.index, dtype=values.index.dtype).reset_index(drop=True)
+        return pd.Series(np.arange(n))
+    dates = pd.Series(list(dates) if not isinstance(dates, (pd.Series, pd.Index)) else dates)
+    if len(dates) != n:
+        raise ValueError(f"dates has {len(dates)} items but values has {n}")
+    if dates.dtype == object:
+        try:
+            dates = pd.to_datetime(dates)
+        except (TypeError, ValueError):
+            pass
+    return dates.reset_index(drop=True)
+
+
+def _chart(kind, y_all, counts, values, dates, direction, baseline, rebase_at, target, provisional_from):
+    """The one SPC calculation: segments, limits (XmR constant, or p/u varying per point), rules, variation."""
     _check_direction(direction)
     if baseline is not None and baseline < 2:
         raise ValueError("baseline must be at least 2 points (or None for all points)")
-    y_all = _to_float_array(values)
     n = len(y_all)
-    if dates is None:
-        if isinstance(values, pd.Series):
-            dates = pd.Series(values.index, dtype=values.index.dtype)
-        else:
-            dates = pd.Series(np.arange(n))
-    else:
-        dates = pd.Series(list(dates) if not isinstance(dates, (pd.Series, pd.Index)) else dates)
-        if len(dates) != n:
-            raise ValueError(f"dates has {len(dates)} items but values has {n}")
-        if dates.dtype == object:
-            try:
-                dates = pd.to_datetime(dates)
-            except (TypeError, ValueError):
-                pass
-    dates = dates.reset_index(drop=True)
+    dates = _dates(values, dates, n)
     provisional = _provisional(dates, provisional_from)
     shown_values = y_all
     y_all = np.where(provisional, np.nan, y_all)
 
     starts = [0] + _segment_starts(dates, rebase_at, n) + [n]
-    mean_col = np.full(n, np.nan)
-    lower_col = np.full(n, np.nan)
-    upper_col = np.full(n, np.nan)
-    mr_col = np.full(n, np.nan)
+    cols = {name: np.full(n, np.nan) for name in ("mean", "lower", "upper", "moving_range")}
     segment_col = np.zeros(n, dtype=int)
     trial_col = np.zeros(n, dtype=bool)
     rule_col: list[str | None] = [None] * n
@@ -302,51 +377,45 @@ def xmr(
         if len(pos) == 0:
             continue
         y = y_all[pos]
-        mr = np.abs(np.diff(y))
-        mr_col[pos[1:]] = mr
         k = len(y) if baseline is None else min(baseline, len(y))
         trial_col[a:b] = baseline is not None and len(y) < baseline
-        mean = float(np.mean(y[:k]))
-        if k >= 2:
-            amr = float(np.mean(mr[: k - 1]))
-            lower, upper = mean - LIMIT_CONSTANT * amr, mean + LIMIT_CONSTANT * amr
+        if kind == "xmr":
+            cols["moving_range"][pos[1:]] = np.abs(np.diff(y))
+            mean, lower, upper, lo_line, hi_line = _xmr_limits(y, k)
+            cols["lower"][a:b], cols["upper"][a:b] = lower, upper
         else:
-            lower = upper = np.nan  # one point: no moving range, no limits
-        mean_col[a:b], lower_col[a:b], upper_col[a:b] = mean, lower, upper
-        rules, sides = _segment_rules(y, mean, lower, upper)
+            num, den, scale = counts
+            mean, lower, upper, lo_line, hi_line = _attribute_limits(kind, num[pos], den[pos], scale, k)
+            cols["lower"][pos], cols["upper"][pos] = lower, upper
+        cols["mean"][a:b] = mean
+        rules, sides = _segment_rules(y, mean, lower, upper, lo_line, hi_line)
         for p, r, s in zip(pos, rules, sides):
             rule_col[p], side_col[p] = r, s
 
-    special = np.array([r is not None for r in rule_col], dtype=bool)
-    variation: list[str | None] = []
-    for i in range(n):
-        if np.isnan(y_all[i]):
-            variation.append(None)
-        elif not special[i]:
-            variation.append("common_cause")
-        elif direction == "neutral":
-            variation.append("neutral")
-        else:
-            good = 1 if direction == "up" else -1
-            variation.append("improvement" if side_col[i] == good else "concern")
-
     frame = pd.DataFrame({
-        "date": dates,
-        "value": shown_values,
-        "mean": mean_col,
-        "lower": lower_col,
-        "upper": upper_col,
-        "moving_range": mr_col,
-        "special_cause": special,
+        "date": dates, "value": shown_values, "mean": cols["mean"], "lower": cols["lower"], "upper": cols["upper"],
+        "moving_range": cols["moving_range"], "special_cause": np.array([r is not None for r in rule_col], dtype=bool),
         "rule": pd.Series(rule_col, dtype=object),
-        "variation": pd.Series(variation, dtype=object),
-        "segment": segment_col,
-        "trial": trial_col,
-        "provisional": provisional,
+        "variation": pd.Series(_variation(y_all, rule_col, side_col, direction), dtype=object),
+        "segment": segment_col, "trial": trial_col, "provisional": provisional,
     }, columns=COLUMNS)
     frame.attrs.update({"direction": direction, "target": target, "baseline": baseline,
-                        "provisional_from": provisional_from})
+                        "provisional_from": provisional_from, "chart": kind})
     return frame
+
+
+def _variation(y_all, rule_col, side_col, direction) -> list[str | None]:
+    out: list[str | None] = []
+    for y, rule, side in zip(y_all, rule_col, side_col):
+        if np.isnan(y):
+            out.append(None)
+        elif rule is None:
+            out.append("common_cause")
+        elif direction == "neutral":
+            out.append("neutral")
+        else:
+            out.append("improvement" if side == (1 if direction == "up" else -1) else "concern")
+    return out
 
 
 def _provisional(dates: pd.Series, provisional_from) -> np.ndarray:
