@@ -111,7 +111,10 @@ def summary_text(frame: pd.DataFrame) -> pd.DataFrame:
 def draw_summary() -> None:
     st.subheader("Summary")
     st.markdown(markdown_table(summary_text(summary), icon_columns=("Variation", "Assurance")))
-    st.caption("Icons: NHS Making Data Count (a screen reader reads each one's meaning). Mean and limits are from "
+    st.caption("Icons: NHS Making Data Count (a screen reader reads each one's meaning). Chart by kind of measure: "
+               "u-chart for rates per 1,000 bed days, p-chart for proportions (limits vary with each month's "
+               "denominator and never leave the possible range: the latest month's are shown), XmR otherwise. "
+               "Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
                f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available (no assurance icon: no "
                "target, or a neutral direction).")
@@ -161,12 +164,14 @@ def draw_chart(kpi_id: str) -> None:
     if frame["value"].notna().sum() == 0:
         st.info("No months to chart for this measure in this scope (no data, or every month suppressed).")
         return
-    title = f"{kpi.label}, {ctx.scope.name}"
+    chart_name = mq.CHART_NAMES[mq.chart_type(kpi_id)]
+    title = f"{kpi.label}, {ctx.scope.name} ({chart_name})"
     chart = spc_chart(frame, title, unit(kpi.kind) or kpi.label, value_format=",.1f")
     latest = summary.set_index("kpi_id").loc[kpi_id]
-    show_chart(chart.properties(height=340), title, "Monthly statistical process control chart with mean and "
-               f"process limits; latest month: {mq.icon_label(latest['variation'])}.", spc_table(frame),
+    show_chart(chart.properties(height=340), title, f"Monthly statistical process control chart ({chart_name}) "
+               f"with mean and process limits; latest month: {mq.icon_label(latest['variation'])}.", spc_table(frame),
                width="stretch", height=430)
+    st.caption(mq.CHART_METHODS[mq.chart_type(kpi_id)])
     series = long[long["kpi_id"] == kpi_id]
     hidden = series[series["suppressed"]]["month"]
     if len(hidden):
@@ -221,7 +226,8 @@ def draw_compare() -> None:
     st.subheader(f"Compare {LEVEL_LABELS[child_level].lower()}s in {plain(ctx.scope.name)}")
     st.caption(f"{period.describe(ctx.start, ctx.end)}. Ranked best first; grey bands are funnel-plot limits "
                f"around {plain(ctx.scope.name)}'s own rate for each one's size (dark 95%, light 99.8%), so small "
-               "units are judged fairly.")
+               "units are judged fairly. Each counts only the activity this scope owns: its wards commissioned by "
+               f"{plain(ctx.scope.name)} (a provider's wards for other collaboratives are left out).")
     kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
                           key="quality_compare_kpi")
     kpi = mq.quality_kpi(kpi_id)
@@ -241,6 +247,8 @@ def draw_compare() -> None:
                    "Each one's value as a point, shaped and coloured by where it falls against funnel limits around "
                    f"{ctx.scope.name}'s own figure (grey bands).", funnel_table(table, kpi), width="stretch",
                    height=max(80, 34 * shown) + 110)
+    if centre.get("funnel") is not None:
+        st.caption(mq.funnel_method(centre["funnel"]))
     hidden = table[table["suppressed"]]["name"].tolist()
     if hidden:
         st.caption(f"Suppressed under the disclosure rule and not shown: {', '.join(plain(h) for h in hidden)}.")

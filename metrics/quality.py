@@ -12,19 +12,27 @@ approximation around the node's own rate:
   kept within 0–100.
 z = 1.959964 (95%) and 3.090232 (99.8%). Staffing fill rate (hours, not counts of events) and median
 length of stay have no funnel: they are ranked without limits.
+
+Over-dispersion (Spiegelhalter, "Handling over-dispersion of performance indicators", Qual Saf Health Care
+2005; the additive random-effects method, as FunnelPlotR): each child's z-score z = (y − p) ÷ s with s its
+binomial/Poisson standard error above; the z-scores are winsorised at 10% (those beyond the 10th and 90th
+percentiles set to them); φ = Σ z² ÷ I over the I children; when I × φ > I − 1 (more spread than chance alone),
+τ² = (I × φ − (I − 1)) ÷ (Σ w − Σ w² ÷ Σ w) with w = 1 ÷ s², and every limit widens to p ± z √(s² + τ²).
+With fewer than MIN_UNITS children τ² is not estimated (no adjustment, said under the chart).
 """
 
 import base64
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 
 from metrics.catalogue import KPIS, Kpi
 from metrics.disclosure import disclose, disclose_table
 from metrics.kpis import ratio
 from metrics.rag import band_for
-from metrics.spc import ICON_LABELS, assurance, icon_svg, variation_icon, xmr
+from metrics.spc import ICON_LABELS, assurance, icon_svg, pchart, uchart, variation_icon, xmr
 
 HARM_KPIS = {
     "incidents_low_harm_per_1000_obd": Kpi("incidents_low_harm_per_1000_obd",
@@ -40,6 +48,15 @@ QUALITY_IDS = [
 ]
 FUNNEL_KINDS = ("rate", "pct")
 NO_FUNNEL = ("staffing_fill_rate_pct", "median_los_days")
+NOT_PROPORTIONS = ("staffing_fill_rate_pct",)  # actual ÷ planned hours: can exceed 100%
+CHART_NAMES = {"xmr": "XmR chart", "p": "p-chart", "u": "u-chart"}
+CHART_METHODS = {
+    "xmr": "XmR chart: mean ± 2.66 × mean moving range (fixed from the first 12 months).",
+    "p": ("p-chart: mean proportion p̄ = Σ numerators ÷ Σ denominators (first 12 months); each month's limits "
+          "p̄ ± 3√(p̄(1 − p̄) ÷ n) with its own denominator n, kept within 0–100%."),
+    "u": ("u-chart: mean rate ū = Σ events ÷ Σ bed days (first 12 months); each month's limits ū ± 3√(ū ÷ n) "
+          "with its own bed days n, never below 0."),
+}
 Z95, Z998 = 1.959963984540054, 3.090232306167813
 HISTORY_MONTHS = 24
 VARIATION_NAMES = ("common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
@@ -110,15 +127,38 @@ def target(kpi_id: str, thresholds: dict) -> float | None:
     return None if green is None else float(green)
 
 
+def chart_type(kpi_id: str) -> str:
+    """Making Data Count's chart for the kind of measure: "u" (u-chart) for a rate per 1,000 bed days, "p"
+    (p-chart) for a percentage of counted things (numerator within its denominator), "xmr" otherwise
+    (counts, days, and percentages that are not proportions, such as staffing fill rate: hours over 100%)."""
+    kind = quality_kpi(kpi_id).kind
+    if kind == "rate":
+        return "u"
+    if kind == "pct" and kpi_id not in NOT_PROPORTIONS:
+        return "p"
+    return "xmr"
+
+
+def _count(value):
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=(), provisional_from=None) -> pd.DataFrame:
-    """XmR frame of one KPI's disclosed monthly values (suppressed or missing months are missing points;
-    months from `provisional_from` are provisional: drawn, never a signal)."""
+    """SPC frame of one KPI's disclosed monthly values, on its chart_type (XmR, or p-/u-chart from the
+    numerators and denominators of the months shown). Suppressed or missing months are missing points; months
+    from `provisional_from` are provisional: drawn, never a signal."""
     series = long[long["kpi_id"] == kpi_id].sort_values("month")
-    values = [None if v is None or pd.isna(v) else float(v) for v in series["shown"]]
     kpi = quality_kpi(kpi_id)
-    rebase_at = [pd.Timestamp(d) for d in rebase] or None
-    return xmr(values, dates=pd.to_datetime(series["month"]).reset_index(drop=True), direction=kpi.direction,
-               rebase_at=rebase_at, target=target(kpi_id, thresholds), provisional_from=provisional_from)
+    options = {"dates": pd.to_datetime(series["month"]).reset_index(drop=True), "direction": kpi.direction,
+               "rebase_at": [pd.Timestamp(d) for d in rebase] or None, "target": target(kpi_id, thresholds),
+               "provisional_from": provisional_from}
+    shown = [_count(v) for v in series["shown"]]
+    kind = chart_type(kpi_id)
+    if kind == "xmr":
+        return xmr(shown, **options)
+    num = [None if v is None else _count(n) for v, n in zip(shown, series["numerator"])]
+    den = [None if v is None else _count(d) for v, d in zip(shown, series["denominator"])]
+    return (pchart if kind == "p" else uchart)(num, den, **options)
 
 
 def _latest(series: pd.DataFrame):
@@ -172,20 +212,77 @@ def icon_label(name: str | None) -> str:
 # --- compare: funnel limits around the node's rate -------------------------------------------
 
 
-def funnel_limits(kind: str, centre: float, n: float, z: float) -> tuple[float | None, float | None]:
+FUNNEL_SCALE = {"rate": 1000, "pct": 100}
+MIN_UNITS = 5
+WINSOR = 0.10
+
+
+def _variance(kind: str, p: float, n: float) -> float:
+    """The binomial (pct) or Poisson (rate) variance of one unit's proportion or rate per unit, n its size."""
+    if kind == "rate":
+        return p / n
+    if kind == "pct":
+        return p * (1 - p) / n
+    raise ValueError(f"No funnel limits for kind {kind!r}")
+
+
+def funnel_limits(kind: str, centre: float, n: float, z: float, tau2: float = 0.0) -> tuple[float | None, float | None]:
     """(lower, upper) limits for a unit with denominator `n` around `centre` (a rate per 1,000 bed days
-    for kind 'rate', a percentage for kind 'pct'). None when n or the centre is missing or zero n."""
+    for kind 'rate', a percentage for kind 'pct'), widened by the between-unit variance `tau2` (on the
+    proportion / rate-per-bed-day scale). None when n or the centre is missing or zero n. Kept within 0
+    (and 100% for a percentage)."""
     if centre is None or not n or n <= 0 or (isinstance(centre, float) and math.isnan(centre)):
         return None, None
-    if kind == "rate":
-        p = centre / 1000
-        half = z * math.sqrt(p / n)
-        return max(0.0, 1000 * (p - half)), 1000 * (p + half)
-    if kind == "pct":
-        p = centre / 100
-        half = z * math.sqrt(p * (1 - p) / n)
-        return max(0.0, 100 * (p - half)), min(100.0, 100 * (p + half))
-    raise ValueError(f"No funnel limits for kind {kind!r}")
+    scale = FUNNEL_SCALE.get(kind)
+    if scale is None:
+        raise ValueError(f"No funnel limits for kind {kind!r}")
+    p = centre / scale
+    half = z * math.sqrt(_variance(kind, p, n) + tau2)
+    top = 100.0 if kind == "pct" else math.inf
+    return max(0.0, scale * (p - half)), min(top, scale * (p + half))
+
+
+def _winsorise(z: list[float], share: float = WINSOR) -> list[float]:
+    """z-scores beyond the `share` and 1 − `share` quantiles (linear interpolation) set to those quantiles."""
+    lo, hi = np.quantile(z, [share, 1 - share])
+    return [min(max(v, lo), hi) for v in z]
+
+
+def overdispersion(kind: str, centre: float | None, units: list[tuple]) -> dict:
+    """Spiegelhalter's (2005) additive random-effects estimate for the funnel around `centre`.
+
+    `units`: (value, denominator) of each child (value on the KPI's scale). Returns {"units": I, "phi": φ,
+    "tau2": τ² (0 when not over-dispersed or not estimated), "estimated": bool}."""
+    scale = FUNNEL_SCALE.get(kind)
+    usable = [(v / scale, n) for v, n in units if v is not None and n and n > 0 and not pd.isna(v)]
+    out = {"units": len(usable), "phi": None, "tau2": 0.0, "estimated": False}
+    if centre is None or pd.isna(centre) or len(usable) < MIN_UNITS:
+        return out
+    p = centre / scale
+    variances = [_variance(kind, p, n) for _, n in usable]
+    if min(variances) <= 0:
+        return out
+    z = _winsorise([(y - p) / math.sqrt(var) for (y, _), var in zip(usable, variances)])
+    units_n = len(z)
+    phi = sum(v * v for v in z) / units_n
+    w = [1 / var for var in variances]
+    excess = units_n * phi - (units_n - 1)
+    tau2 = excess / (sum(w) - sum(x * x for x in w) / sum(w)) if excess > 0 else 0.0
+    return {"units": units_n, "phi": phi, "tau2": tau2, "estimated": True}
+
+
+def funnel_method(info: dict) -> str:
+    """The funnel's method in words, for the caption under the chart."""
+    base = ("Funnel limits: 95% and 99.8% around the scope's own figure for each one's size (binomial for "
+            "percentages, Poisson for rates per 1,000 bed days).")
+    if not info.get("estimated"):
+        return (f"{base} Over-dispersion not estimated: fewer than {MIN_UNITS} to compare, so the limits are "
+                "not adjusted.")
+    words = (f"{base} Over-dispersion (Spiegelhalter 2005, additive random effects): z-scores winsorised at 10%, "
+             f"φ = {info['phi']:.2f} over {info['units']}")
+    if info["tau2"] > 0:
+        return f"{words}; the limits are widened by τ² = {info['tau2']:.3g} (between-unit variance)."
+    return f"{words}: no more spread than chance, so the limits are not widened (τ² = 0)."
 
 
 def has_funnel(kpi_id: str) -> bool:
@@ -228,12 +325,15 @@ def compare_table(total, kids: pd.DataFrame, kpi_id: str, rule: str, level: str,
     centre = {"value": value, "shown": centre_cell.value, "suppressed": centre_cell.suppressed,
               "numerator": numerator, "denominator": denominator}
     funnel = has_funnel(kpi_id) and not centre_cell.suppressed and value is not None
+    figures = [kpi_values(kid)[kpi_id] for _, kid in kids.iterrows()]
+    info = overdispersion(kpi.kind, value, [(v, den) for v, _, den in figures]) if funnel else {"estimated": False}
+    centre["funnel"] = info if funnel else None
+    tau2 = info.get("tau2", 0.0)
     rows = []
-    for _, kid in kids.iterrows():
-        v, num, den = kpi_values(kid)[kpi_id]
+    for (_, kid), (v, num, den) in zip(kids.iterrows(), figures):
         cell = disclose(kpi.kind, v, num, den, rule, child_level)
-        l95 = funnel_limits(kpi.kind, value, den, Z95) if funnel else (None, None)
-        l998 = funnel_limits(kpi.kind, value, den, Z998) if funnel else (None, None)
+        l95 = funnel_limits(kpi.kind, value, den, Z95, tau2) if funnel else (None, None)
+        l998 = funnel_limits(kpi.kind, value, den, Z998, tau2) if funnel else (None, None)
         position = _position(cell.value, l95, l998) if not cell.suppressed else "Suppressed"
         rows.append({"code": kid["code"], "name": kid["name"], "value": v, "numerator": num, "denominator": den,
                      "shown": cell.value, "suppressed": cell.suppressed, "lower95": l95[0], "upper95": l95[1],

@@ -1,6 +1,14 @@
-"""Statistical process control (XmR charts) following NHS England's "Making Data Count".
+"""Statistical process control following NHS England's "Making Data Count": XmR charts by default, p-charts for
+proportions and u-charts for rates (:func:`xmr`, :func:`pchart`, :func:`uchart`; metrics/quality.chart_type
+chooses by the kind of measure).
 
 Pure functions: no Streamlit, no database. See docs/kpi-catalogue ("Statistical process control").
+
+p- and u-charts: centre = Σ numerators ÷ Σ denominators over the segment's baseline points; each point has its
+own limits, centre ± 3σᵢ with σᵢ = √(p̄(1 − p̄) ÷ nᵢ) (p) or √(ū ÷ nᵢ) (u), kept within the measure's possible
+range (0–100% for a proportion, never below 0 for a rate); the "close to the limit" lines are at ± 2σᵢ. The
+special-cause rules below apply point by point against those varying limits. tests/test_spc_reference.py
+checks limits and signals against the independent `abspc` package.
 
 Method
 ------

@@ -1,4 +1,4 @@
-"""Altair chart for an XmR frame from :func:`metrics.spc.xmr` (Making Data Count style)."""
+"""Altair chart for an SPC frame from :func:`metrics.spc.xmr`, ``pchart`` or ``uchart`` (Making Data Count style)."""
 
 from __future__ import annotations
 
@@ -100,9 +100,11 @@ def spc_chart(
     line = base.mark_line(color=COMMON, strokeWidth=1.5).encode(y=y)
     mean = base.mark_line(color="#231f20", strokeWidth=1.5).encode(
         y=y_field("mean"), detail="segment:N")
-    upper = base.mark_line(color=NHS_DARK_GREY, strokeDash=[6, 4], strokeWidth=1.2).encode(
+    # p- and u-charts' limits vary with each point's denominator: drawn as steps centred on the points.
+    step = {"interpolate": "step"} if frame.attrs.get("chart") in ("p", "u") else {}
+    upper = base.mark_line(color=NHS_DARK_GREY, strokeDash=[6, 4], strokeWidth=1.2, **step).encode(
         y=y_field("upper"), detail="segment:N")
-    lower = base.mark_line(color=NHS_DARK_GREY, strokeDash=[6, 4], strokeWidth=1.2).encode(
+    lower = base.mark_line(color=NHS_DARK_GREY, strokeDash=[6, 4], strokeWidth=1.2, **step).encode(
         y=y_field("lower"), detail="segment:N")
     points = base.transform_filter("isValid(datum.value) && !datum.provisional").mark_point(
         size=60, opacity=1, filled=True, stroke="white", strokeWidth=0.5

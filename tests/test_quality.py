@@ -27,6 +27,7 @@ IMPACT, 2024-03-01..03-10: W1 22 (WS03b 4, WS04a 5, WS04b 3, WS05 10), W2 16 (WS
 """
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -209,26 +210,30 @@ def test_compare_positions_and_no_funnel_measures():
     assert table["lower95"].isna().all() and table["position"].tolist() == ["No limits"]
 
 
-def _long(values, kpi_id="prone_restraint_per_1000_obd", suppressed=None):
+def _long(values, kpi_id="median_los_days", suppressed=None, counts=None):
+    """A disclosed monthly series of one KPI (the others empty); `counts`: (numerator, denominator) per month."""
     months = pd.date_range("2023-01-01", periods=len(values), freq="MS")
+    counts = counts or [(None, None)] * len(values)
     rows = []
-    for i, (month, value) in enumerate(zip(months, values)):
+    for i, (month, value, (num, den)) in enumerate(zip(months, values, counts)):
         hidden = bool(suppressed and i in suppressed)
         for k in mq.QUALITY_IDS:
             shown = value if k == kpi_id and not hidden else None
             rows.append({"month": month, "kpi_id": k, "label": mq.quality_kpi(k).label, "value": value,
-                         "numerator": None, "denominator": None, "shown": shown, "suppressed": hidden and k == kpi_id})
+                         "numerator": num if k == kpi_id else None, "denominator": den if k == kpi_id else None,
+                         "shown": shown, "suppressed": hidden and k == kpi_id})
     return pd.DataFrame(rows)
 
 
 def test_summary_table_row_hand_worked():
-    # 12 months alternating 10, 12 then 17: mean 11, mean moving range 2, limits 5.68..16.32; 17 is above
-    # the upper limit; prone restraint is lower-is-better -> concern (high). Target 5 (green band) lies below
-    # the lower limit 5.68, so for a lower-is-better measure the process will consistently fail it.
+    # Median length of stay (days: an XmR chart). 12 months alternating 10, 12 then 17: mean 11, mean moving
+    # range 2, limits 5.68..16.32; 17 is above the upper limit; lower is better -> concern (high). Target 5
+    # (green band) lies below the lower limit 5.68, so for a lower-is-better measure the process will
+    # consistently fail it.
     long = _long([10, 12] * 6 + [17])
-    table = mq.summary_table(long, {"prone_restraint_per_1000_obd": (5.0, 10.0)}).set_index("kpi_id")
+    table = mq.summary_table(long, {"median_los_days": (5.0, 10.0)}).set_index("kpi_id")
     assert list(table.index) == mq.QUALITY_IDS
-    row = table.loc["prone_restraint_per_1000_obd"]
+    row = table.loc["median_los_days"]
     assert (row["latest"], row["mean"], row["target"], row["points"]) == (17, 11, 5.0, 13)
     assert (row["lower"], row["upper"]) == pytest.approx((5.68, 16.32))
     assert (row["variation"], row["assurance"]) == ("concern_high", "fail")
@@ -239,10 +244,10 @@ def test_summary_table_row_hand_worked():
 def test_suppressed_months_are_missing_points_and_rebase_starts_new_limits():
     long = _long([10, 12] * 6 + [17], suppressed={12})
     table = mq.summary_table(long, {}).set_index("kpi_id")
-    row = table.loc["prone_restraint_per_1000_obd"]
+    row = table.loc["median_los_days"]
     assert pd.isna(row["latest"]) and row["latest_suppressed"] and row["missing"] == 1
     assert row["variation"] == "common_cause"  # latest shown point (12) is common cause
-    frame = mq.spc_frame(_long([10, 12] * 6 + [20, 22, 20, 22]), "prone_restraint_per_1000_obd", {},
+    frame = mq.spc_frame(_long([10, 12] * 6 + [20, 22, 20, 22]), "median_los_days", {},
                          rebase=[D(2024, 1, 1)])
     assert frame["segment"].tolist() == [0] * 12 + [1] * 4
     assert frame["mean"].iloc[-1] == 21 and frame["trial"].iloc[-1]
@@ -321,3 +326,85 @@ def test_page_rebase_date_is_kept_in_session_state(monkeypatch, fixture_url):
     assert not at.exception
     assert at.session_state["quality_rebase"] == {"restrictive_interventions_per_1000_obd": (D(2024, 2, 1),)}
     assert any("Limits recalculated from: Feb 2024" in c.value for c in at.caption)
+
+
+def test_chart_type_by_kind_of_measure():
+    assert mq.chart_type("prone_restraint_per_1000_obd") == "u"  # a rate per 1,000 bed days
+    assert mq.chart_type("readmission_12m_pct") == "p"  # a proportion of discharges
+    assert mq.chart_type("delayed_discharge_days_pct") == "p"  # a proportion of bed days
+    assert mq.chart_type("staffing_fill_rate_pct") == "xmr"  # hours over 100% are possible: not a proportion
+    assert mq.chart_type("median_los_days") == "xmr"
+
+
+def test_u_chart_limits_hand_worked_never_below_zero():
+    # Prone restraint: 12 months of 1,000 bed days with 2, 4, 2, 4 ... events (2, 4 per 1,000), then a month of
+    # 500 bed days with 6 events (12 per 1,000). u-bar = 36 / 12,000 = 0.003 = 3 per 1,000.
+    # n = 1,000: 3 ± 3 x sqrt(0.003 / 1000) x 1000 = 3 ± 5.196 -> lower 0 (clipped; XmR would give 3 - 2.66 x 2 =
+    # -2.32), upper 8.196. n = 500: 3 ± 3 x sqrt(0.003 / 500) x 1000 = 3 ± 7.348 -> upper 10.348; 12 is above it.
+    counts = [(2, 1000), (4, 1000)] * 6 + [(6, 500)]
+    long = _long([n / d * 1000 for n, d in counts], "prone_restraint_per_1000_obd", counts=counts)
+    frame = mq.spc_frame(long, "prone_restraint_per_1000_obd", {})
+    assert frame.attrs["chart"] == "u"
+    assert frame["mean"].iloc[0] == pytest.approx(3.0)
+    assert frame["lower"].tolist() == [0.0] * 13
+    assert frame["upper"].iloc[0] == pytest.approx(3 + 3 * math.sqrt(0.003 / 1000) * 1000)  # 8.196
+    assert frame["upper"].iloc[-1] == pytest.approx(3 + 3 * math.sqrt(0.003 / 500) * 1000)  # 10.348
+    assert frame["rule"].iloc[-1] == "outside_limits" and frame["variation"].iloc[-1] == "concern"
+    assert frame["rule"].iloc[:12].isna().all()
+
+
+def test_p_chart_limits_hand_worked_within_0_and_100():
+    # Readmissions: 12 months of 50 discharges with 5 readmitted (10%), then 20 of 40 (50%).
+    # p-bar = 60 / 600 = 0.1; n = 50: 10 ± 3 x sqrt(0.1 x 0.9 / 50) x 100 = 10 ± 12.728 -> 0 (clipped) .. 22.728;
+    # n = 40: 10 ± 3 x sqrt(0.09 / 40) x 100 = 10 ± 14.230 -> 0 .. 24.230; 50% is above: concern (lower is better).
+    counts = [(5, 50)] * 12 + [(20, 40)]
+    long = _long([n / d * 100 for n, d in counts], "readmission_12m_pct", counts=counts)
+    frame = mq.spc_frame(long, "readmission_12m_pct", {})
+    assert frame.attrs["chart"] == "p" and frame["mean"].iloc[0] == pytest.approx(10.0)
+    assert (frame["lower"] == 0).all()
+    assert frame["upper"].iloc[0] == pytest.approx(10 + 300 * math.sqrt(0.09 / 50))
+    assert frame["upper"].iloc[-1] == pytest.approx(10 + 300 * math.sqrt(0.09 / 40))
+    assert frame["variation"].iloc[-1] == "concern"
+    # A suppressed month is a missing point: no value, no limits, no part in the centre line.
+    hidden = mq.spc_frame(_long([n / d * 100 for n, d in counts], "readmission_12m_pct", suppressed={0},
+                                counts=counts), "readmission_12m_pct", {})
+    assert pd.isna(hidden["value"].iloc[0]) and pd.isna(hidden["upper"].iloc[0])
+    assert hidden["mean"].iloc[1] == pytest.approx((55 + 20) / (550 + 40) * 100)  # baseline: next 12 shown months
+
+
+def test_funnel_overdispersion_hand_worked():
+    # Ten units of 100 discharges around p = 20% (s = sqrt(0.2 x 0.8 / 100) = 0.04), readmitted
+    # 8, 12, 16, 16, 20, 20, 24, 24, 28, 32 (z = -3, -2, -1, -1, 0, 0, 1, 1, 2, 3; total 200 / 1,000 = 20%).
+    # Winsorised at 10% (linear quantiles of the 10 sorted z: 10th at -3 + 0.9 x 1 = -2.1, 90th at 2 + 0.1 = 2.1):
+    # -2.1, -2, -1, -1, 0, 0, 1, 1, 2, 2.1 -> phi = (4.41 + 4 + 1 + 1 + 1 + 1 + 4 + 4.41) / 10 = 2.082;
+    # I phi = 20.82 > I - 1 = 9: over-dispersed. w = 1 / 0.0016 = 625 each: sum w = 6,250, sum w^2 / sum w = 625,
+    # tau^2 = (20.82 - 9) / (6,250 - 625) = 11.82 / 5,625 = 0.0021013.
+    # 95% limits: 20 ± 100 x 1.959964 x sqrt(0.0037013) = 20 ± 100 x 1.959964 x 0.0608386 = 20 ± 11.9241
+    # -> 8.0759 .. 31.9241
+    # (unadjusted 20 ± 7.8399 -> 12.16 .. 27.84 would put 8, 12, 28 and 32 outside: four of ten).
+    readmitted = [8, 12, 16, 16, 20, 20, 24, 24, 28, 32]
+    kids = pd.DataFrame({"code": list("ABCDEFGHIJ"), "name": list("ABCDEFGHIJ"),
+                         "readmitted": readmitted, "readmission_denominator": [100] * 10})
+    total = pd.Series({"readmitted": 200, "readmission_denominator": 1000})
+    centre, table = mq.compare_table(total, kids, "readmission_12m_pct", "none", "national", "region")
+    info = centre["funnel"]
+    assert info["estimated"] and info["units"] == 10
+    assert info["phi"] == pytest.approx(2.082)
+    assert info["tau2"] == pytest.approx(11.82 / 5625)
+    row = table.set_index("code").loc["A"]
+    assert (row["lower95"], row["upper95"]) == pytest.approx((8.0759, 31.9241), abs=1e-4)
+    positions = table.set_index("code")["position"]
+    assert positions[positions != "Within limits"].to_dict() == {"J": "Above 95% limit", "A": "Below 95% limit"}
+    assert "Spiegelhalter" in mq.funnel_method(info) and "τ²" in mq.funnel_method(info)
+
+
+def test_funnel_not_adjusted_when_spread_is_chance_or_units_are_few():
+    # Five units all exactly on 20%: z all 0, phi = 0 <= (I - 1) / I: tau^2 = 0.
+    kids = pd.DataFrame({"code": list("ABCDE"), "name": list("ABCDE"), "readmitted": [20] * 5,
+                         "readmission_denominator": [100] * 5})
+    total = pd.Series({"readmitted": 100, "readmission_denominator": 500})
+    centre, _ = mq.compare_table(total, kids, "readmission_12m_pct", "none", "national", "region")
+    assert centre["funnel"]["estimated"] and centre["funnel"]["tau2"] == 0.0
+    few = mq.overdispersion("pct", 20.0, [(10.0, 100), (30.0, 100)])
+    assert not few["estimated"] and few["tau2"] == 0.0
+    assert "not adjusted" in mq.funnel_method(few)

@@ -31,6 +31,8 @@ from metrics.spc import (
     NEUTRAL,
     assurance,
     icon_svg,
+    pchart,
+    uchart,
     variation_icon,
     xmr,
 )
@@ -597,3 +599,70 @@ def test_provisional_months_are_drawn_but_never_signal():
     assert variation_icon(frame, "up") == variation_icon(complete, "up")
     spec = json.dumps(spc_chart(frame, "A measure", "Value").to_dict())
     assert PROVISIONAL_CAPTION in spec and '"filled": false' in spec
+
+
+# --- p- and u-charts (varying limits) ------------------------------------------------------------------------
+
+
+def test_p_chart_varying_limits_hand_worked():
+    # 4 points: 10/100, 20/100, 5/25, 15/75 -> p-bar = 50 / 300 = 1/6 (16.667%).
+    # sigma(n) = sqrt((1/6)(5/6) / n): n = 100 -> 0.037268; n = 25 -> 0.074536; n = 75 -> 0.043033.
+    # limits: n = 100 5.486..27.847; n = 25 0 (clipped from -5.694)..39.027; n = 75 3.757..29.577.
+    frame = pchart([10, 20, 5, 15], [100, 100, 25, 75])
+    assert frame["value"].tolist() == pytest.approx([10, 20, 20, 20])
+    assert frame["mean"].iloc[0] == pytest.approx(100 / 6)
+    sigma = [math.sqrt(5 / 36 / n) * 100 for n in (100, 100, 25, 75)]
+    assert frame["upper"].tolist() == pytest.approx([100 / 6 + 3 * s for s in sigma])
+    assert frame["lower"].tolist() == pytest.approx([max(0.0, 100 / 6 - 3 * s) for s in sigma])
+    assert frame["lower"].iloc[2] == 0.0 and frame.attrs["chart"] == "p"
+    assert frame["trial"].all()  # 4 points < 12: trial limits
+
+
+def test_p_chart_limits_never_above_100_percent_and_a_full_month_is_not_outside():
+    frame = pchart([9, 10, 8, 10], [10, 10, 10, 10])
+    assert (frame["upper"] <= 100).all() and (frame["upper"] == 100).all()
+    assert not frame["special_cause"].any()  # 100% equals the (clipped) upper limit: not strictly above
+
+
+def test_u_chart_point_outside_its_own_limit_only():
+    # u-bar from 12 months of 2 per 1,000 (2/1000) = 0.002; the 13th month: 3 events in 300 bed days = 10 per
+    # 1,000. Its own upper limit 2 + 3 x sqrt(0.002 / 300) x 1000 = 2 + 7.746 = 9.746: outside. The same 10 per
+    # 1,000 on 100 bed days (1 event; limit 2 + 13.416 = 15.416) is not.
+    counts, days = [2] * 12 + [3], [1000] * 12 + [300]
+    frame = uchart(counts, days, direction="down")
+    assert frame["upper"].iloc[-1] == pytest.approx(2 + 3 * math.sqrt(0.002 / 300) * 1000)
+    assert frame["rule"].iloc[-1] == "outside_limits" and frame["variation"].iloc[-1] == "concern"
+    small = uchart([2] * 12 + [1], [1000] * 12 + [100], direction="down")
+    assert small["upper"].iloc[-1] == pytest.approx(2 + 3 * math.sqrt(0.002 / 100) * 1000)
+    assert not small["special_cause"].iloc[-1]
+    assert (frame["lower"] >= 0).all()
+
+
+def test_u_chart_two_of_three_against_each_points_close_line():
+    # u-bar = 0.01 (10 per 1,000) on 1,000 bed days: sigma = sqrt(0.01 / 1000) x 1000 = 3.162; close line at
+    # 2 sigma = 16.325, limit 19.487. Points 17 and 18 per 1,000 (two of three beyond the close line, inside the
+    # limit, all above the mean) are two-in-three; the baseline is 12 points of 10 and the window's middle 11.
+    counts = [10] * 12 + [17, 11, 18]
+    frame = uchart(counts, [1000] * 15, direction="down")
+    assert frame["mean"].iloc[-1] == pytest.approx(10.0)
+    assert frame["rule"].iloc[12:].tolist() == ["two_of_three", None, "two_of_three"]
+
+
+def test_attribute_charts_missing_zero_and_bad_denominators():
+    frame = uchart([1, None, 2, 3], [100, 100, 0, 100])
+    assert frame["value"].isna().tolist() == [False, True, True, False]  # missing count, zero bed days
+    assert frame["mean"].iloc[0] == pytest.approx(4 / 200 * 1000)
+    with pytest.raises(ValueError):
+        pchart([5], [4])  # a numerator above its denominator
+    with pytest.raises(ValueError):
+        uchart([1, 2], [10])
+    with pytest.raises(ValueError):
+        uchart([-1], [10])
+
+
+def test_attribute_chart_rebase_and_provisional():
+    dates = pd.date_range("2024-01-01", periods=6, freq="MS")
+    frame = pchart([1, 2, 1, 6, 7, 6], [10] * 6, dates=dates, rebase_at=[dates[3]], provisional_from=dates[5])
+    assert frame["segment"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert frame["mean"].tolist() == pytest.approx([40 / 3] * 3 + [65.0] * 3)  # 4/30; 13/20 (month 6 provisional)
+    assert frame["provisional"].iloc[-1] and frame["variation"].iloc[-1] is None
