@@ -74,7 +74,10 @@ def children_table(child_level: str) -> None:
     kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
     event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
                  on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
-    st.caption("Click a row to drill down. * suppressed under the disclosure rule; – not available.")
+    st.caption(f"Each row counts only the activity {plain(ctx.scope.name)} owns: its wards, its referrals (a provider "
+               "inside a collaborative = that collaborative's wards at the provider, not wards other collaboratives "
+               "commission), so a drill-down to a provider can show more. Click a row to drill down. * suppressed "
+               "under the disclosure rule; – not available.")
     if event.selection.rows:
         go_to(f"{child_level}:{shown.iloc[event.selection.rows[0]]['code']}")
         st.rerun()

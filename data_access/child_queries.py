@@ -1,9 +1,15 @@
 """The same aggregates as data_access.kpi_queries, for many nodes of one level at once.
 
 One query per KPI family for all the children of a node (never a query per child), so
-the Overview's table of children stays fast at national scale. Each child's row is
-exactly what kpi_table gives for that child (what a click drills down to): a provider
-under a collaborative shows all its wards. A test checks this.
+the Overview's table of children stays fast at national scale.
+
+Scope rule (docs/kpi-definitions.md, "Children rows"): a child's row counts only the activity its
+parent owns. With `parent` = (level, code), ward-based figures keep the parent's wards only: a
+provider inside a collaborative shows its wards commissioned by that collaborative, not the wards it
+runs for others; referrals are the parent's. Where the hierarchy nests (a unit in its provider, a
+ward in its unit, a collaborative in its region, home patients of a collaborative in its region's)
+this changes nothing, so each such child's row is exactly kpi_table for that child. tests/test_children.py
+checks both.
 """
 
 import datetime as dt
@@ -16,6 +22,8 @@ from data_access.aggregates import census_days
 from data_access.kpi_queries import (
     _date,
     _overlap_days,
+    facts_filter,
+    referral_filter,
     referral_joins,
     stay_facts,
 )
@@ -29,6 +37,7 @@ from data_access.schema import (
     unit,
     ward,
 )
+from data_access.scope import HOME_LEVELS, ward_filter
 
 
 def _facts_key(facts, child: str, follow: str = "ward"):
@@ -52,30 +61,40 @@ def _frame(conn, query, columns) -> pd.DataFrame:
     return pd.DataFrame(conn.execute(query).all(), columns=columns).set_index("code")
 
 
-def child_aggregates(conn, child: str, codes: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Raw aggregates for the nodes `codes` of level `child`, indexed by code."""
+NATIONAL = ("national", None)
+
+
+def child_aggregates(conn, child: str, codes: list[str], start: dt.date, end: dt.date,
+                     parent: tuple[str, str | None] = NATIONAL) -> pd.DataFrame:
+    """Raw aggregates for the nodes `codes` of level `child` within `parent` (level, code), indexed by code."""
     end1 = end + dt.timedelta(days=1)
     parts = [
-        _bed_days(conn, child, codes, start, end1),
-        _available(conn, child, codes, start, end1),
-        _beds_now(conn, child, codes, end, end1),
-        _home_days(conn, child, codes, start, end1),
-        _spells(conn, child, codes, start, end),
-        _referrals(conn, child, codes, start, end),
-        _interventions(conn, child, codes, start, end1),
-        _staffing(conn, child, codes, start, end),
+        _bed_days(conn, child, codes, start, end1, parent),
+        _available(conn, child, codes, start, end1, parent),
+        _beds_now(conn, child, codes, end, end1, parent),
+        _home_days(conn, child, codes, start, end1, parent),
+        _spells(conn, child, codes, start, end, parent),
+        _referrals(conn, child, codes, start, end, parent),
+        _interventions(conn, child, codes, start, end1, parent),
+        _staffing(conn, child, codes, start, end, parent),
     ]
     return pd.concat(parts, axis=1)
 
 
-def _bed_days(conn, child, codes, start, end1):
-    days = census_days(conn, child, None, start, end1 - dt.timedelta(days=1), by=(child,), codes=codes)
+def _owned(parent):
+    """census_days' `restrict`: the parent's wards only."""
+    return lambda ward_t, unit_t: ward_filter(*parent, ward_t, unit_t)
+
+
+def _bed_days(conn, child, codes, start, end1, parent=NATIONAL):
+    days = census_days(conn, child, None, start, end1 - dt.timedelta(days=1), by=(child,), codes=codes,
+                       restrict=_owned(parent))
     return days.rename(columns={child: "code"}).set_index("code")[["obd"]]
 
 
-def _available(conn, child, codes, start, end1):
+def _available(conn, child, codes, start, end1, parent=NATIONAL):
     joins, key = _ward_joins(), _ward_key(child)
-    where = key.in_(codes)
+    where = sa.and_(key.in_(codes), ward_filter(*parent))
     open_days = _overlap_days([ward.c.opened_date, _date(start)],
                               [sa.func.coalesce(ward.c.closed_date, _date(end1)), _date(end1)])
     beds = _frame(conn, sa.select(key.label("code"), sa.func.sum(ward.c.commissioned_beds * open_days))
@@ -96,9 +115,9 @@ def _available(conn, child, codes, start, end1):
     return out[["available_days"]]
 
 
-def _beds_now(conn, child, codes, end, end1):
+def _beds_now(conn, child, codes, end, end1, parent=NATIONAL):
     joins, key = _ward_joins(), _ward_key(child)
-    where = key.in_(codes)
+    where = sa.and_(key.in_(codes), ward_filter(*parent))
     ranked = (
         sa.select(bed_state.c.ward_code, bed_state.c.commissioned_beds, bed_state.c.occupied, bed_state.c.closed,
                   sa.func.row_number().over(partition_by=bed_state.c.ward_code,
@@ -112,17 +131,20 @@ def _beds_now(conn, child, codes, end, end1):
     return _frame(conn, query, ["code", "beds_available_now"])
 
 
-def _home_days(conn, child, codes, start, end1):
+def _home_days(conn, child, codes, start, end1, parent=NATIONAL):
+    # Home patients of a region or collaborative nest in their parent's; a provider's, unit's or ward's are
+    # its beds, kept to the parent's wards.
+    restrict = None if child in HOME_LEVELS else _owned(parent)
     days = census_days(conn, child, None, start, end1 - dt.timedelta(days=1), by=(child,), follow="home",
-                       codes=codes)
+                       codes=codes, restrict=restrict)
     days = days.rename(columns={child: "code", "obd": "home_days"}).set_index("code")
     return days[["home_days", "out_of_area_days"]]
 
 
-def _spells(conn, child, codes, start, end):
+def _spells(conn, child, codes, start, end, parent=NATIONAL):
     facts = stay_facts()
     key = _facts_key(facts, child)
-    under = (sa.select(key.label("code"), facts.c.spell_id).where(key.in_(codes))
+    under = (sa.select(key.label("code"), facts.c.spell_id).where(key.in_(codes), facts_filter(facts, *parent))
              .distinct().subquery("under"))
     s = hospital_spell
     admitted = s.c.admission_date.between(_date(start), _date(end))
@@ -135,17 +157,18 @@ def _spells(conn, child, codes, start, end):
     return _frame(conn, query, ["code", "admissions", "discharges", "median_los_days"])
 
 
-def _referrals(conn, child, codes, start, end):
+def _referrals(conn, child, codes, start, end, parent=NATIONAL):
     key = {"region": collaborative.c.region_code, "collaborative": referral.c.collaborative_id}.get(child)
     key = _ward_key(child) if key is None else key
     query = (sa.select(key.label("code"), sa.func.count()).select_from(referral_joins())
-             .where(key.in_(codes), referral.c.received_date.between(_date(start), _date(end))).group_by(key))
+             .where(key.in_(codes), referral_filter(*parent),
+                    referral.c.received_date.between(_date(start), _date(end))).group_by(key))
     return _frame(conn, query, ["code", "referrals_received"])
 
 
-def _interventions(conn, child, codes, start, end1):
+def _interventions(conn, child, codes, start, end1, parent=NATIONAL):
     joins, key = _ward_joins(), _ward_key(child)
-    where = key.in_(codes)
+    where = sa.and_(key.in_(codes), ward_filter(*parent))
     ri = restrictive_intervention
     query = (sa.select(key.label("code"), sa.func.count())
              .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
@@ -153,9 +176,9 @@ def _interventions(conn, child, codes, start, end1):
     return _frame(conn, query, ["code", "interventions"])
 
 
-def _staffing(conn, child, codes, start, end):
+def _staffing(conn, child, codes, start, end, parent=NATIONAL):
     joins, key = _ward_joins(), _ward_key(child)
-    where = key.in_(codes)
+    where = sa.and_(key.in_(codes), ward_filter(*parent))
     month = dt.date(start.year, start.month, 1)
     query = (sa.select(key.label("code"), sa.func.sum(staffing.c.actual_hours), sa.func.sum(staffing.c.planned_hours))
              .select_from(joins.join(staffing, staffing.c.ward_code == ward.c.ward_code))

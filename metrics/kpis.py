@@ -238,7 +238,7 @@ def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start
         rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
         if not kids:
             return pd.DataFrame(columns=["code", "name", *COLUMNS, *(["rule"] if viewer else [])])
-        raw = child_aggregates(conn, kids[0].level, [k.code for k in kids], start, end)
+        raw = child_aggregates(conn, kids[0].level, [k.code for k in kids], start, end, (scope_level, scope_id))
     rows = []
     for kid in kids:
         agg = raw.loc[kid.code] if kid.code in raw.index else pd.Series(dtype=object)
