@@ -46,6 +46,7 @@ def stay_facts() -> sa.Subquery:
     home_loc = locality.alias("home_loc")
     ward_collab = collaborative.alias("ward_collab")
     out_of_area = sa.case(
+        (sa.func.coalesce(ward.c.nationally_commissioned, False), 0),  # national services: never out of area
         (home_lc.c.collaborative_id.is_(None), 1),
         (home_lc.c.collaborative_id != ward.c.collaborative_id, 1),
         else_=0,

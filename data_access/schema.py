@@ -103,6 +103,10 @@ ward = Table(
     Column("commissioned_beds", Integer, nullable=False),
     Column("opened_date", Date, nullable=False),
     Column("closed_date", Date, nullable=True),
+    # A nationally commissioned service (women's enhanced medium secure, deaf, acquired brain injury, high
+    # secure): never out of area, since a collaborative cannot repatriate from it (docs/kpi-definitions.md).
+    # NULL (a database from before the column) reads as false.
+    Column("nationally_commissioned", Boolean, nullable=True, server_default=sa.false()),
 )
 
 locality = Table(
@@ -438,7 +442,8 @@ TABLE_ORDER = [t.name for t in metadata.sorted_tables]
 
 # Nullable columns added after the first release: added to an existing database by create_all.
 # IF NOT EXISTS: the same statement on DuckDB and PostgreSQL.
-ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reason" TEXT']
+ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reason" TEXT',
+                 'ALTER TABLE "ward" ADD COLUMN IF NOT EXISTS "nationally_commissioned" BOOLEAN DEFAULT FALSE']
 
 
 def create_all(engine) -> None:

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from data_access import facts, schema
 from data_access.bulk import analyze, insert_frame
-from demo.reference import Reference, reference
+from demo.reference import Reference, national_service, reference
 
 A, C, E, P = "adult_secure", "camhs", "adult_eating_disorders", "perinatal"
 SCALES = {"region": 6, "national": 10}  # financial years of history
@@ -854,6 +854,7 @@ class Builder:
         )
         wards["opened_date"] = pd.to_datetime(wards["opened_date"]).astype("datetime64[s]")
         wards["closed_date"] = pd.Series(np.full(len(wards), np.datetime64("NaT"), dtype="datetime64[s]"))
+        wards["nationally_commissioned"] = national_service(wards["specialism"], wards["security_level"])
         self.frames["ward"] = wards
         members = wards.merge(units[["unit_code", "provider_code"]], on="unit_code")[
             ["collaborative_id", "provider_code"]

@@ -949,6 +949,19 @@ PERINATAL = {"Y56": "NLON", "Y58": "PEN", "Y60": "EM", "Y62": "GMC", "Y63": "NEN
 # Adult eating disorders collaborative per region (host footprint).
 AED_HOSTS = {"Y56": "SLON", "Y58": "SEV", "Y59": "TVW", "Y61": "EAN", "Y62": "CHM", "Y63": "NENC"}
 
+# Nationally commissioned services (NHS England specialised commissioning, not a collaborative's): women's
+# enhanced medium secure, deaf, acquired brain injury and high secure. ward.nationally_commissioned.
+NATIONAL_SPECIALISMS = ("wems", "deaf", "abi")
+NATIONAL_SECURITY_LEVELS = ("high",)
+
+
+def national_service(specialism, security_level):
+    """True where a ward (specialism, security level; scalars or pandas Series) is nationally commissioned."""
+    if isinstance(specialism, str):
+        return specialism in NATIONAL_SPECIALISMS or security_level in NATIONAL_SECURITY_LEVELS
+    return specialism.isin(NATIONAL_SPECIALISMS) | security_level.isin(NATIONAL_SECURITY_LEVELS)
+
+
 SECURE_MIX = [  # (level, gender, specialism, weight)
     ("medium", "male", "mi", 0.20),
     ("medium", "male", "pd", 0.07),

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from data_access import facts, schema
+from demo.reference import national_service
 
 D = date
 T = datetime
@@ -87,9 +88,11 @@ UNITS = [
 
 
 def _ward(code, unit, name, collab, line, level, gender, specialism, beds, opened, closed=None):
+    # Nationally commissioned (never out of area): women's enhanced medium secure (W2), as in the demo.
     return {"ward_code": code, "unit_code": unit, "name": name, "collaborative_id": collab,
             "service_line": line, "security_level": level, "gender": gender, "specialism": specialism,
-            "commissioned_beds": beds, "opened_date": opened, "closed_date": closed}
+            "commissioned_beds": beds, "opened_date": opened, "closed_date": closed,
+            "nationally_commissioned": national_service(specialism, level)}
 
 
 WARDS = [
