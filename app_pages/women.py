@@ -54,22 +54,53 @@ def headline_tiles(head: pd.DataFrame) -> None:
         for column, row in zip(st.columns(4), records[first:first + 4]):
             with column:
                 delta = None
-                if row["kpi_id"] == "women_median_los_days" and row["women"] is not None:
+                benchmarked = row["kpi_id"] == wm.BENCHMARKED
+                if benchmarked and row["women"] is not None and not row["women_suppressed"]:
                     change = format_change("days", row["women"] - benchmark)
                     delta = "at the benchmark" if change == NO_CHANGE else f"{change} vs benchmark"
-                help_text = f"Benchmark: {benchmark:,} days" if row["kpi_id"] == "women_median_los_days" else None
+                note = wm.NOTES.get(row["kpi_id"])
+                help_text = (f"Benchmark: {benchmark:,} days (completed stays)" if benchmarked else None)
                 st.metric(row["label"], shown(row["kind"], row["women"], row["women_suppressed"]),
                           delta=delta, delta_color="inverse", border=True, help=help_text)
-                st.caption(f"Men: {shown(row['kind'], row['men'], row['men_suppressed'])}")
+                st.caption(f"Men: {shown(row['kind'], row['men'], row['men_suppressed'])}"
+                           + (f" · {note.capitalize()}" if note else ""))
+
+
+def _los_data(head: pd.DataFrame, kpi_id: str) -> pd.DataFrame:
+    row = head.set_index("kpi_id").loc[kpi_id]
+    return pd.DataFrame({"group": ["Women", "Men"], "days": [row["women"], row["men"]]}).dropna()
 
 
 def los_chart(head: pd.DataFrame) -> None:
-    row = head.set_index("kpi_id").loc["women_median_los_days"]
-    data = pd.DataFrame({"group": ["Women", "Men"], "days": [row["women"], row["men"]]}).dropna()
+    """Like for like: completed stays against the benchmark; current inpatients' stays so far beside it,
+    labelled, with no benchmark."""
+    left, right = st.columns(2)
+    with left:
+        completed_los_chart(_los_data(head, wm.BENCHMARKED))
+    with right:
+        current = _los_data(head, "women_median_los_days")
+        if not current.empty:
+            bars = alt.Chart(current).mark_bar().encode(
+                x=alt.X("days:Q", title="Median days so far, current inpatients"),
+                y=alt.Y("group:N", title=None, sort=["Women", "Men"]),
+                color=alt.Color("group:N", scale=SEX_COLOURS, legend=None), tooltip=["group", "days"])
+            table = current.assign(days=[f"{d:,.0f}" for d in current["days"]]).rename(
+                columns={"group": "Group", "days": "Days so far"})
+            show_chart(bars.properties(height=140), "Current inpatients: length of stay so far",
+                       "Two bars, women and men: median days so far of patients in a bed on the as-of date (not "
+                       "compared with the benchmark: current stays are biased to long stayers).", table,
+                       width="stretch")
+            st.caption("Current stays are still running and long stays are over-represented in a census, so "
+                       "they are not set against the benchmark.")
+
+
+def completed_los_chart(data: pd.DataFrame) -> None:
     if data.empty:
+        st.info("No completed stays in the 12 months to the as-of date (or too few to show).",
+                icon=":material/visibility_off:")
         return
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("days:Q", title="Median length of stay of current inpatients (days)"),
+        x=alt.X("days:Q", title="Median length of stay of completed stays (days)"),
         y=alt.Y("group:N", title=None, sort=["Women", "Men"]),
         color=alt.Color("group:N", scale=SEX_COLOURS, legend=None), tooltip=["group", "days"])
     rule = alt.Chart(pd.DataFrame({"days": [benchmark]})).mark_rule(color=BENCHMARK_RED, strokeDash=[6, 3],
@@ -77,9 +108,11 @@ def los_chart(head: pd.DataFrame) -> None:
     label = alt.Chart(pd.DataFrame({"days": [benchmark], "text": [f"Benchmark {benchmark:,} days"]})).mark_text(
         align="right", dx=-4, dy=-30, color=BENCHMARK_RED).encode(x="days:Q", text="text:N")
     table = data.assign(days=[f"{d:,.0f}" for d in data["days"]]).rename(columns={"group": "Group", "days": "Days"})
-    show_chart((bars + rule + label).properties(height=140), "Median length of stay, women and men",
-               f"Two bars, women and men, with a dashed line at the {benchmark:,}-day benchmark.", table,
-               width="stretch")
+    show_chart((bars + rule + label).properties(height=140), "Completed stays: median length of stay, women and men",
+               "Two bars, women and men: median length of stay of spells discharged in the 12 months to the as-of "
+               f"date, with a dashed line at the {benchmark:,}-day benchmark.", table, width="stretch")
+    st.caption(f"Completed stays (discharged in the 12 months to {ctx.end:%d %b %Y}) against the "
+               f"{benchmark:,}-day benchmark, like for like.")
 
 
 def band_chart(frame: pd.DataFrame, title: str) -> None:
@@ -151,22 +184,23 @@ def children_section() -> pd.DataFrame | None:
 
 
 def child_los_chart(values: pd.DataFrame) -> None:
-    data = values[["name", "women_median_los_days"]].dropna()
+    field = wm.BENCHMARKED
+    data = values[["name", field]].dropna()
     if data.empty:
         return
     bars = alt.Chart(data).mark_bar(color=WOMEN).encode(
-        x=alt.X("women_median_los_days:Q", title="Women's median length of stay (days)"),
+        x=alt.X(f"{field}:Q", title="Women's median length of stay of completed stays (days)"),
         y=alt.Y("name:N", title=None, sort="-x"),
         tooltip=[alt.Tooltip("name:N", title="Name"),
-                 alt.Tooltip("women_median_los_days:Q", title="Days", format=",.0f")])
+                 alt.Tooltip(f"{field}:Q", title="Days", format=",.0f")])
     rule = alt.Chart(pd.DataFrame({"days": [benchmark]})).mark_rule(color=BENCHMARK_RED, strokeDash=[6, 3],
                                                                     size=2).encode(x="days:Q")
-    table = data.assign(days=[f"{d:,.0f}" for d in data["women_median_los_days"]])[["name", "days"]].rename(
-        columns={"name": "Name", "days": "Women's median length of stay (days)"})
-    show_chart((bars + rule).properties(height=max(120, 28 * len(data))), "Women's median length of stay by "
+    table = data.assign(days=[f"{d:,.0f}" for d in data[field]])[["name", "days"]].rename(
+        columns={"name": "Name", "days": "Women's median length of stay of completed stays (days)"})
+    show_chart((bars + rule).properties(height=max(120, 28 * len(data))), "Women's completed stays by "
                f"{LEVEL_LABELS[CHILD_LEVEL[level]].lower()}", "One bar each, longest first, with a dashed line at "
                f"the {benchmark:,}-day benchmark.", table, width="stretch")
-    st.caption(f"Dashed red line: the {benchmark:,}-day benchmark.")
+    st.caption(f"Dashed red line: the {benchmark:,}-day benchmark, set against completed stays (like for like).")
 
 
 def _unit_label(kpi_id: str) -> str:
@@ -183,7 +217,7 @@ def pathway() -> None:
         return
     stage = wm.stages(raw, ctx.rule, level).dropna(subset=["patients"])
     chart = alt.Chart(stage).mark_bar().encode(
-        x=alt.X("stage:N", title="Stage of the pathway", sort=alt.SortField("order")),
+        x=alt.X("stage:N", title="Move along the pathway", sort=wm.stage_order(stage)),
         y=alt.Y("patients:Q", title="Women", stack="zero"),
         color=alt.Color("state:N", title="Security level or outcome",
                         scale=alt.Scale(scheme="tableau10")),
@@ -207,7 +241,8 @@ def pathway() -> None:
             width="stretch")
     st.caption(f"Women with an adult secure stay under this node between {ctx.start:%d %b %Y} and "
                f"{ctx.end:%d %b %Y}; each step is a change of security level across all their adult secure ward "
-               "stays, ending where they are now. Small flows are suppressed (*).")
+               "stays (Move 1 = the first security level, Move 2 the next...), ending where they are now. Small "
+               "flows are suppressed (*).")
 
 
 @guarded
@@ -242,8 +277,8 @@ def pilot() -> None:
 
 
 def lived_experience() -> None:
-    st.subheader("Lived experience: women's secure care survey")
     raw = read(dw.survey, level, code)
+    st.subheader(f"Lived experience: women's secure care survey ({wm.survey_years(raw)})")
     heads, answers = wm.survey_tables(raw, ctx.rule, level)
     if heads.empty and answers.empty:
         st.info("No survey answers in the reporting database.")
@@ -254,7 +289,8 @@ def lived_experience() -> None:
         st.markdown(f"**{question}**")
         show(group.drop(columns=["question"]).rename(columns={"answer": "Answer"}), hide_index=True,
                      width="stretch")
-    st.caption("Survey data: aggregate answers of respondents to the women's secure care survey (n = "
+    st.caption(f"Survey data ({wm.survey_years(raw)}): aggregate answers of respondents to the women's secure care "
+               "survey (n = "
                "respondents; % of respondents choosing each answer), not counts of patients in this database.")
 
 

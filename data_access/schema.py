@@ -284,6 +284,7 @@ kpi_threshold = Table(
 survey_response = Table(
     "survey_response", metadata,
     Column("survey_id", CODE, nullable=False),
+    Column("survey_year", Integer, nullable=True),  # the year the survey was run (shown with its answers)
     Column("cohort", CODE, nullable=False),
     Column("question", Text, nullable=False),
     Column("answer", Text, nullable=False),
@@ -443,7 +444,8 @@ TABLE_ORDER = [t.name for t in metadata.sorted_tables]
 # Nullable columns added after the first release: added to an existing database by create_all.
 # IF NOT EXISTS: the same statement on DuckDB and PostgreSQL.
 ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reason" TEXT',
-                 'ALTER TABLE "ward" ADD COLUMN IF NOT EXISTS "nationally_commissioned" BOOLEAN DEFAULT FALSE']
+                 'ALTER TABLE "ward" ADD COLUMN IF NOT EXISTS "nationally_commissioned" BOOLEAN DEFAULT FALSE',
+                 'ALTER TABLE "survey_response" ADD COLUMN IF NOT EXISTS "survey_year" INTEGER']
 
 
 def create_all(engine) -> None:

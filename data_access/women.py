@@ -32,6 +32,7 @@ OVER_20_YEARS_DAYS = 7305
 # Upper bounds (exclusive) of the bands; the last band has no upper bound.
 LOS_BAND_DAYS = (365, 730, 1826, 3652)  # 0-1, 1-2, 2-5, 5-10, 10+ years (years of 365.25 days, whole days)
 DISTANCE_BAND_KM = (20, 50, 100)  # under 20, 20-49, 50-99, 100+ km
+COMPLETED_WINDOW_DAYS = 365  # completed stays: spells discharged in the 365 days to the as-of date
 IN_HOSPITAL = "in_hospital"
 NOT_RECORDED = "not_recorded"
 
@@ -115,6 +116,23 @@ def _hospitals(conn, level, code, end, codes) -> pd.DataFrame:
     return _frame(conn, query, ["sex", "hospitals_sum", "hospitals_n"], codes is not None, code)
 
 
+def _completed(conn, level, code, end, codes) -> pd.DataFrame:
+    """Completed stays: spells with an adult secure stay under the node (its wards) discharged in the
+    COMPLETED_WINDOW_DAYS to `end`; count and median length of stay (admission to discharge), by sex."""
+    facts = stay_facts()
+    keys, where = _grouping(facts, level, code, "ward", codes)
+    spells = (sa.select(*[k.label("code") for k in keys], facts.c.sex, facts.c.spell_id)
+              .where(facts.c.service_line == SECURE, where).distinct().subquery("secure_spells"))
+    s = hospital_spell
+    first = end - dt.timedelta(days=COMPLETED_WINDOW_DAYS - 1)
+    group = ([spells.c.code] if keys else []) + [spells.c.sex]
+    query = (sa.select(*group, sa.func.count(), dialect.median(dialect.days_between(s.c.admission_date,
+                                                                                     s.c.discharge_date)))
+             .select_from(spells.join(s, s.c.spell_id == spells.c.spell_id))
+             .where(s.c.discharge_date.between(_date(first), _date(end))).group_by(*group))
+    return _frame(conn, query, ["sex", "completed_n", "completed_median_los_days"], codes is not None, code)
+
+
 def _merge(parts: list[pd.DataFrame]) -> pd.DataFrame:
     out = parts[0]
     for part in parts[1:]:
@@ -124,7 +142,8 @@ def _merge(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _indicator_parts(conn, level, code, end, codes) -> pd.DataFrame:
     return _merge([_ward_census(conn, level, code, end, codes), _ward_history(conn, level, code, end, codes),
-                   _home_census(conn, level, code, end, codes), _hospitals(conn, level, code, end, codes)])
+                   _home_census(conn, level, code, end, codes), _hospitals(conn, level, code, end, codes),
+                   _completed(conn, level, code, end, codes)])
 
 
 def indicators(conn, viewer, level: str, code: str | None, end: dt.date) -> pd.DataFrame:
@@ -277,7 +296,7 @@ def survey(conn, viewer, level: str, code: str | None) -> pd.DataFrame:
     """Lived-experience survey answers (already aggregate in the table): cohort, question, answer, counts."""
     access.require(viewer, "see scope", (level, code), conn)
     r = survey_response
-    query = sa.select(r.c.survey_id, r.c.cohort, r.c.question, r.c.answer, r.c.respondents, r.c.count).order_by(
-        r.c.survey_id, r.c.question, r.c.cohort, r.c.count.desc(), r.c.answer)
+    query = sa.select(r.c.survey_id, r.c.survey_year, r.c.cohort, r.c.question, r.c.answer, r.c.respondents,
+                      r.c.count).order_by(r.c.survey_id, r.c.question, r.c.cohort, r.c.count.desc(), r.c.answer)
     return pd.DataFrame(conn.execute(query).all(),
-                        columns=["survey_id", "cohort", "question", "answer", "respondents", "count"])
+                        columns=["survey_id", "survey_year", "cohort", "question", "answer", "respondents", "count"])

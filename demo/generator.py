@@ -1446,7 +1446,7 @@ class Builder:
         )
         self.frames["survey_response"] = pd.DataFrame(
             SURVEY, columns=["survey_id", "cohort", "question", "answer", "respondents", "count"]
-        )
+        ).assign(survey_year=SURVEY_YEAR)
 
     def extract_submissions(self) -> None:
         """When each provider's monthly extract first arrived (and was last resubmitted): mostly within 28 days
@@ -1674,6 +1674,7 @@ KPI_THRESHOLDS = [
 ]
 
 SURVEY_ID = "women_secure_care_2019"
+SURVEY_YEAR = 2019
 _Q_AIDED = "What 5 key things have aided your recovery?"
 _Q_CHALLENGED = "What 5 key things have challenged your recovery?"
 _Q_PREVENTED = "What might have prevented you entering the secure pathway?"

@@ -19,6 +19,8 @@ SMALL_GROUP = 10  # the pilot comparison warns when either group has fewer spell
 INDICATORS = [
     ("women_share_pct", KPIS["women_share_pct"].label, "pct", "neutral"),
     ("women_median_los_days", KPIS["women_median_los_days"].label, "days", "down"),
+    ("completed_los_days", "Median length of stay of completed stays (discharged in the last 12 months)", "days",
+     "down"),
     ("women_median_distance_km", KPIS["women_median_distance_km"].label, "km", "down"),
     ("women_mean_hospitals", KPIS["women_mean_hospitals"].label, "mean", "down"),
     ("women_detained_over_3y_pct", KPIS["women_detained_over_3y_pct"].label, "pct", "down"),
@@ -27,6 +29,12 @@ INDICATORS = [
     ("independent_sector_pct", "In independent sector beds", "pct", "neutral"),
 ]
 INDICATOR_IDS = [row[0] for row in INDICATORS]
+# Like for like: the length-of-stay benchmark is a length of completed stays, so it is set against completed
+# stays; the catalogue's women_median_los_days is of current inpatients (stays so far, biased to long stayers)
+# and is shown separately, with this note and no benchmark.
+BENCHMARKED = "completed_los_days"
+NOTES = {"women_median_los_days": "current inpatients: stays so far (not compared with the benchmark)",
+         "completed_los_days": "spells ended in the 12 months to the as-of date, compared with the benchmark"}
 LABELS = {row[0]: row[1] for row in INDICATORS}
 KINDS = {row[0]: row[2] for row in INDICATORS}
 
@@ -67,6 +75,7 @@ def sex_values(row, secure_in_bed: int) -> dict[str, tuple]:
     return {
         "women_share_pct": (ratio(in_bed, secure_in_bed), in_bed, secure_in_bed),
         "women_median_los_days": (_float(_get(row, "median_los_days")), None, in_bed),
+        "completed_los_days": (_float(_get(row, "completed_median_los_days")), None, _int(row, "completed_n")),
         "women_median_distance_km": (_float(_get(row, "median_distance_km")), None, _int(row, "distance_n")),
         "women_mean_hospitals": (ratio(hospitals_sum, hospitals_n, 1), hospitals_sum, hospitals_n),
         "women_detained_over_3y_pct": (ratio(_int(row, "over_3y"), current), _int(row, "over_3y"), current),
@@ -178,7 +187,8 @@ def flows(raw: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
 
 
 def stages(raw: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
-    """Patients at each stage of the pathway (1st, 2nd... security level, then where they are now), disclosed.
+    """Patients at each stage of the pathway (Move 1, 2, ...: the 1st, 2nd... security level, then where they
+    are now), disclosed, in pathway order (`order`; stage_order gives the names in that order).
 
     Every level a woman passes through is the source of exactly one flow (to the next level or to her
     outcome), so a stage's counts are sums of the flows from it; outcomes form the last column.
@@ -186,17 +196,33 @@ def stages(raw: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
     if raw.empty:
         return pd.DataFrame(columns=["stage", "order", "state", "patients", "suppressed"])
     levels = raw.groupby(["step", "source"], as_index=False)["patients"].sum()
-    levels["stage"] = levels["step"].map(lambda s: f"Level {int(s)}")
+    levels["stage"] = levels["step"].map(lambda s: f"Move {int(s)}")
     levels["state"] = levels["source"].map(lambda v: LEVEL_LABELS.get(v, v))
     outcomes = raw[~raw["target"].isin(LEVEL_LABELS)].groupby("target", as_index=False)["patients"].sum()
     outcomes["step"] = int(raw["step"].max()) + 1
     outcomes["stage"] = "Now"
     outcomes["state"] = outcomes["target"].map(lambda v: STATE_LABELS.get(v, v))
     out = pd.concat([levels, outcomes])[["stage", "step", "state", "patients"]].rename(columns={"step": "order"})
+    out = out.sort_values("order", kind="stable")
     cells = [disclose("count", n, rule=rule, level=level) for n in out["patients"]]
     out["patients"] = [c.value for c in cells]
     out["suppressed"] = [c.suppressed for c in cells]
     return out.reset_index(drop=True)
+
+
+def stage_order(stage: pd.DataFrame) -> list[str]:
+    """The stage names in pathway order (Move 1, Move 2, ..., Now) for the chart's axis."""
+    return list(dict.fromkeys(stage.sort_values("order", kind="stable")["stage"]))
+
+
+def survey_years(raw: pd.DataFrame) -> str:
+    """The survey's year(s) in words ("2019", "2019 and 2023"); "year not recorded" when none is."""
+    if raw.empty or "survey_year" not in raw:
+        return "year not recorded"
+    years = sorted({int(y) for y in raw["survey_year"] if y is not None and not pd.isna(y)})
+    if not years:
+        return "year not recorded"
+    return " and ".join(str(y) for y in years) if len(years) <= 2 else f"{years[0]}–{years[-1]}"
 
 
 def pilot_summary(raw: dict[str, pd.DataFrame], rule: str, level: str) -> tuple[pd.DataFrame, bool]:

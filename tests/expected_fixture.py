@@ -116,7 +116,7 @@ P2 = (date(2024, 3, 1), date(2024, 3, 5))  # as of 2024-03-05
 #   year, so P1 -> 2023-03-02..2023-03-11 and P2 -> 2023-03-02..2023-03-06), worked by hand:
 #   S05h 2023-03-03 (community, W1, P05 home L2 = IMPACT, Y60) readmitted as S05 2023-11-10 (<= 2024-03-02);
 #   S15h 2023-03-08 (prison, W5, P15 home L3 = NORTH, Y63) never readmitted;
-#   S03h 2023-03-01 (W1, P03 home L1) is in neither: 2023-03-01 + 365 d = 2024-02-29 (the February cohort).
+#   S03h 2023-03-01 (W5, P03 home L1) is in neither: 2023-03-01 + 365 d = 2024-02-29 (the February cohort).
 #   P1: S05h, S15h. P2: S05h. The 2024 discharges (S04a readmitted 03-08 ...) wait for their year: in no cohort.
 # Admissions: S08 03-02 (W5), S10 03-04 (W6), S07b 03-05 (W2), S12 03-06 (W4), S03b 03-07 (W1),
 #   S04b 03-08 (W1).

@@ -238,9 +238,9 @@ SPELLS = [
     _spell("S13", "P13", "RX4", D(2023, 6, 1)),
     # Readmission cohorts (discharges 365 days before the period; 2024 is a leap year, so 2024-03-01 - 365 d
     # = 2023-03-02 and 2024-03-10 - 365 d = 2023-03-11). No bed day in 2024.
-    # S03h: discharged 2023-03-01 (the February 2024 cohort, not March's); readmitted as S03a 2024-02-01
+    # S03h (W5): discharged 2023-03-01 (the February 2024 cohort, not March's); readmitted as S03a 2024-02-01
     # (<= 2023-03-01 + 365 = 2024-02-29).
-    _spell("S03h", "P03", "RHA", D(2023, 1, 20), D(2023, 3, 1), "community"),
+    _spell("S03h", "P03", "RX4", D(2023, 1, 20), D(2023, 3, 1), "community"),
     # S05h: discharged 2023-03-03 (both March cohorts); readmitted as S05 2023-11-10.
     _spell("S05h", "P05", "RHA", D(2023, 1, 10), D(2023, 3, 3), "community"),
     # S15h: discharged 2023-03-08 (the 03-01..03-10 cohort only); never readmitted.
@@ -272,7 +272,7 @@ WARD_STAYS = [
     _stay("WS11", "S11", "W4", D(2024, 2, 20)),  # 10 (5)
     _stay("WS12", "S12", "W4", D(2024, 3, 6), D(2024, 3, 9)),  # 3: 03-06..08 (0) out of area (no home)
     _stay("WS13", "S13", "W5", D(2023, 6, 1)),  # 10 (5)
-    _stay("WS03h", "S03h", "W1", D(2023, 1, 20), D(2023, 3, 1)),  # 0 (2023 only)
+    _stay("WS03h", "S03h", "W5", D(2023, 1, 20), D(2023, 3, 1)),  # 0 (2023 only; U3, as S03a: no new hospital)
     _stay("WS05h", "S05h", "W1", D(2023, 1, 10), D(2023, 3, 3)),  # 0 (2023 only)
     _stay("WS15h", "S15h", "W5", D(2023, 2, 1), D(2023, 3, 8)),  # 0 (2023 only)
 ]
@@ -481,7 +481,8 @@ def build_fixture(engine: sa.Engine) -> None:
             {"kpi_id": k, "collaborative_id": c, "green": g, "amber": a} for k, c, g, a in THRESHOLDS
         ]),
         (s.survey_response, [
-            {"survey_id": i, "cohort": c, "question": q, "answer": a, "respondents": r, "count": n}
+            {"survey_id": i, "survey_year": 2023, "cohort": c, "question": q, "answer": a, "respondents": r,
+             "count": n}
             for i, c, q, a, r, n in SURVEY
         ]),
         (s.load_log, [

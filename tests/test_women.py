@@ -211,7 +211,7 @@ def test_transitions_national(fixture_engine):
     assert got == {(1, "low", "medium"): 2, (1, "low", "in_hospital"): 1, (1, "low", "step_down"): 1,
                    (1, "medium", "in_hospital"): 1, (2, "medium", "in_hospital"): 2}
     stage = wm.stages(raw, "none", "national")
-    first = stage[stage["stage"] == "Level 1"].set_index("state")["patients"].to_dict()
+    first = stage[stage["stage"] == "Move 1"].set_index("state")["patients"].to_dict()
     assert first == {"Low secure": 4, "Medium secure": 1}
     assert stage[stage["stage"] == "Now"].set_index("state")["patients"].to_dict() == {
         "Still in hospital": 4, "Step-down": 1}
@@ -256,6 +256,46 @@ def test_survey_both_cohorts_side_by_side(fixture_engine):
     assert row["England (n = 120)"] == "65% (78)" and row["East Midlands (n = 20)"] == "55% (11)"
     _, rounded = wm.survey_tables(raw, "mhsds", "collaborative")
     assert rounded.set_index("answer").loc["No", "East Midlands (n = 20)"] == "45% (10)"  # 9 rounds to 10
+
+
+def test_survey_year_is_shown(fixture_engine):
+    with fixture_engine.connect() as conn:
+        raw = wq.survey(conn, None, "national", None)
+    assert set(raw["survey_year"]) == {2023}
+    assert wm.survey_years(raw) == "2023"
+    assert wm.survey_years(raw.assign(survey_year=None)) == "year not recorded"
+    assert wm.survey_years(pd.DataFrame({"survey_year": [2019, 2023, 2019]})) == "2019 and 2023"
+
+
+def test_completed_stays_against_the_benchmark_hand_worked(fixture_engine):
+    """Completed stays: spells with an adult secure stay under the node discharged in the 365 days to the as-of
+    date (2024 is a leap year: as of 03-10 from 2023-03-12, as of 03-05 from 2023-03-07).
+    As of 03-10, national: women S07a 19 (W3), S06 94 (W3), S01b 913 (W7: 2021-07-01..2023-12-31 = 365 + 365 + 183)
+    -> median 94 (3); men S03a 35 (W5), S04a 187 (W1), S09 788 (W5) -> 187 (3) (S12 is CAMHS; S15h 2023-03-08,
+    S05h 2023-03-03 and S03h 2023-03-01 are before the window).
+    As of 03-05: women the same three -> 94 (3); men S15h only (W5, 2023-02-01..03-08 = 35 days; 03-08 is in the
+    window from 03-07) -> 35 (1).
+    IMPACT (wards W1-W3) as of 03-10: women S06 94, S07a 19 -> 56.5 (2); men S04a 187 (1)."""
+    cases = {("national", None, P1[1]): {"female": (94.0, None, 3), "male": (187.0, None, 3)},
+             ("national", None, P2[1]): {"female": (94.0, None, 3), "male": (35.0, None, 1)},
+             ("collaborative", "IMPACT", P1[1]): {"female": (56.5, None, 2), "male": (187.0, None, 1)}}
+    for (level, code, end), expected in cases.items():
+        table = _values(fixture_engine, level, code, end)
+        for sex, triple in expected.items():
+            got = _lookup(table, sex, "completed_los_days")
+            assert _same(got[0], triple[0]) and got[2] == triple[2], (level, end, sex, got)
+    assert wm.BENCHMARKED == "completed_los_days" and "not compared" in wm.NOTES["women_median_los_days"]
+
+
+def test_pathway_stages_are_moves_in_order():
+    # A woman through six changes of level: the stages read Move 1 .. Move 6, then Now, in that order
+    # (not "Level 1, 2, 3, 6, 4, 5").
+    levels = ["low", "medium", "low", "medium", "high", "medium"]
+    raw = pd.DataFrame({"step": range(1, 7), "source": levels,
+                        "target": levels[1:] + ["in_hospital"], "patients": [1] * 6})
+    stage = wm.stages(raw, "none", "national")
+    assert wm.stage_order(stage) == ["Move 1", "Move 2", "Move 3", "Move 4", "Move 5", "Move 6", "Now"]
+    assert stage["order"].is_monotonic_increasing
 
 
 def test_headline_disclosure_suppresses_small_numbers(fixture_engine):
@@ -354,8 +394,13 @@ def test_page_shows_impact_figures(monkeypatch, fixture_url):
     assert shown["Women's median length of stay"] == "37 days"
     assert shown["Women's mean number of hospitals"] == "2.0"
     assert shown["Placed out of area (as of date)"] == "33.3%"
+    # Completed stays (IMPACT wards, 12 months to 03-10): women S06 94, S07a 19 -> 56.5 (whole days); men S04a 187.
+    assert shown["Median length of stay of completed stays (discharged in the last 12 months)"] == "56 days"  # 56.5
     captions = [c.value for c in at.caption]
-    assert "Men: 60.0%" in captions and "Men: 3 days" in captions
+    assert "Men: 60.0%" in captions
+    assert "Men: 3 days · Current inpatients: stays so far (not compared with the benchmark)" in captions
+    assert any(c.startswith("Men: 187 days · Spells ended") for c in captions)
+    assert any(s.value == "Lived experience: women's secure care survey (2023)" for s in at.subheader)
     assert len(at.dataframe) >= 3  # children, flows, pilot/survey
     assert at.get("download_button")
 
