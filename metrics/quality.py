@@ -48,7 +48,10 @@ QUALITY_IDS = [
 ]
 FUNNEL_KINDS = ("rate", "pct")
 NO_FUNNEL = ("staffing_fill_rate_pct", "median_los_days")
-NOT_PROPORTIONS = ("staffing_fill_rate_pct",)  # actual ÷ planned hours: can exceed 100%
+# Percentages that are not a proportion of counted things: hours (fill rate) and bed days over available bed days
+# (occupancy) can exceed 100%, out-of-area spend is money. They are charted on XmR.
+NOT_PROPORTIONS = ("staffing_fill_rate_pct", "bed_occupancy_pct", "bed_occupancy_excl_leave_pct",
+                   "out_of_area_spend_pct")
 CHART_NAMES = {"xmr": "XmR chart", "p": "p-chart", "u": "u-chart"}
 CHART_METHODS = {
     "xmr": "XmR chart: mean ± 2.66 × mean moving range (fixed from the first 12 months).",
@@ -154,11 +157,22 @@ def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=(), prov
                "provisional_from": provisional_from}
     shown = [_count(v) for v in series["shown"]]
     kind = chart_type(kpi_id)
-    if kind == "xmr":
-        return xmr(shown, **options)
+    counts = _counts(series, shown) if kind != "xmr" else None
+    if counts is None or (kind == "p" and any(n > d for n, d in zip(*counts) if n is not None and d is not None)):
+        return xmr(shown, **options)  # no numerators and denominators to chart them by (or not a proportion)
+    return (pchart if kind == "p" else uchart)(*counts, **options)
+
+
+def _counts(series: pd.DataFrame, shown: list) -> tuple[list, list] | None:
+    """(numerators, denominators) of the months shown (None where a month is missing or suppressed); None when
+    the series carries no numerators and denominators for a month that is shown."""
+    if "numerator" not in series or "denominator" not in series:
+        return None
     num = [None if v is None else _count(n) for v, n in zip(shown, series["numerator"])]
     den = [None if v is None else _count(d) for v, d in zip(shown, series["denominator"])]
-    return (pchart if kind == "p" else uchart)(num, den, **options)
+    if any(v is not None and (n is None or d is None) for v, n, d in zip(shown, num, den)):
+        return None
+    return num, den
 
 
 def _latest(series: pd.DataFrame):
