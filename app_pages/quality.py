@@ -112,8 +112,9 @@ def draw_summary() -> None:
     st.subheader("Summary")
     st.markdown(markdown_table(summary_text(summary), icon_columns=("Variation", "Assurance")))
     st.caption("Icons: NHS Making Data Count (a screen reader reads each one's meaning). Chart by kind of measure: "
-               "u-chart for rates per 1,000 bed days, p-chart for proportions (limits vary with each month's "
-               "denominator and never leave the possible range: the latest month's are shown), XmR otherwise. "
+               "u-chart for rates per 1,000 bed days, p-chart for proportions of people or events (limits vary with "
+               "each month's denominator and never leave the possible range: the latest month's are shown), XmR "
+               "otherwise (counts, days, and shares of bed days or hours). "
                "Mean and limits are from "
                "the latest segment (the first 12 months of it; trial limits before that). Target: the green band "
                f"of the KPI thresholds ({threshold_sources()}). * suppressed; – not available (no assurance icon: no "

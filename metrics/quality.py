@@ -48,10 +48,12 @@ QUALITY_IDS = [
 ]
 FUNNEL_KINDS = ("rate", "pct")
 NO_FUNNEL = ("staffing_fill_rate_pct", "median_los_days")
-# Percentages that are not a proportion of counted things: hours (fill rate) and bed days over available bed days
-# (occupancy) can exceed 100%, out-of-area spend is money. They are charted on XmR.
+# Percentages that are not a proportion of independent counted things, charted on XmR: hours (fill rate) and bed
+# days over available bed days (occupancy) can exceed 100%; out-of-area spend is money; clinically ready bed days
+# are days of the same few patients (a patient ready on one day is ready the next), not independent trials, so a
+# p-chart's binomial limits would be far too narrow (on the regional demo 10 of 24 months fell outside them).
 NOT_PROPORTIONS = ("staffing_fill_rate_pct", "bed_occupancy_pct", "bed_occupancy_excl_leave_pct",
-                   "out_of_area_spend_pct")
+                   "out_of_area_spend_pct", "delayed_discharge_days_pct")
 CHART_NAMES = {"xmr": "XmR chart", "p": "p-chart", "u": "u-chart"}
 CHART_METHODS = {
     "xmr": "XmR chart: mean ± 2.66 × mean moving range (fixed from the first 12 months).",

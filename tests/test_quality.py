@@ -331,7 +331,8 @@ def test_page_rebase_date_is_kept_in_session_state(monkeypatch, fixture_url):
 def test_chart_type_by_kind_of_measure():
     assert mq.chart_type("prone_restraint_per_1000_obd") == "u"  # a rate per 1,000 bed days
     assert mq.chart_type("readmission_12m_pct") == "p"  # a proportion of discharges
-    assert mq.chart_type("delayed_discharge_days_pct") == "p"  # a proportion of bed days
+    assert mq.chart_type("delayed_discharge_days_pct") == "xmr"  # bed days of the same patients: not binomial
+    assert mq.chart_type("bed_occupancy_pct") == "xmr"  # can exceed 100%
     assert mq.chart_type("staffing_fill_rate_pct") == "xmr"  # hours over 100% are possible: not a proportion
     assert mq.chart_type("median_los_days") == "xmr"
 
