@@ -161,7 +161,8 @@ def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=(), prov
     kind = chart_type(kpi_id)
     counts = _counts(series, shown) if kind != "xmr" else None
     if counts is None or (kind == "p" and any(n > d for n, d in zip(*counts) if n is not None and d is not None)):
-        return xmr(shown, **options)  # no numerators and denominators to chart them by (or not a proportion)
+        # no numerators and denominators to chart them by (or not a proportion); every measure here is >= 0
+        return xmr(shown, floor=0.0, **options)
     return (pchart if kind == "p" else uchart)(*counts, **options)
 
 

@@ -260,6 +260,8 @@ def xmr(
     rebase_at=None,
     target=None,
     provisional_from=None,
+    floor: float | None = None,
+    ceiling: float | None = None,
 ) -> pd.DataFrame:
     """XmR (individuals) chart calculations; one row per point, in the order given.
 
@@ -275,9 +277,14 @@ def xmr(
     ``provisional_from``: points dated on or after it are provisional (their feed is not yet complete,
     metrics/data_quality.complete_to): ``provisional`` is True, they keep their value but take no part in
     limits, moving ranges or rules (no signal, ``variation`` None), and the icons skip them.
+
+    ``floor``/``ceiling``: the measure's possible range (e.g. 0 for days or counts): limits beyond it are shown
+    at it. The rules still use the "close to the limit" lines of the unclipped limits (as NHSRplotthedots), and
+    a value cannot lie beyond its possible range, so which points are special does not change.
     """
     y_all = _to_float_array(values)
-    return _chart("xmr", y_all, None, values, dates, direction, baseline, rebase_at, target, provisional_from)
+    return _chart("xmr", y_all, (floor, ceiling), values, dates, direction, baseline, rebase_at, target,
+                  provisional_from)
 
 
 def pchart(numerators, denominators, dates=None, direction: str = "neutral", baseline: int | None = 12,
@@ -322,13 +329,18 @@ def _attribute(kind, numerators, denominators, dates, direction, baseline, rebas
     return _chart(kind, y_all, counts, numerators, dates, direction, baseline, rebase_at, target, provisional_from)
 
 
-def _xmr_limits(y, k):
-    """(mean, lower, upper, lo_line, hi_line) of an XmR segment from its first k points."""
+def _xmr_limits(y, k, floor=None, ceiling=None):
+    """(mean, lower, upper, lo_line, hi_line) of an XmR segment from its first k points, limits kept within
+    [floor, ceiling] and the close lines from the unclipped limits."""
     mean = float(np.mean(y[:k]))
     if k < 2:
         return mean, np.nan, np.nan, None, None  # one point: no moving range, no limits
     amr = float(np.mean(np.abs(np.diff(y))[: k - 1]))
-    return mean, mean - LIMIT_CONSTANT * amr, mean + LIMIT_CONSTANT * amr, None, None
+    lower, upper = mean - LIMIT_CONSTANT * amr, mean + LIMIT_CONSTANT * amr
+    lo_line, hi_line = mean - CLOSE_FRACTION * (mean - lower), mean + CLOSE_FRACTION * (upper - mean)
+    lower = lower if floor is None else max(lower, floor)
+    upper = upper if ceiling is None else min(upper, ceiling)
+    return mean, lower, upper, lo_line, hi_line
 
 
 def _attribute_limits(kind, num, den, scale, k):
@@ -362,7 +374,8 @@ def _dates(values, dates, n):
 
 
 def _chart(kind, y_all, counts, values, dates, direction, baseline, rebase_at, target, provisional_from):
-    """The one SPC calculation: segments, limits (XmR constant, or p/u varying per point), rules, variation."""
+    """The one SPC calculation: segments, limits (XmR constant, or p/u varying per point), rules, variation.
+    `counts`: (numerators, denominators, scale) for a p/u chart; (floor, ceiling) for XmR."""
     _check_direction(direction)
     if baseline is not None and baseline < 2:
         raise ValueError("baseline must be at least 2 points (or None for all points)")
@@ -389,7 +402,7 @@ def _chart(kind, y_all, counts, values, dates, direction, baseline, rebase_at, t
         trial_col[a:b] = baseline is not None and len(y) < baseline
         if kind == "xmr":
             cols["moving_range"][pos[1:]] = np.abs(np.diff(y))
-            mean, lower, upper, lo_line, hi_line = _xmr_limits(y, k)
+            mean, lower, upper, lo_line, hi_line = _xmr_limits(y, k, *counts)
             cols["lower"][a:b], cols["upper"][a:b] = lower, upper
         else:
             num, den, scale = counts

@@ -666,3 +666,16 @@ def test_attribute_chart_rebase_and_provisional():
     assert frame["segment"].tolist() == [0, 0, 0, 1, 1, 1]
     assert frame["mean"].tolist() == pytest.approx([40 / 3] * 3 + [65.0] * 3)  # 4/30; 13/20 (month 6 provisional)
     assert frame["provisional"].iloc[-1] and frame["variation"].iloc[-1] is None
+
+
+def test_xmr_limits_kept_within_the_measures_range_rules_unchanged():
+    # A percentage alternating 90, 98 then 99: mean 94, mean moving range 8 -> limits 72.72..115.28; with the
+    # possible range 0..100 the upper limit shows 100, the close line stays at 94 + 2/3 x 21.28 = 108.19, and the
+    # signals are those of the unclipped chart (no value can lie beyond its possible range).
+    values = [90, 98] * 6 + [99]
+    plain = xmr(values)
+    clipped = xmr(values, floor=0, ceiling=100)
+    assert (clipped["upper"] == 100).all() and clipped["lower"].iloc[0] == pytest.approx(94 - 2.66 * 8)
+    assert clipped["rule"].tolist() == plain["rule"].tolist()
+    days = xmr([1, 30, 2, 28, 3, 1], floor=0)  # a days measure whose XmR lower limit would be negative
+    assert (days["lower"] == 0).all() and days["upper"].iloc[0] > 0
