@@ -72,26 +72,24 @@ def _los_data(head: pd.DataFrame, kpi_id: str) -> pd.DataFrame:
 
 
 def los_chart(head: pd.DataFrame) -> None:
-    """Like for like: completed stays against the benchmark; current inpatients' stays so far beside it,
+    """Like for like: completed stays against the benchmark; current inpatients' stays so far below it,
     labelled, with no benchmark."""
-    left, right = st.columns(2)
-    with left:
-        completed_los_chart(_los_data(head, wm.BENCHMARKED))
-    with right:
-        current = _los_data(head, "women_median_los_days")
-        if not current.empty:
-            bars = alt.Chart(current).mark_bar().encode(
-                x=alt.X("days:Q", title="Median days so far, current inpatients"),
-                y=alt.Y("group:N", title=None, sort=["Women", "Men"]),
-                color=alt.Color("group:N", scale=SEX_COLOURS, legend=None), tooltip=["group", "days"])
-            table = current.assign(days=[f"{d:,.0f}" for d in current["days"]]).rename(
-                columns={"group": "Group", "days": "Days so far"})
-            show_chart(bars.properties(height=140), "Current inpatients: length of stay so far",
-                       "Two bars, women and men: median days so far of patients in a bed on the as-of date (not "
-                       "compared with the benchmark: current stays are biased to long stayers).", table,
-                       width="stretch")
-            st.caption("Current stays are still running and long stays are over-represented in a census, so "
-                       "they are not set against the benchmark.")
+    completed_los_chart(_los_data(head, wm.BENCHMARKED))
+    current = _los_data(head, "women_median_los_days")
+    if current.empty:
+        return
+    bars = alt.Chart(current).mark_bar().encode(
+        x=alt.X("days:Q", title="Median days so far, current inpatients"),
+        y=alt.Y("group:N", title=None, sort=["Women", "Men"]),
+        color=alt.Color("group:N", scale=SEX_COLOURS, legend=None), tooltip=["group", "days"])
+    table = current.assign(days=[f"{d:,.0f}" for d in current["days"]]).rename(
+        columns={"group": "Group", "days": "Days so far"})
+    show_chart(bars.properties(height=110), "Current inpatients: length of stay so far (not the benchmark's measure)",
+               "Two bars, women and men: median days so far of patients in a bed on the as-of date (not "
+               "compared with the benchmark: current stays are biased to long stayers).", table, width="stretch",
+               height=170)
+    st.caption("Current stays are still running and long stays are over-represented in a census, so they are "
+               "not set against the benchmark.")
 
 
 def completed_los_chart(data: pd.DataFrame) -> None:
@@ -110,7 +108,7 @@ def completed_los_chart(data: pd.DataFrame) -> None:
     table = data.assign(days=[f"{d:,.0f}" for d in data["days"]]).rename(columns={"group": "Group", "days": "Days"})
     show_chart((bars + rule + label).properties(height=140), "Completed stays: median length of stay, women and men",
                "Two bars, women and men: median length of stay of spells discharged in the 12 months to the as-of "
-               f"date, with a dashed line at the {benchmark:,}-day benchmark.", table, width="stretch")
+               f"date, with a dashed line at the {benchmark:,}-day benchmark.", table, width="stretch", height=200)
     st.caption(f"Completed stays (discharged in the 12 months to {ctx.end:%d %b %Y}) against the "
                f"{benchmark:,}-day benchmark, like for like.")
 
@@ -199,7 +197,7 @@ def child_los_chart(values: pd.DataFrame) -> None:
         columns={"name": "Name", "days": "Women's median length of stay of completed stays (days)"})
     show_chart((bars + rule).properties(height=max(120, 28 * len(data))), "Women's completed stays by "
                f"{LEVEL_LABELS[CHILD_LEVEL[level]].lower()}", "One bar each, longest first, with a dashed line at "
-               f"the {benchmark:,}-day benchmark.", table, width="stretch")
+               f"the {benchmark:,}-day benchmark.", table, width="stretch", height=max(120, 28 * len(data)) + 80)
     st.caption(f"Dashed red line: the {benchmark:,}-day benchmark, set against completed stays (like for like).")
 
 
@@ -237,7 +235,7 @@ def pathway() -> None:
         table = flows.assign(patients=[("*" if s else f"{v:,.0f}") for v, s in zip(flows["patients"],
                                                                                   flows["suppressed"])])
         show(table[["step", "from", "to", "patients"]].rename(
-            columns={"step": "Step", "from": "From", "to": "To", "patients": "Women"}), hide_index=True,
+            columns={"step": "Move", "from": "From", "to": "To", "patients": "Women"}), hide_index=True,
             width="stretch")
     st.caption(f"Women with an adult secure stay under this node between {ctx.start:%d %b %Y} and "
                f"{ctx.end:%d %b %Y}; each step is a change of security level across all their adult secure ward "
