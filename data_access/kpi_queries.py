@@ -108,14 +108,15 @@ def _in_bed_on(facts, day: dt.date):
                    sa.func.coalesce(facts.c.end_date, _date(day + dt.timedelta(days=1))) > _date(day))
 
 
-def bed_days(conn, level, code, start, end, detail: bool = True) -> dict:
-    """Occupied and clinically-ready bed days (with `detail`: leave and available bed days) under the node."""
+def bed_days(conn, level, code, start, end) -> dict:
+    """Occupied, leave and clinically-ready bed days under the node (from the daily ward facts)."""
     days = census_totals(conn, level, code, start, end)
-    out = {"obd": days["obd"], "delayed_days": days["delayed_days"]}
-    if not detail:
-        return out
-    return out | {"leave_days": days["leave_days"],
-                  "available_days": _available_days(conn, level, code, start, end + dt.timedelta(days=1))}
+    return {"obd": days["obd"], "delayed_days": days["delayed_days"], "leave_days": days["leave_days"]}
+
+
+def available_days(conn, level, code, start, end) -> dict:
+    """Commissioned bed days of the open wards under the node, less the beds reported closed."""
+    return {"available_days": _available_days(conn, level, code, start, end + dt.timedelta(days=1))}
 
 
 def _scoped_wards(level, code):
@@ -445,7 +446,17 @@ def _continuous_starts(end):
 def closed_months_bed_days(conn, level, code, first: dt.date, last: dt.date) -> int:
     """OBD of the wards under the node from the first day of `first` month to the end of `last` month."""
     next_month = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
-    return bed_days(conn, level, code, first, next_month - dt.timedelta(days=1), detail=False)["obd"]
+    return bed_days(conn, level, code, first, next_month - dt.timedelta(days=1))["obd"]
+
+
+def finance_year(conn, level, code, end) -> dict:
+    """finance() with the occupied bed days of the closed months (the cost per bed day's denominator)."""
+    out = finance(conn, level, code, end)
+    if out["finance_applicable"]:
+        closed = out["first_closed"] is not None
+        out["closed_obd"] = closed_months_bed_days(conn, level, code, out["first_closed"], out["last_closed"]) \
+            if closed else None
+    return out
 
 
 def data_as_of(conn) -> dict:
@@ -458,3 +469,54 @@ def data_as_of(conn) -> dict:
     demo = conn.execute(sa.select(sa.func.count()).where(load_log.c.source.like("demo:%"))).scalar()
     last_day = conn.execute(sa.select(sa.func.max(calendar.c.date))).scalar()
     return {"feeds": {feed: at for feed, at in rows}, "is_demo": bool(demo), "calendar_end": last_day}
+
+
+# The KPI aggregates by name: each is (conn, level, code, start, end, targets) -> dict of raw sums.
+# metrics/kpis.py's registry says which of them each KPI needs; kpi_aggregates runs only those, once each.
+AGGREGATES = {
+    "bed_days": lambda c, lv, k, s, e, t: bed_days(c, lv, k, s, e),
+    "available_days": lambda c, lv, k, s, e, t: available_days(c, lv, k, s, e),
+    "beds_now": lambda c, lv, k, s, e, t: beds_now(c, lv, k, e),
+    "home_days": lambda c, lv, k, s, e, t: home_bed_days(c, lv, k, s, e),
+    "census_home": lambda c, lv, k, s, e, t: census_home(c, lv, k, e),
+    "census_wards": lambda c, lv, k, s, e, t: census_wards(c, lv, k, e),
+    "spells": lambda c, lv, k, s, e, t: spells(c, lv, k, s, e),
+    "repatriations": lambda c, lv, k, s, e, t: repatriations(c, lv, k, s, e),
+    "referrals": lambda c, lv, k, s, e, t: referrals(c, lv, k, s, e, t),
+    "events": lambda c, lv, k, s, e, t: quality_events(c, lv, k, s, e),
+    "staffing": lambda c, lv, k, s, e, t: staffing_hours(c, lv, k, s, e),
+    "readmissions": lambda c, lv, k, s, e, t: readmissions(c, lv, k, s, e),
+    "finance": lambda c, lv, k, s, e, t: finance_year(c, lv, k, e),
+    "women_history": lambda c, lv, k, s, e, t: women_history(c, lv, k, e),
+}
+NOT_APPLICABLE = {"finance": {"finance_applicable": False}}
+
+
+def kpi_aggregates(engine, level: str, code: str | None, start: dt.date, end: dt.date, names, targets=None,
+                   viewer=None) -> dict[str, dict]:
+    """{aggregate name: raw sums} for a node and an inclusive period, each aggregate run once.
+
+    Raises ScopeError for an unknown node and access.AccessDenied when `viewer` may not see it (None =
+    trusted caller); the finance aggregate is left out (not applicable) where the viewer may not see finance.
+    """
+    from data_access import access
+    from data_access.scope import resolve
+
+    with engine.connect() as conn:
+        resolve(conn, level, code)
+        access.require(viewer, "see scope", (level, code), conn)
+        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else {"finance"}
+        return {name: NOT_APPLICABLE[name] if name in hidden else AGGREGATES[name](conn, level, code, start, end,
+                                                                                     targets)
+                for name in names}
+
+
+def kpi_aggregates_for_periods(engine, level, code, periods, names, targets=None, viewer=None) -> list[dict]:
+    """kpi_aggregates for several (start, end) periods, side by side on separate connections: the database
+    works on them at once, so a period change costs one period's time, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(periods))) as pool:
+        futures = [pool.submit(kpi_aggregates, engine, level, code, start, end, names, targets, viewer)
+                   for start, end in periods]
+        return [future.result() for future in futures]
