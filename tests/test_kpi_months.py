@@ -37,8 +37,9 @@ def test_the_grouped_aggregates_are_the_heavy_ones():
 
 
 def test_a_month_with_nothing_reads_zero_not_missing(fixture_engine):
-    """Months before any activity: counts are 0 and medians None, as kpi_table says for an empty month."""
-    tables = kpi_tables_by_month(fixture_engine, "ward", "W1", dt.date(2023, 1, 1), dt.date(2023, 2, 28),
+    """Months without activity: counts are 0 and medians None, as kpi_table says for an empty month (W1 is empty
+    between S05h, which left on 2023-03-03, and S04a, admitted 2023-09-01)."""
+    tables = kpi_tables_by_month(fixture_engine, "ward", "W1", dt.date(2023, 5, 1), dt.date(2023, 6, 30),
                                  ["admissions", "occupied_bed_days", "median_los_days", "repatriations"])
     for table in tables:
         values = dict(zip(table["kpi_id"], table["value"]))
