@@ -83,15 +83,15 @@ def test_round_trip_gives_every_activity_kpi(source, loaded):
 def test_round_trip_counts_and_log(loaded):
     engine, _ = loaded
     assert counts(engine) | {"extract_record": 0} == {
-        "patient": 16, "referral": 14, "hospital_spell": 18, "ward_stay": 18, "leave_episode": 3,
+        "patient": 16, "referral": 14, "hospital_spell": 21, "ward_stay": 21, "leave_episode": 3,
         "restrictive_intervention": 8, "incident": 6, "staffing": 9, "bed_state": 23, "extract_record": 0,
-        "extract_submission": 19}
+        "extract_submission": 22}  # 21 spells and stays: the three 2023 readmission-cohort spells S03h, S05h, S15h
     with engine.connect() as conn:
         log = conn.execute(sa.select(schema.load_log.c.feed, schema.load_log.c.status, schema.load_log.c.rows)).all()
         audit = conn.execute(sa.select(schema.audit_log.c.action, schema.audit_log.c.target)).all()
-    # 32 MPI rows (one person per submission naming them) + 14 + 18 + 18 + 3 + 8 + 3 ready dates folded into
-    # spells + 6 + 9 + 23 = 131 rows
-    assert log == [("mhsds", "ok", 131)]
+    # 35 MPI rows (one person per submission naming them; P03, P05 and P15 in the submissions of their 2023
+    # spells) + 14 + 21 + 21 + 3 + 8 + 3 ready dates folded into spells + 6 + 9 + 23 = 140 rows
+    assert log == [("mhsds", "ok", 140)]
     assert audit == [("import", "MHSDS extract @ national")]
 
 
@@ -284,7 +284,7 @@ def test_command_line_load_and_export(source, tmp_path, capsys):
     target.dispose()
     assert main(["export", "--url", url, "--out", str(tmp_path / "empty")]) == 0
     assert main(["load", "--url", url, str(source[1])]) == 0
-    assert "Loaded 131 rows" in capsys.readouterr().out
+    assert "Loaded 140 rows" in capsys.readouterr().out
     assert main(["load", "--url", url, str(tmp_path / "nowhere")]) == 1
     assert "is not a directory" in capsys.readouterr().out
 
