@@ -671,7 +671,8 @@ def _monthly(conn, name, hidden, level, code, months, targets) -> list[dict]:
         return [NOT_APPLICABLE[name]] * len(months)
     if name in BY_MONTH:
         found = BY_MONTH[name](conn, level, code, months[0][0], months[-1][1], targets)
-        return [found.get(first) or _empty(name, conn, level, code, first, last, targets) for first, last in months]
+        return [found.get(first.replace(day=1)) or _empty(name, conn, level, code, first, last, targets)
+                for first, last in months]
     memo = {}
     values = []
     for first, last in months:

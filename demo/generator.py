@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import facts, schema
-from data_access.bulk import analyze, insert_frame
+from data_access.bulk import analyze, insert_frame, tidy
 from demo.reference import Reference, reference
 
 A, C, E, P = "adult_secure", "camhs", "adult_eating_disorders", "perinatal"
@@ -1830,6 +1830,7 @@ def build_demo(
         analyze(conn, order)  # statistics first: the facts are computed from these tables
         counts["ward_day_census"] = facts.refresh(conn)
         analyze(conn, facts.TABLES)
+    tidy(engine, facts.TABLES)
     report(1.0, "Demo data ready")
     return counts
 
