@@ -319,7 +319,8 @@ RESTRICTIVE = [
     ("RI2", "W5", "P08", T(2024, 3, 3, 14, 30), "seclusion", None),
     ("RI3", "W5", "P13", T(2024, 3, 8, 9, 0), "rapid_tranquillisation", T(2024, 3, 8, 9, 0)),
     ("RI4", "W1", "P05", T(2024, 3, 6, 22, 0), "prone_restraint", T(2024, 3, 6, 22, 5)),
-    ("RI5", "W2", "P01", T(2024, 3, 10, 23, 59, 59), "other_restraint", T(2024, 3, 11, 0, 4, 59)),  # last second of 03-10
+    # last second of 03-10
+    ("RI5", "W2", "P01", T(2024, 3, 10, 23, 59, 59), "other_restraint", T(2024, 3, 11, 0, 4, 59)),
     ("RI6", "W2", "P01", T(2024, 3, 11, 0, 0), "seclusion", T(2024, 3, 11, 6, 0)),  # outside both periods
     # outside both periods (started), still going on: open on both as-of dates
     ("RI7", "W4", "P11", T(2024, 2, 29, 23, 0), "segregation", None),
