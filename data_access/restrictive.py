@@ -179,29 +179,41 @@ def _started(start, end):
     return sa.and_(ri.c.started_at >= _ts(start), ri.c.started_at < _ts(end + dt.timedelta(days=1)))
 
 
-def by_kind(conn, viewer, level, code, start, end, grain: str | None = None) -> pd.DataFrame:
-    """Per kind (and per ward or unit with `grain`): episodes started in the period, people with an episode in
-    the period, hours inside the period. Columns: [grain, name,] kind, episodes, people, hours."""
+def by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
+    """Per kind: episodes started in the period, people with an episode in the period, hours inside the period.
+    Columns: kind, episodes, people, hours."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
     joins, where = _scoped_wards(level, code)
-    keys = [ri.c.kind]
-    if grain:
-        name = ward.c.name if grain == "ward" else unit.c.name
-        keys = [_ward_key(grain).label(grain), name.label("name"), ri.c.kind]
-    query = (sa.select(*keys, sa.func.count(sa.case((_started(start, end), 1))),
+    query = (sa.select(ri.c.kind, sa.func.count(sa.case((_started(start, end), 1))),
                        sa.func.count(sa.distinct(ri.c.patient_id)), sa.func.sum(_inside(start, end)))
              .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
-             .where(where, _period(start, end)).group_by(*keys).order_by(*keys))
-    columns = [*([grain, "name"] if grain else []), "kind", "episodes", "people", "hours"]
-    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+             .where(where, _period(start, end)).group_by(ri.c.kind).order_by(ri.c.kind))
+    frame = pd.DataFrame(conn.execute(query).all(), columns=["kind", "episodes", "people", "hours"])
     return frame.astype({"episodes": "int64", "people": "int64", "hours": "float64"})
 
 
-def bed_days_by(conn, viewer, level, code, start, end, grain: str) -> pd.DataFrame:
-    """Occupied bed days per ward or unit under the node (for rates per 1,000 bed days)."""
+def by_place(conn, viewer, level, code, start, end, grain: str) -> pd.DataFrame:
+    """Per ward or unit (`grain`) under the node with an episode in the period: episodes started, people, hours of
+    seclusion and days of long-term segregation inside the period, and the place's occupied bed days.
+    Columns: code, name, episodes, people, seclusion_hours, segregation_days, obd."""
     access.require(viewer, "see scope", (level, code), conn)
-    return census_days(conn, level, code, start, end, by=(grain,))[[grain, "obd"]]
+    resolve(conn, level, code)
+    joins, where = _scoped_wards(level, code)
+    key, name = (ward.c.ward_code, ward.c.name) if grain == "ward" else (unit.c.unit_code, unit.c.name)
+    inside = _inside(start, end)
+    query = (sa.select(key, name, sa.func.count(sa.case((_started(start, end), 1))),
+                       sa.func.count(sa.distinct(ri.c.patient_id)),
+                       sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)),
+                       sa.func.sum(sa.case((ri.c.kind == "segregation", inside), else_=0)) / 24.0)
+             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
+             .where(where, _period(start, end)).group_by(key, name).order_by(name))
+    columns = ["code", "name", "episodes", "people", "seclusion_hours", "segregation_days"]
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    days = census_days(conn, level, code, start, end, by=(grain,)).rename(columns={grain: "code"})[["code", "obd"]]
+    frame = frame.merge(days, on="code", how="left")
+    return frame.astype({"episodes": "int64", "people": "int64", "seclusion_hours": "float64",
+                         "segregation_days": "float64"})
 
 
 def monthly_by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
