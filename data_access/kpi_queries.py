@@ -653,6 +653,9 @@ EMPTY_MONTH = {
     "spells": {"admissions": 0, "discharges": 0, "median_los_days": None, "mean_los_days": None},
     "repatriations": {"repatriations": 0},
 }
+BY_MONTH |= {"restrictive": _restrictive("events_by_month"), "segregation": _restrictive("segregation_by_month"),
+             "people_restricted": _restrictive("people_by_month")}  # restrictive practice (issue 18); a month
+# without a row is asked again on its own (no EMPTY_MONTH entry), so a clipped first month is never read as empty
 # Aggregates that depend only on the financial year of the period's end: fetched once per year.
 BY_YEAR = {"finance"}
 

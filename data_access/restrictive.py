@@ -161,6 +161,30 @@ def people(conn, level, code, start, end) -> dict:
     return {k: int(out[k] or 0) for k in PEOPLE_COLUMNS}
 
 
+def _by_month(frame: pd.DataFrame, convert) -> dict:
+    return {(k.date() if isinstance(k, dt.datetime) else k): convert(row) for k, row in frame.iterrows()}
+
+
+def events_by_month(conn, level, code, start, end) -> dict:
+    """{month start: events()} for every calendar month of [start, end] with an episode (kpi_queries.BY_MONTH)."""
+    frame = event_counts(conn, level, code, start, end, MONTH)
+    return _by_month(frame, lambda r: {**{k: int(r[k]) for k in EVENT_COLUMNS[:3]},
+                                       "seclusion_hours": float(r["seclusion_hours"] or 0.0)})
+
+
+def segregation_by_month(conn, level, code, start, end) -> dict:
+    frame = segregation_open(conn, level, code, start, end, MONTH)
+    return _by_month(frame, lambda r: {"segregation_people": int(r["segregation_people"]),
+                                       "segregation_n": int(r["segregation_n"]),
+                                       "segregation_median_days": None if pd.isna(r["segregation_median_days"])
+                                       else float(r["segregation_median_days"])})
+
+
+def people_by_month(conn, level, code, start, end) -> dict:
+    frame = people_counts(conn, level, code, start, end, MONTH)
+    return _by_month(frame, lambda r: {k: int(r[k]) for k in PEOPLE_COLUMNS})
+
+
 # --- the restrictive practice section --------------------------------------------------------------------------
 
 
