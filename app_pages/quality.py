@@ -280,6 +280,7 @@ def draw_export() -> None:
 
 # --- Restrictive practice (the second catalogue): by kind, by ward or unit, by month, disproportionality --------
 
+GRAINS = ["Unit", "Ward"]
 READING_STYLE = {mr.HIGHER: (MDC_CONCERN, "triangle-up"), mr.SAME: (MDC_COMMON, "circle"),
                  mr.LOWER: (MDC_IMPROVEMENT, "triangle-down")}
 
@@ -430,7 +431,7 @@ def draw_restrictive() -> None:
                f"up to {ctx.end:%d %b %Y}). Disclosure rule: {ctx.rule}.")
     kinds = mr.kind_table(cached.read(ctx, dr.by_kind, level, code, ctx.start, ctx.end), ctx.rule, level)
     sheets = {"By kind": draw_by_kind(kinds)}
-    grain_label = st.radio("Show by", ["Unit", "Ward"], horizontal=True, key="restrictive_grain")
+    grain_label = st.radio("Show by", GRAINS, horizontal=True, key="restrictive_grain")
     grain = "ward" if grain_label == "Ward" else "unit"
     places = mr.place_table(cached.read(ctx, dr.by_place, level, code, ctx.start, ctx.end, grain), ctx.rule, level)
     sheets[f"By {grain}"] = draw_by_place(places, grain_label)

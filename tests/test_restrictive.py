@@ -287,3 +287,5 @@ def test_page_suppresses_restrictive_figures_for_a_crg_viewer(monkeypatch, fixtu
     assert groups["Rate ratio to the rest"].isna().all()  # every group small: suppressed, no ratio
     at.radio(key="restrictive_grain").set_value("Ward").run()
     assert not at.exception and errors(at) == []
+    assert "Ward" in _frame(at, "Episodes per 1,000 bed days").columns
+
