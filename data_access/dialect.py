@@ -46,6 +46,11 @@ def to_date(timestamp):
     return sa.cast(timestamp, sa.Date)
 
 
+def seconds_between(earlier, later):
+    """Seconds from `earlier` to `later` (both TIMESTAMP expressions), as a number."""
+    return sa.extract("epoch", later) - sa.extract("epoch", earlier)
+
+
 def percentile(expr, fraction: float):
     """Interpolated percentile (percentile_cont) of a numeric expression; NULLs are ignored."""
     return sa.func.percentile_cont(fraction).within_group(expr)

@@ -34,6 +34,7 @@ from data_access.scope import HOME_LEVELS, ward_filter
 ASSESSMENT_TARGET_DAYS = {"emergency": 2, "urgent": 7, "routine": 14}
 PRISON_TRANSFER_DAYS = 28
 OVER_3_YEARS_DAYS = 1095
+MODERATE_OR_WORSE = ("moderate", "severe", "death")  # incident harm levels counted as "moderate harm or worse"
 
 
 def _date(value):
@@ -407,10 +408,14 @@ def quality_events(conn, level, code, start, end) -> dict:
         sa.select(sa.func.count(), sa.func.count(sa.case((ri.c.kind == "prone_restraint", 1))))
         .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
         .where(where, ri.c.started_at >= lo, ri.c.started_at < hi)).one()
+    harm = incident.c.harm.in_(MODERATE_OR_WORSE)
     incidents = conn.execute(
-        sa.select(sa.func.count()).select_from(joins.join(incident, incident.c.ward_code == ward.c.ward_code))
-        .where(where, incident.c.occurred_at >= lo, incident.c.occurred_at < hi)).scalar()
-    return {"interventions": int(row[0]), "prone": int(row[1]), "incidents": int(incidents)}
+        sa.select(sa.func.count(), sa.func.count(sa.case((harm, 1))),
+                  sa.func.count(sa.case((incident.c.kind == "self_harm", 1))))
+        .select_from(joins.join(incident, incident.c.ward_code == ward.c.ward_code))
+        .where(where, incident.c.occurred_at >= lo, incident.c.occurred_at < hi)).one()
+    return {"interventions": int(row[0]), "prone": int(row[1]), "incidents": int(incidents[0]),
+            "harm_incidents": int(incidents[1]), "self_harm": int(incidents[2])}
 
 
 def staffing_hours(conn, level, code, start, end) -> dict:
@@ -563,6 +568,21 @@ AGGREGATES = {
     "finance": lambda c, lv, k, s, e, t: finance_year(c, lv, k, e),
     "women_history": lambda c, lv, k, s, e, t: women_history(c, lv, k, e),
 }
+
+
+def _restrictive(name: str):
+    """An aggregate of data_access/restrictive.py (imported when run: it builds on this module)."""
+    def run(conn, level, code, start, end, targets):
+        from data_access import restrictive
+
+        return getattr(restrictive, name)(conn, level, code, start, end)
+    return run
+
+
+# Restrictive practice (the second catalogue): seclusion etc. started, seclusion hours; long-term segregation
+# open on the as-of date; people subject to restrictive interventions.
+AGGREGATES |= {"restrictive": _restrictive("events"), "segregation": _restrictive("segregation"),
+               "people_restricted": _restrictive("people")}
 NOT_APPLICABLE = {"finance": {"finance_applicable": False}}
 
 
@@ -633,6 +653,9 @@ EMPTY_MONTH = {
     "spells": {"admissions": 0, "discharges": 0, "median_los_days": None, "mean_los_days": None},
     "repatriations": {"repatriations": 0},
 }
+BY_MONTH |= {"restrictive": _restrictive("events_by_month"), "segregation": _restrictive("segregation_by_month"),
+             "people_restricted": _restrictive("people_by_month")}  # restrictive practice (issue 18); a month
+# without a row is asked again on its own (no EMPTY_MONTH entry), so a clipped first month is never read as empty
 # Aggregates that depend only on the financial year of the period's end: fetched once per year.
 BY_YEAR = {"finance"}
 
