@@ -326,10 +326,12 @@ def collaborative_summary(wards: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def symbol_radius(commissioned) -> float:
-    """Pixel radius of a unit or collaborative symbol: area grows with commissioned beds, 11 px at least (room
-    for its free-bed number)."""
+def symbol_radius(commissioned, collaborative: bool = False) -> float:
+    """Pixel radius of a unit or collaborative symbol: area grows with commissioned beds, 10 px at least (room
+    for its free-bed number); collaboratives (many to a map of England) grow more slowly."""
     beds = float(commissioned) if commissioned is not None and not pd.isna(commissioned) else 0.0
+    if collaborative:
+        return min(10 + 0.6 * beds ** 0.5, 20.0)
     return min(11 + 1.6 * beds ** 0.5, 30.0)
 
 

@@ -34,6 +34,17 @@ def _spread(points: pd.DataFrame, zoom: float) -> pd.DataFrame:
     return points.assign(latitude=[p[0] for p in moved], longitude=[p[1] for p in moved])
 
 
+def _fit(points: pd.DataFrame, lats: list, lons: list, height: int) -> tuple[pd.DataFrame, dict]:
+    """Symbols spread apart at a view that fits them (and `lats`, `lons`) once spread: spread at the fitted zoom,
+    fit again, and spread again at the new zoom when spreading pushed symbols out of view."""
+    state = mb.view_state([*points["latitude"], *lats], [*points["longitude"], *lons], height_px=height)
+    spread = _spread(points, state["zoom"])
+    wider = mb.view_state([*spread["latitude"], *lats], [*spread["longitude"], *lons], height_px=height)
+    if wider["zoom"] < state["zoom"] - 0.05:
+        state, spread = wider, _spread(points, wider["zoom"])
+    return spread, state
+
+
 def _flows(ctx, wards: pd.DataFrame, places: pd.DataFrame, aggregate: bool):
     """(out-of-area arcs, home localities, how many flows were suppressed) for the scope on the end date."""
     level, code = ctx.scope.level, ctx.scope.code
@@ -62,14 +73,9 @@ def draw(ctx, wards: pd.DataFrame, key: str, show_flows: bool = False):
         arcs, localities, hidden = _flows(ctx, wards, summary, aggregate)
         if hidden:
             st.caption(f"{hidden} small flows not drawn (disclosure rule {ctx.rule}).")
-    ends = [] if arcs is None else [arcs["home_latitude"], arcs["latitude"]]
-    lons = [] if arcs is None else [arcs["home_longitude"], arcs["longitude"]]
-    extra = [] if localities is None else [localities["latitude"]]
-    state = mb.view_state([*points["latitude"], *(v for s in ends + extra for v in s)],
-                          [*points["longitude"], *(v for s in lons + ([] if localities is None else
-                                                                      [localities["longitude"]]) for v in s)],
-                          height_px=HEIGHT)
-    points = _spread(points, state["zoom"])
+    lats = [] if localities is None else [*localities["latitude"]]
+    lons = [] if localities is None else [*localities["longitude"]]
+    points, state = _fit(points, lats, lons, HEIGHT)
     summary_text = map_summary(shown, mb.FREE_BANDS, "free_band", "free beds now",
                                "collaborative" if aggregate else "unit")
     event = st.pydeck_chart(view.deck(points, state, kind, arcs, localities, _boundaries(ctx)), on_select="rerun",
@@ -91,8 +97,7 @@ def draw_placements(ctx, units: pd.DataFrame, key: str) -> None:
                                                units["wards"], units["available"], units["suppressed"],
                                                units["in_area"], units["distance_km"])}
     points = view.symbols(units, "units", tips=lambda row: tips[row["unit_code"]])
-    state = mb.view_state(points["latitude"], points["longitude"], height_px=420)
-    points = _spread(points, state["zoom"])
+    points, state = _fit(points, [], [], 420)
     text = map_summary(units, mb.FREE_BANDS, "free_band", "free beds for this referral")
     st.pydeck_chart(view.deck(points, state, "placements", boundaries=_boundaries(ctx)), key=key, height=420,
                     alt=text)

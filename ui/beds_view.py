@@ -105,9 +105,9 @@ def symbols(shown: pd.DataFrame, kind: str = "units", tips=None) -> pd.DataFrame
     return pd.DataFrame({
         key: shown[key], name: shown[name], "longitude": shown["longitude"], "latitude": shown["latitude"],
         "free_band": shown["free_band"], "bucket": shown["bucket"],
-        "colour": [list(FREE_BANDS[b][1]) + [235] for b in shown["free_band"]],
+        "colour": [list(FREE_BANDS[b][1]) + [255] for b in shown["free_band"]],
         "text_colour": [list(palette.FREE_BEDS_TEXT[b]) for b in shown["free_band"]],
-        "radius": [symbol_radius(c) for c in shown["commissioned"]],
+        "radius": [symbol_radius(c, kind == "collaboratives") for c in shown["commissioned"]],
         "free": [_free_text(r) for r in rows], "tip": [tips(r) for r in rows],
     })
 
@@ -139,7 +139,8 @@ def _locality_layer(localities: pd.DataFrame):
 
 def _flow_layer(flows: pd.DataFrame):
     arcs = flows.assign(tip=[_flow_tip(r) for r in flows.to_dict("records")],
-                        width=[1.5 + float(p) ** 0.5 for p in flows["patients"]])
+                        width=[1 + float(p) ** 0.5 / 2 for p in flows["patients"]],
+                        colour=[list(c[:3]) + [170] for c in flows["colour"]])  # crossing arcs stay readable
     arcs = arcs[["locality_code", "unit_code", "home_longitude", "home_latitude", "longitude", "latitude",
                  "colour", "width", "tip", "out_of_area"]]
     return pdk.Layer("ArcLayer", id="flows", data=arcs, get_source_position="[home_longitude, home_latitude]",
@@ -162,10 +163,12 @@ def deck(points: pd.DataFrame, view: dict, layer_id: str = "units", flows: pd.Da
         "ScatterplotLayer", id=layer_id, data=points, get_position="[longitude, latitude]", get_fill_color="colour",
         get_radius="radius", radius_units='"pixels"', stroked=True,
         get_line_color=list(palette.hex_rgb(palette.NHS_BLACK)), line_width_min_pixels=1, pickable=True,
-        auto_highlight=True))
+        auto_highlight=True, parameters={"depthTest": False}))  # over the arcs, which rise in 3D
     layers.append(pdk.Layer(
-        "TextLayer", id="free_beds", data=points[["longitude", "latitude", "free", "text_colour"]],
+        "TextLayer", id="free_beds", parameters={"depthTest": False},
+        data=points[["longitude", "latitude", "free", "text_colour"]],
         get_position="[longitude, latitude]", get_text="free", get_size=13, get_color="text_colour",
+        font_family='"Source Sans Pro, Arial, sans-serif"',
         font_weight=700, get_text_anchor='"middle"', get_alignment_baseline='"center"', pickable=False))
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_style=None, map_provider=None,
                     tooltip={"html": "{tip}", "style": {"backgroundColor": DARK_BLUE, "color": "white",
