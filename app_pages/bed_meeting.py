@@ -19,7 +19,7 @@ from ui import beds_view as view
 from ui.auth import plain
 from ui.charts import show_chart
 from ui.context import current, scope_title
-from ui.formatting import format_value, show
+from ui.formatting import format_value, show, styled
 from ui.views import guarded
 
 ctx = current()
@@ -52,9 +52,9 @@ def count(column, label: str, value, help_text: str | None = None) -> None:
     column.metric(label, format_value("count", shown.value, shown.suppressed), border=True, help=help_text)
 
 
-def total(column, label: str, frame: pd.DataFrame, field: str) -> None:
+def total(column, label: str, frame: pd.DataFrame, field: str, help_text: str) -> None:
     value, suppressed = bmm.total(frame, field, ctx.rule, level)
-    column.metric(label, format_value("count", value, suppressed), border=True)
+    column.metric(label, format_value("count", value, suppressed), border=True, help=help_text)
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,6 +73,13 @@ HEADERS = {"gender": "Gender", "security_level": "Security level", "specialism":
            "Mean days since ready", "days_longest": "Longest (days)"}
 
 
+def disclosed_table(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
+    """A disclosed table with plain labels: its `kinds` columns as numbers, `*` where suppressed."""
+    shown = labelled(frame).drop(columns=["suppressed"]).rename(columns=HEADERS)
+    flags = pd.DataFrame({HEADERS[c]: frame["suppressed"].astype(bool) for c in kinds}, index=frame.index)
+    show(styled(shown, {HEADERS[c]: k for c, k in kinds.items()}, flags))
+
+
 @guarded
 def free_beds_section(wards: pd.DataFrame) -> None:
     st.subheader("Free beds now")
@@ -81,15 +88,11 @@ def free_beds_section(wards: pd.DataFrame) -> None:
     count(tiles[0], KPIS["beds_available_now"].label, total, "Latest bed state of each open ward")
     tiles[1].metric("Wards reporting", f"{int(wards['reported_at'].notna().sum())} of {len(wards)}", border=True)
     tiles[2].metric("Open wards", f"{len(wards)}", border=True)
-    left, right = st.columns([3, 2])
-    with left:
-        bed_map.draw(ctx, wards, f"meeting_map_{ctx.scope.key}")
-    by_two = mb.free_beds_by(wards, ctx.rule, level, ("gender", "security_level"))
-    right.markdown("**By gender and security level**")
-    with right:
-        show(labelled(by_two).drop(columns=["suppressed"]).rename(columns=HEADERS))
+    bed_map.draw(ctx, wards, f"meeting_map_{ctx.scope.key}")
+    st.markdown("**By gender and security level**")
+    disclosed_table(mb.free_beds_by(wards, ctx.rule, level, ("gender", "security_level")), {"free_beds": "count"})
     st.markdown("**By gender, security level and specialism**")
-    show(labelled(mb.free_beds_by(wards, ctx.rule, level)).drop(columns=["suppressed"]).rename(columns=HEADERS))
+    disclosed_table(mb.free_beds_by(wards, ctx.rule, level), {"free_beds": "count"})
     st.caption("Free beds: each open ward's latest bed state, commissioned − occupied − closed, never below 0 "
                "(the same rule as the map and the placement finder). Mixed wards take men and women.")
 
@@ -98,7 +101,7 @@ def free_beds_section(wards: pd.DataFrame) -> None:
 def waiting_section() -> None:
     st.subheader("Waiting for a bed")
     counts = read(dm.waiting_counts, level, code, ctx.end)
-    total(st.columns(3)[0], "Expected admissions (accepted, awaiting admission)", counts, "waiting")
+    total(st.columns(3)[0], "Expected admissions", counts, "waiting", "Accepted, awaiting admission")
     if patient_level:
         rows = read(dm.waiting_rows, level, code, ctx.end)
         table = labelled(rows).rename(columns={"referral_id": "Referral", "collaborative_id": "Collaborative",
@@ -106,8 +109,7 @@ def waiting_section() -> None:
                                                **HEADERS})
         show(table, column_config={"Accepted on": st.column_config.DateColumn(format="DD MMM YYYY")})
     else:
-        show(labelled(bmm.waiting_table(counts, ctx.rule, level)).drop(columns=["suppressed"]).rename(
-            columns=HEADERS))
+        disclosed_table(bmm.waiting_table(counts, ctx.rule, level), {"waiting": "count"})
     st.caption("Referrals accepted and not yet admitted on the as-of date (the requested gender is the "
                "patient's). Days waiting count from the decision to accept. Below collaborative level a waiting "
                "referral has no ward yet, so none are shown.")
@@ -117,7 +119,7 @@ def waiting_section() -> None:
 def ready_section() -> None:
     st.subheader("Clinically ready for discharge")
     counts = read(dm.ready_counts, level, code, ctx.end)
-    total(st.columns(3)[0], "Expected discharges (clinically ready)", counts, "ready")
+    total(st.columns(3)[0], "Expected discharges", counts, "ready", "Clinically ready for discharge")
     if patient_level:
         rows = read(dm.ready_rows, level, code, ctx.end)
         table = labelled(rows.drop(columns=["ward_code"])).rename(columns={
@@ -125,8 +127,8 @@ def ready_section() -> None:
             "days_ready": "Days since ready", **HEADERS})
         show(table, column_config={"Ready since": st.column_config.DateColumn(format="DD MMM YYYY")})
     else:
-        show(labelled(bmm.ready_table(counts, ctx.rule, level)).drop(columns=["suppressed"]).rename(
-            columns=HEADERS), column_config={"Mean days since ready": st.column_config.NumberColumn(format="%.1f")})
+        disclosed_table(bmm.ready_table(counts, ctx.rule, level),
+                        {"ready": "count", "mean_days": "mean", "days_longest": "count"})
     st.caption("Patients in a bed of the scope on the as-of date whose clinical team recorded them ready for "
                "discharge; days since that date.")
 

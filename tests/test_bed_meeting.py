@@ -150,8 +150,8 @@ def test_page_shows_the_hand_worked_figures(monkeypatch, fixture_url):
     shown = {m.label: m.value for m in at.metric}
     # reports before 10 March: W1 4 − 2 − 0 = 2 (5 March), W2 3 − 2 − 1 = 0 (8 March); lead provider: exact
     assert shown["Beds available now"] == "2"
-    assert shown["Expected admissions (accepted, awaiting admission)"] == "0"
-    assert shown["Expected discharges (clinically ready)"] == "1"
+    assert shown["Expected admissions"] == "0"
+    assert shown["Expected discharges"] == "1"
     assert shown["Open beds now"] == "7"
     tables = _tables(at)
     by_two = next(t for t in tables if list(t.columns[:2]) == ["Gender", "Security level"]
@@ -170,3 +170,13 @@ def test_meeting_mode_shows_one_section_and_no_patient_rows(monkeypatch, fixture
     assert not at.exception and errors(at) == []
     assert [s.value for s in at.subheader] == ["Clinically ready for discharge"]
     assert not any("Spell" in t.columns for t in _tables(at))  # counts only when projected
+
+
+def test_meeting_mode_free_beds_follow_the_audiences_rule(monkeypatch, fixture_url):
+    at = run_app(monkeypatch, fixture_url, "app_pages/bed_meeting.py", scope="collaborative:IMPACT", meeting="1",
+                 step="1", **PERIOD)
+    assert not at.exception and errors(at) == []
+    assert [s.value for s in at.subheader] == ["Free beds now"]
+    by_two = next(t for t in _tables(at) if "Free beds" in t.columns and "Specialism" not in t.columns)
+    assert by_two["Free beds"].isna().all()  # 2 and 0 free: under 5, suppressed (* on screen) for the room
+    assert {m.label: m.value for m in at.metric}["Beds available now"] == "*"
