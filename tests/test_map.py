@@ -195,3 +195,21 @@ def test_outline_asset_is_small_and_in_the_uk():
     points = [p for polygon in uk["geometry"]["coordinates"] for ring in polygon for p in ring]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     assert -9 < min(lons) and max(lons) < 2 and 49.8 < min(lats) and max(lats) < 61
+
+
+def test_placement_finder_shows_its_wards_on_the_map(monkeypatch, world_url):
+    """The finder's default referral (a man from L2, the first locality by name; adult secure, low secure, any
+    specialism) on the map: W14 (U5) 1 free, W9 (U6) 1, W13 (U9, PD) 4 − 2 = 2, NORTH's W12 (U7) 4 − 2 = 2 — the
+    same free beds as the live map (one rule, data_access.beds.free_beds)."""
+    at = run_app(monkeypatch, world_url, PAGE, scope="collaborative:IMPACT")
+    assert not at.exception and errors(at) == []
+    specs = [json.loads(c.proto.json) for c in at.get("deck_gl_json_chart")]
+    layers = next({layer["id"]: layer for layer in s["layers"]} for s in specs
+                  if any(layer["id"] == "placements" for layer in s["layers"]))
+    assert "outline" in layers
+    points = {p["unit_code"]: p for p in layers["placements"]["data"]}
+    assert {u: p["free"] for u, p in points.items()} == {"U5": "1", "U6": "1", "U7": "2", "U9": "2"}
+    assert {p["free_band"] for p in points.values()} == {"one_two"}
+    # in area by distance from L2 (52.5 N): U6 and U9 0.25 degrees (ranks 1, 2), U5 0.5 (3); NORTH's U7 out of area
+    assert "Best rank: 3" in points["U5"]["tip"] and "Best rank: 4" in points["U7"]["tip"]
+    assert "Out of area" in points["U7"]["tip"]
