@@ -52,6 +52,23 @@ def _frame(conn, query, columns) -> pd.DataFrame:
     return pd.DataFrame(conn.execute(query).all(), columns=columns).set_index("code")
 
 
+def children_aggregates(engine, level: str, code: str | None, start: dt.date, end: dt.date, viewer=None):
+    """The children of a node the viewer may see, as [(code, name)], their raw aggregates (child_aggregates)
+    and, with a viewer, {code: disclosure rule}. AccessDenied unless the viewer may see the node."""
+    from data_access import access
+    from data_access.scope import children, resolve
+
+    with engine.connect() as conn:
+        scope = resolve(conn, level, code)
+        access.require(viewer, "see scope", (level, code), conn)
+        kids = access.visible_children(conn, viewer, children(conn, scope))
+        rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
+        if not kids:
+            return [], pd.DataFrame(), rules
+        raw = child_aggregates(conn, kids[0].level, [k.code for k in kids], start, end)
+    return [(k.code, k.name) for k in kids], raw, rules
+
+
 def child_aggregates(conn, child: str, codes: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
     """Raw aggregates for the nodes `codes` of level `child`, indexed by code."""
     end1 = end + dt.timedelta(days=1)

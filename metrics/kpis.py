@@ -6,30 +6,18 @@ is the one place that makes them safe to show.
 """
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access
 from data_access import kpi_queries as q
-from data_access.scope import resolve
-from metrics.catalogue import KPI_IDS, KPIS
+from metrics.catalogue import CHILD_TABLE_IDS, KPI_IDS, KPIS
 
 COLUMNS = ["kpi_id", "label", "value", "numerator", "denominator"]
-MONEY_IDS = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
-             "out_of_area_spend_pct", "reinvestment_gbp"]
-# Which KPIs each family of aggregates serves (kpi_values runs only the families asked for).
-OCCUPANCY_IDS = {"bed_occupancy_pct", "bed_occupancy_excl_leave_pct"}
-BED_IDS = OCCUPANCY_IDS | {"beds_available_now", "occupied_bed_days"}
-HOME_IDS = {"out_of_area_pct", "out_of_area_patients", "median_distance_km"}
-SPELL_IDS = {"median_los_days", "mean_los_days", "current_los_days", "admissions", "discharges", "repatriations"}
-REFERRAL_IDS = {"referrals_received", "median_referral_to_assessment_days", "median_assessment_to_decision_days",
-                "median_referral_to_admission_days", "assessment_within_target_pct",
-                "prison_transfer_within_28_days_pct", "open_referrals"}
-QUALITY_IDS = {"delayed_discharge_days_pct", "readmission_12m_pct", "restrictive_interventions_per_1000_obd",
-               "prone_restraint_per_1000_obd", "incidents_per_1000_obd", "staffing_fill_rate_pct"}
-WOMEN_IDS = {"women_share_pct", "women_median_los_days", "women_median_distance_km", "women_mean_hospitals",
-             "women_detained_over_3y_pct"}
 
 
 def ratio(numerator, denominator, scale: float = 100.0):
@@ -43,98 +31,67 @@ def _float(value):
     return None if value is None else float(value)
 
 
-def kpi_values(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
-               targets: dict | None = None, kpi_ids: list[str] | None = None) -> dict[str, tuple]:
-    """{kpi_id: (value, numerator, denominator)} for the KPIs asked for (default: all of the catalogue).
+@dataclass(frozen=True)
+class Family:
+    """KPIs computed from the same aggregates: the registry's unit.
 
-    Only the aggregate queries those KPIs need are run, each at most once.
+    `needs` names aggregates of data_access.kpi_queries.AGGREGATES; `compute(aggs)` is pure arithmetic on
+    {name: raw sums} and returns {kpi_id: (value, numerator, denominator)} for every id of the family.
     """
-    want = set(kpi_ids or KPI_IDS)
-    memo: dict[str, dict] = {}
-
-    def get(name: str) -> dict:
-        if name not in memo:
-            memo[name] = _fetch(conn, name, level, code, start, end, targets, detail=bool(want & OCCUPANCY_IDS))
-        return memo[name]
-
-    out: dict[str, tuple] = {}
-    if want & BED_IDS:
-        out |= _bed_kpis(get("beds"), get("beds_now"))
-    if want & HOME_IDS:
-        out |= _home_kpis(get("home_days"), get("census_home"))
-    if want & SPELL_IDS:
-        out |= _spell_kpis(get("spells"), get("census_wards"), get("repatriations") if "repatriations" in want
-                           else {"repatriations": None})
-    if want & REFERRAL_IDS:
-        out |= _referral_kpis(get("referrals"))
-    if want & QUALITY_IDS:
-        readm = get("readmissions") if "readmission_12m_pct" in want else {"readmitted": None,
-                                                                            "readmission_denominator": None}
-        out |= _quality_kpis(get("beds"), get("events"), get("staffing"), readm)
-    if want & set(MONEY_IDS):
-        out |= _money_kpis(conn, level, code, get("finance"))
-    if want & WOMEN_IDS:
-        out |= _women_kpis(get("census_wards"), get("census_home"), get("women_history"))
-    return out
+    ids: tuple[str, ...]
+    needs: tuple[str, ...]
+    compute: Callable[[dict], dict]
 
 
-def _fetch(conn, name, level, code, start, end, targets, detail: bool) -> dict:
-    """One family of raw aggregates from data_access."""
-    if name == "beds":
-        out = q.bed_days(conn, level, code, start, end, detail=detail)
-        return out if detail else out | {"leave_days": 0, "available_days": None}
-    calls = {
-        "beds_now": lambda: q.beds_now(conn, level, code, end),
-        "home_days": lambda: q.home_bed_days(conn, level, code, start, end),
-        "census_home": lambda: q.census_home(conn, level, code, end),
-        "census_wards": lambda: q.census_wards(conn, level, code, end),
-        "spells": lambda: q.spells(conn, level, code, start, end),
-        "repatriations": lambda: q.repatriations(conn, level, code, start, end),
-        "referrals": lambda: q.referrals(conn, level, code, start, end, targets),
-        "events": lambda: q.quality_events(conn, level, code, start, end),
-        "staffing": lambda: q.staffing_hours(conn, level, code, start, end),
-        "readmissions": lambda: q.readmissions(conn, level, code, start, end),
-        "finance": lambda: q.finance(conn, level, code, end),
-        "women_history": lambda: q.women_history(conn, level, code, end),
-    }
-    return calls[name]()
+def _occupancy(a) -> dict:
+    obd, avail = a["bed_days"]["obd"], a["available_days"]["available_days"]
+    excl = obd - a["bed_days"]["leave_days"]
+    return {"bed_occupancy_pct": (ratio(obd, avail), obd, avail),
+            "bed_occupancy_excl_leave_pct": (ratio(excl, avail), excl, avail)}
 
 
-def _bed_kpis(beds, now) -> dict:
-    obd, avail = beds["obd"], beds["available_days"]
-    excl = obd - beds["leave_days"]
-    count = now["beds_available_now"]
-    return {
-        "bed_occupancy_pct": (ratio(obd, avail), obd, avail),
-        "bed_occupancy_excl_leave_pct": (ratio(excl, avail), excl, avail),
-        "beds_available_now": (count, count, None),
-        "occupied_bed_days": (obd, obd, None),
-    }
+def _count(kpi_id: str, name: str, key: str | None = None):
+    """A family of one count KPI read straight from an aggregate."""
+    def compute(a) -> dict:
+        value = a[name][key or kpi_id]
+        return {kpi_id: (value, value, None)}
+    return Family((kpi_id,), (name,), compute)
 
 
-def _home_kpis(home, census) -> dict:
+def _out_of_area(a) -> dict:
+    home = a["home_days"]
+    return {"out_of_area_pct": (ratio(home["out_of_area_days"], home["home_days"]), home["out_of_area_days"],
+                                home["home_days"])}
+
+
+def _home_now(a) -> dict:
+    census = a["census_home"]
     ooa = census["out_of_area_patients"]
     return {
-        "out_of_area_pct": (ratio(home["out_of_area_days"], home["home_days"]), home["out_of_area_days"],
-                            home["home_days"]),
         "out_of_area_patients": (ooa, ooa, None),
         "median_distance_km": (_float(census["median_distance_km"]), None, census["distance_n"]),
     }
 
 
-def _spell_kpis(spells, census, repat) -> dict:
+def _spells(a) -> dict:
+    spells = a["spells"]
     n_discharges = spells["discharges"]
     return {
         "median_los_days": (_float(spells["median_los_days"]), None, n_discharges),
         "mean_los_days": (_float(spells["mean_los_days"]), None, n_discharges),
-        "current_los_days": (_float(census["current_los_days"]), None, census["current_n"]),
         "admissions": (spells["admissions"], spells["admissions"], None),
         "discharges": (n_discharges, n_discharges, None),
-        "repatriations": (repat["repatriations"], repat["repatriations"], None),
     }
 
 
-def _referral_kpis(r) -> dict:
+def _current_los(a) -> dict:
+    census = a["census_wards"]
+    return {"current_los_days": (_float(census["current_los_days"]), None, census["current_n"])}
+
+
+def _referrals(a) -> dict:
+    r = a["referrals"]
+
     def median(key, n_key):
         return (_float(r[key]), None, r[n_key])
 
@@ -151,30 +108,43 @@ def _referral_kpis(r) -> dict:
     }
 
 
-def _quality_kpis(beds, events, staff, readm) -> dict:
-    obd = beds["obd"]
-    return {
-        "delayed_discharge_days_pct": (ratio(beds["delayed_days"], obd), beds["delayed_days"], obd),
-        "readmission_12m_pct": (ratio(readm["readmitted"], readm["readmission_denominator"]), readm["readmitted"],
-                                readm["readmission_denominator"]),
-        "restrictive_interventions_per_1000_obd": (ratio(events["interventions"], obd, 1000), events["interventions"],
-                                                   obd),
-        "prone_restraint_per_1000_obd": (ratio(events["prone"], obd, 1000), events["prone"], obd),
-        "incidents_per_1000_obd": (ratio(events["incidents"], obd, 1000), events["incidents"], obd),
-        "staffing_fill_rate_pct": (ratio(staff["actual_hours"], staff["planned_hours"]),
-                                   _float(staff["actual_hours"]), _float(staff["planned_hours"])),
-    }
+def _delayed(a) -> dict:
+    beds = a["bed_days"]
+    return {"delayed_discharge_days_pct": (ratio(beds["delayed_days"], beds["obd"]), beds["delayed_days"],
+                                           beds["obd"])}
 
 
-def _money_kpis(conn, level, code, f) -> dict:
+def _readmissions(a) -> dict:
+    r = a["readmissions"]
+    return {"readmission_12m_pct": (ratio(r["readmitted"], r["readmission_denominator"]), r["readmitted"],
+                                    r["readmission_denominator"])}
+
+
+def per_1000_obd(kpi_id: str, name: str, key: str) -> Family:
+    """A family of one rate: aggregates[name][key] ÷ occupied bed days × 1000."""
+    def compute(a) -> dict:
+        count, obd = a[name][key], a["bed_days"]["obd"]
+        return {kpi_id: (ratio(count, obd, 1000), count, obd)}
+    return Family((kpi_id,), ("bed_days", name), compute)
+
+
+def _staffing(a) -> dict:
+    staff = a["staffing"]
+    return {"staffing_fill_rate_pct": (ratio(staff["actual_hours"], staff["planned_hours"]),
+                                       _float(staff["actual_hours"]), _float(staff["planned_hours"]))}
+
+
+MONEY_IDS = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
+             "out_of_area_spend_pct", "reinvestment_gbp"]
+
+
+def _money(a) -> dict:
+    f = a["finance"]
     if not f["finance_applicable"]:
         return {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
     budget, actual, outturn = f["budget"], f["actual"], f["outturn"]
     variance = None if outturn is None or budget is None else outturn - budget
-    obd = None
-    if f["first_closed"] is not None:
-        obd = q.closed_months_bed_days(conn, level, code, f["first_closed"], f["last_closed"])
-    inpatient = f["inpatient_actual"]
+    inpatient, obd = f["inpatient_actual"], f["closed_obd"]
     return {
         "budget_gbp": (budget, budget, None),
         "actual_gbp": (actual, actual, None),
@@ -186,7 +156,8 @@ def _money_kpis(conn, level, code, f) -> dict:
     }
 
 
-def _women_kpis(census, home, history) -> dict:
+def _women(a) -> dict:
+    census, home, history = a["census_wards"], a["census_home"], a["women_history"]
     return {
         "women_share_pct": (ratio(census["women_in_bed"], census["secure_in_bed"]), census["women_in_bed"],
                             census["secure_in_bed"]),
@@ -199,6 +170,67 @@ def _women_kpis(census, home, history) -> dict:
     }
 
 
+# The registry: every KPI of the catalogue is in exactly one family (a test checks).
+FAMILIES: list[Family] = [
+    Family(("bed_occupancy_pct", "bed_occupancy_excl_leave_pct"), ("bed_days", "available_days"), _occupancy),
+    _count("beds_available_now", "beds_now"),
+    _count("occupied_bed_days", "bed_days", "obd"),
+    Family(("out_of_area_pct",), ("home_days",), _out_of_area),
+    Family(("out_of_area_patients", "median_distance_km"), ("census_home",), _home_now),
+    Family(("median_los_days", "mean_los_days", "admissions", "discharges"), ("spells",), _spells),
+    Family(("current_los_days",), ("census_wards",), _current_los),
+    _count("repatriations", "repatriations"),
+    Family(("referrals_received", "median_referral_to_assessment_days", "median_assessment_to_decision_days",
+            "median_referral_to_admission_days", "assessment_within_target_pct",
+            "prison_transfer_within_28_days_pct", "open_referrals"), ("referrals",), _referrals),
+    Family(("delayed_discharge_days_pct",), ("bed_days",), _delayed),
+    Family(("readmission_12m_pct",), ("readmissions",), _readmissions),
+    per_1000_obd("restrictive_interventions_per_1000_obd", "events", "interventions"),
+    per_1000_obd("prone_restraint_per_1000_obd", "events", "prone"),
+    per_1000_obd("incidents_per_1000_obd", "events", "incidents"),
+    Family(("staffing_fill_rate_pct",), ("staffing",), _staffing),
+    Family(tuple(MONEY_IDS), ("finance",), _money),
+    Family(("women_share_pct", "women_median_los_days", "women_median_distance_km", "women_mean_hospitals",
+            "women_detained_over_3y_pct"), ("census_wards", "census_home", "women_history"), _women),
+]
+FAMILY_OF: dict[str, Family] = {kpi_id: family for family in FAMILIES for kpi_id in family.ids}
+
+
+def families_for(kpi_ids) -> list[Family]:
+    """The families that compute `kpi_ids`, each once, in registry order."""
+    wanted = {id(FAMILY_OF[k]) for k in kpi_ids}
+    return [f for f in FAMILIES if id(f) in wanted]
+
+
+def needs_for(kpi_ids) -> list[str]:
+    """The aggregates `kpi_ids` need, each once."""
+    return list(dict.fromkeys(name for family in families_for(kpi_ids) for name in family.needs))
+
+
+def kpi_tables_by_month(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date, end: dt.date,
+                        kpi_ids: list[str] | None = None, targets: dict | None = None,
+                        viewer: access.Viewer | None = None) -> list[pd.DataFrame]:
+    """kpi_table for each calendar month of [start, end] (the last clipped to `end`), oldest first: the same
+    values as one kpi_table per month, from one grouped query per aggregate where it has a month grain."""
+    if start > end:
+        raise ValueError(f"The period starts ({start}) after it ends ({end}).")
+    ids = list(kpi_ids or KPI_IDS)
+    found = q.kpi_aggregates_by_month(engine, scope_level, scope_id, start, end, needs_for(ids), targets, viewer)
+    return [_frame(kpi_values(aggregates, ids), ids) for aggregates in found]
+
+
+def kpi_values(aggregates: dict[str, dict], kpi_ids) -> dict[str, tuple]:
+    """{kpi_id: (value, numerator, denominator)} from the raw aggregates: arithmetic only."""
+    out: dict[str, tuple] = {}
+    for family in families_for(kpi_ids):
+        out |= family.compute(aggregates)
+    return {k: out[k] for k in kpi_ids}
+
+
+def _frame(values: dict[str, tuple], ids) -> pd.DataFrame:
+    return pd.DataFrame([(k, KPIS[k].label, *values[k]) for k in ids], columns=COLUMNS)
+
+
 def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date, end: dt.date,
               kpi_ids: list[str] | None = None, targets: dict | None = None,
               viewer: access.Viewer | None = None) -> pd.DataFrame:
@@ -208,17 +240,7 @@ def kpi_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: 
     and access.AccessDenied when `viewer` may not see the node (None = trusted caller). Money KPIs are
     None where the viewer may not see finance (access.allowed "see finance").
     """
-    if start > end:
-        raise ValueError(f"The period starts ({start}) after it ends ({end}).")
-    with engine.connect() as conn:
-        resolve(conn, scope_level, scope_id)
-        access.require(viewer, "see scope", (scope_level, scope_id), conn)
-        values = kpi_values(conn, scope_level, scope_id, start, end, targets, kpi_ids)
-        if not access.allowed(viewer, "see finance", (scope_level, scope_id), conn):
-            values |= {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
-    ids = kpi_ids or KPI_IDS
-    rows = [(k, KPIS[k].label, *values[k]) for k in ids]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return kpi_tables(engine, scope_level, scope_id, [(start, end)], kpi_ids, targets, viewer)[0]
 
 
 def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date,
@@ -228,26 +250,38 @@ def child_table(engine: sa.Engine, scope_level: str, scope_id: str | None, start
     With a `viewer`: AccessDenied unless it may see the node; only the children it may see; and a
     `rule` column with each child's disclosure rule (access.rule_for), which metrics.disclosure applies.
     """
-    from data_access.child_queries import child_aggregates
-    from data_access.scope import children
+    from data_access.child_queries import children_aggregates
 
-    with engine.connect() as conn:
-        scope = resolve(conn, scope_level, scope_id)
-        access.require(viewer, "see scope", (scope_level, scope_id), conn)
-        kids = access.visible_children(conn, viewer, children(conn, scope))
-        rules = {k.code: access.rule_for(conn, viewer, k.level, k.code) for k in kids} if viewer else {}
-        if not kids:
-            return pd.DataFrame(columns=["code", "name", *COLUMNS, *(["rule"] if viewer else [])])
-        raw = child_aggregates(conn, kids[0].level, [k.code for k in kids], start, end)
+    kids, raw, rules = children_aggregates(engine, scope_level, scope_id, start, end, viewer)
+    if not kids:
+        return pd.DataFrame(columns=["code", "name", *COLUMNS, *(["rule"] if viewer else [])])
     rows = []
-    for kid in kids:
-        agg = raw.loc[kid.code] if kid.code in raw.index else pd.Series(dtype=object)
-        for kpi_id, value in _child_kpis(agg).items():
-            rows.append((kid.code, kid.name, kpi_id, KPIS[kpi_id].label, *value))
+    for code, name in kids:
+        agg = raw.loc[code] if code in raw.index else pd.Series(dtype=object)
+        values = kpi_values(_ChildAggregates(agg), CHILD_TABLE_IDS)
+        rows += [(code, name, kpi_id, KPIS[kpi_id].label, *values[kpi_id]) for kpi_id in CHILD_TABLE_IDS]
     out = pd.DataFrame(rows, columns=["code", "name", *COLUMNS])
     if viewer is not None:
         out["rule"] = out["code"].map(rules)
     return out
+
+
+class _ChildAggregates(dict):
+    """One child's row of child_aggregates seen as {aggregate name: raw sums}, so the registry's arithmetic
+    serves the children table too. Sums of nothing are 0; medians and hours of nothing are None."""
+
+    COUNTS = ("obd", "out_of_area_days", "home_days", "admissions", "discharges", "referrals_received",
+              "interventions")
+
+    def __init__(self, agg: pd.Series):
+        super().__init__()
+        self.row = defaultdict(lambda: None, {key: _num(agg, key) for key in agg.index})
+        self.row |= {key: int(self.row[key] or 0) for key in (*self.COUNTS, "leave_days")}
+        free = self.row["beds_available_now"]
+        self.row["beds_available_now"] = None if free is None else int(free)
+
+    def __missing__(self, name: str) -> dict:
+        return self.row
 
 
 def _num(agg: pd.Series, key: str):
@@ -255,35 +289,17 @@ def _num(agg: pd.Series, key: str):
     return None if value is None or pd.isna(value) else value
 
 
-def _child_kpis(agg: pd.Series) -> dict[str, tuple]:
-    obd, avail = _num(agg, "obd") or 0, _num(agg, "available_days")
-    ooa, home = _num(agg, "out_of_area_days") or 0, _num(agg, "home_days") or 0
-    admissions, referrals = int(_num(agg, "admissions") or 0), int(_num(agg, "referrals_received") or 0)
-    interventions = int(_num(agg, "interventions") or 0)
-    free = _num(agg, "beds_available_now")
-    free = None if free is None else int(free)
-    actual, planned = _num(agg, "actual_hours"), _num(agg, "planned_hours")
-    return {
-        "bed_occupancy_pct": (ratio(obd, avail), int(obd), avail),
-        "occupied_bed_days": (int(obd), int(obd), None),
-        "beds_available_now": (free, free, None),
-        "out_of_area_pct": (ratio(ooa, home), int(ooa), int(home)),
-        "median_los_days": (_float(_num(agg, "median_los_days")), None, int(_num(agg, "discharges") or 0)),
-        "admissions": (admissions, admissions, None),
-        "referrals_received": (referrals, referrals, None),
-        "restrictive_interventions_per_1000_obd": (ratio(interventions, obd, 1000), interventions, int(obd)),
-        "staffing_fill_rate_pct": (ratio(actual, planned), _float(actual), _float(planned)),
-    }
-
-
 def kpi_tables(engine: sa.Engine, scope_level: str, scope_id: str | None, periods: list[tuple[dt.date, dt.date]],
                kpi_ids: list[str] | None = None, targets: dict | None = None,
                viewer: access.Viewer | None = None) -> list[pd.DataFrame]:
-    """kpi_table for several periods (e.g. this one and the previous one), run side by side on separate
-    connections: the database works on both at once, so a period change costs one table's time, not two."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, len(periods))) as pool:
-        futures = [pool.submit(kpi_table, engine, scope_level, scope_id, start, end, kpi_ids, targets, viewer)
-                   for start, end in periods]
-        return [future.result() for future in futures]
+    """kpi_table for several periods (e.g. this one and the previous one), fetched side by side."""
+    for start, end in periods:
+        if start > end:
+            raise ValueError(f"The period starts ({start}) after it ends ({end}).")
+    ids = list(kpi_ids or KPI_IDS)
+    if len(periods) == 1:
+        start, end = periods[0]
+        found = [q.kpi_aggregates(engine, scope_level, scope_id, start, end, needs_for(ids), targets, viewer)]
+    else:
+        found = q.kpi_aggregates_for_periods(engine, scope_level, scope_id, periods, needs_for(ids), targets, viewer)
+    return [_frame(kpi_values(aggregates, ids), ids) for aggregates in found]

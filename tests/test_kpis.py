@@ -102,6 +102,24 @@ def test_every_registry_kpi_is_checked():
     assert set(registry_labels()) - checked == set()
 
 
+def test_every_kpi_is_in_exactly_one_family():
+    """The registry: each KPI's aggregates and arithmetic are declared once (metrics.kpis.FAMILIES)."""
+    from data_access.kpi_queries import AGGREGATES
+    from metrics.catalogue import KPI_IDS
+    from metrics.kpis import FAMILIES
+
+    ids = [kpi_id for family in FAMILIES for kpi_id in family.ids]
+    assert sorted(ids) == sorted(KPI_IDS)
+    assert {name for family in FAMILIES for name in family.needs} <= set(AGGREGATES)
+
+
+def test_only_the_needed_aggregates_run():
+    from metrics.kpis import needs_for
+
+    assert needs_for(["bed_occupancy_pct", "delayed_discharge_days_pct"]) == ["bed_days", "available_days"]
+    assert needs_for(["incidents_per_1000_obd"]) == ["bed_days", "events"]
+
+
 @pytest.mark.skipif(not CATALOGUE.exists(), reason="only where ../shared/kpi-catalogue.md sits beside the project")
 def test_registry_carries_the_catalogues_labels():
     """The registry is the catalogue as data: where the contract file is at hand, they agree word for word."""
