@@ -71,6 +71,12 @@ def _latest_reports(bound: dt.datetime | None) -> sa.Subquery:
     )
 
 
+def free_beds(latest):
+    """THE free-bed rule, one SQL expression for the map, the bed meeting and the placement finder: from a ward's
+    latest report, max(commissioned − occupied − closed, 0) (the catalogue's beds_available_now per ward)."""
+    return dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
+
+
 def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime | None) -> pd.DataFrame:
     """One row per ward under the node open on `end`, with its latest bed state (None when never reported).
 
@@ -79,7 +85,7 @@ def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime |
     """
     access.require(viewer, "see scope", (level, code), conn)
     latest = _latest_reports(bound)
-    free = dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
+    free = free_beds(latest)
     query = (
         sa.select(
             ward.c.ward_code, ward.c.name.label("ward_name"), unit.c.unit_code, unit.c.name.label("unit_name"),
@@ -224,7 +230,7 @@ def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.dat
 def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
     """Patients in a bed on `day` by home locality and unit: the scope's wards and (region, collaborative,
     national) its home patients wherever they are. Columns: locality and unit codes, names and
-    coordinates, out_of_area (0/1), patients (distinct)."""
+    coordinates, the locality's population, out_of_area (0/1), patients (distinct)."""
     access.require(viewer, "see scope", (level, code), conn)
     facts = stay_facts()
     home = locality.alias("home")
@@ -232,7 +238,7 @@ def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
     in_bed = _census_join(_date(day), facts.c.start_date, facts.c.end_date)
     scope = sa.or_(facts_filter(facts, level, code), facts_filter(facts, level, code, follow="home"))
     query = (
-        sa.select(home.c.locality_code, home.c.name.label("locality_name"),
+        sa.select(home.c.locality_code, home.c.name.label("locality_name"), home.c.population,
                   home.c.latitude.label("home_latitude"), home.c.longitude.label("home_longitude"),
                   unit_of.c.unit_code, unit_of.c.name.label("unit_name"), unit_of.c.latitude, unit_of.c.longitude,
                   facts.c.out_of_area, sa.func.count(sa.distinct(facts.c.patient_id)).label("patients"))
@@ -240,8 +246,8 @@ def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
                      .join(home, home.c.locality_code == patient.c.home_locality_code)
                      .join(unit_of, unit_of.c.unit_code == facts.c.unit_code))
         .where(in_bed, scope, access.ward_rows(viewer, facts.c.ward_code))
-        .group_by(home.c.locality_code, home.c.name, home.c.latitude, home.c.longitude, unit_of.c.unit_code,
-                  unit_of.c.name, unit_of.c.latitude, unit_of.c.longitude, facts.c.out_of_area)
+        .group_by(home.c.locality_code, home.c.name, home.c.population, home.c.latitude, home.c.longitude,
+                  unit_of.c.unit_code, unit_of.c.name, unit_of.c.latitude, unit_of.c.longitude, facts.c.out_of_area)
         .order_by(home.c.locality_code, unit_of.c.unit_code, facts.c.out_of_area)
     )
     out = _frame(conn, query)
@@ -273,7 +279,7 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     latest = _latest_reports(bound)
     home = locality.alias("home")
     home_lc = locality_collaborative.alias("home_lc")
-    free = latest.c.commissioned_beds - latest.c.occupied - latest.c.closed
+    free = free_beds(latest)
     first_month = _months_back(end, STAFFING_MONTHS - 1)
     staff = (sa.select(staffing.c.ward_code, sa.func.sum(staffing.c.actual_hours).label("actual_hours"),
                        sa.func.sum(staffing.c.planned_hours).label("planned_hours"))
@@ -288,8 +294,9 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     query = (
         sa.select(
             ward.c.ward_code, ward.c.name.label("ward_name"), unit.c.unit_code, unit.c.name.label("unit_name"),
-            unit.c.postcode, provider.c.name.label("provider_name"), provider.c.sector, provider.c.cqc_rating,
-            collaborative.c.name.label("collaborative_name"), ward.c.security_level, ward.c.gender,
+            unit.c.postcode, unit.c.latitude, unit.c.longitude, provider.c.name.label("provider_name"),
+            provider.c.sector, provider.c.cqc_rating, collaborative.c.name.label("collaborative_name"),
+            ward.c.security_level, ward.c.gender,
             ward.c.specialism, free.label("free_beds"), latest.c.reported_at, in_area.label("in_area"),
             dialect.haversine_km(home.c.latitude, home.c.longitude, unit.c.latitude, unit.c.longitude)
             .label("distance_km"),
