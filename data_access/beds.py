@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from data_access import access, dialect
 from data_access.aggregates import census_days
-from data_access.kpi_queries import facts_filter, stay_facts
+from data_access.kpi_queries import facts_filter, free_beds, latest_reports, stay_facts
 from data_access.schema import (
     bed_state,
     calendar,
@@ -56,27 +56,6 @@ def _open_on(day: dt.date):
                    sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(day)))
 
 
-def _latest_reports(bound: dt.datetime | None) -> sa.Subquery:
-    """The latest bed_state row of each ward (reported before `bound` when given)."""
-    newest = sa.select(bed_state.c.ward_code, sa.func.max(bed_state.c.reported_at).label("at"))
-    if bound is not None:
-        newest = newest.where(bed_state.c.reported_at < sa.literal(bound, sa.DateTime))
-    newest = newest.group_by(bed_state.c.ward_code).subquery("newest")
-    return (
-        sa.select(bed_state.c.ward_code, bed_state.c.reported_at, bed_state.c.commissioned_beds,
-                  bed_state.c.occupied, bed_state.c.on_leave, bed_state.c.closed)
-        .select_from(bed_state.join(newest, sa.and_(newest.c.ward_code == bed_state.c.ward_code,
-                                                    newest.c.at == bed_state.c.reported_at)))
-        .subquery("latest")
-    )
-
-
-def free_beds(latest):
-    """THE free-bed rule, one SQL expression for the map, the bed meeting and the placement finder: from a ward's
-    latest report, max(commissioned − occupied − closed, 0) (the catalogue's beds_available_now per ward)."""
-    return dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
-
-
 def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime | None) -> pd.DataFrame:
     """One row per ward under the node open on `end`, with its latest bed state (None when never reported).
 
@@ -84,7 +63,7 @@ def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime |
     catalogue's beds_available_now.
     """
     access.require(viewer, "see scope", (level, code), conn)
-    latest = _latest_reports(bound)
+    latest = latest_reports(bound)
     free = free_beds(latest)
     query = (
         sa.select(
@@ -276,7 +255,7 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     allowed to see the page's scope (level, code).
     """
     access.require(viewer, "see scope", (level, code), conn)
-    latest = _latest_reports(bound)
+    latest = latest_reports(bound)
     home = locality.alias("home")
     home_lc = locality_collaborative.alias("home_lc")
     free = free_beds(latest)
