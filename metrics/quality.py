@@ -28,8 +28,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from metrics.catalogue import KPIS, Kpi
+from metrics.catalogue import KPIS, RESTRICTIVE_IDS, Kpi
 from metrics.disclosure import disclose, disclose_table
+from metrics.kpis import kpi_values as registry_values
 from metrics.kpis import ratio
 from metrics.rag import band_for
 from metrics.spc import ICON_LABELS, assurance, icon_svg, pchart, uchart, variation_icon, xmr
@@ -46,14 +47,19 @@ QUALITY_IDS = [
     "incidents_low_harm_per_1000_obd", "incidents_moderate_harm_per_1000_obd", "staffing_fill_rate_pct",
     "delayed_discharge_days_pct", "readmission_12m_pct", "median_los_days",
 ]
+# Second round (kpi-catalogue-2.md): restrictive practice and safety. "Incidents with moderate harm or worse per
+# 1,000 bed days" is the catalogue's name for the page's own moderate-harm measure, which it replaces on screen.
+QUALITY_IDS = [k for k in QUALITY_IDS if k != "incidents_moderate_harm_per_1000_obd"] + RESTRICTIVE_IDS
 FUNNEL_KINDS = ("rate", "pct")
 NO_FUNNEL = ("staffing_fill_rate_pct", "median_los_days")
+NO_FUNNEL += ("seclusion_hours_per_1000_obd",)  # hours, not a count of events: ranked without limits
 # Percentages that are not a proportion of independent counted things, charted on XmR: hours (fill rate) and bed
 # days over available bed days (occupancy) can exceed 100%; out-of-area spend is money; clinically ready bed days
 # are days of the same few patients (a patient ready on one day is ready the next), not independent trials, so a
 # p-chart's binomial limits would be far too narrow (on the regional demo 10 of 24 months fell outside them).
 NOT_PROPORTIONS = ("staffing_fill_rate_pct", "bed_occupancy_pct", "bed_occupancy_excl_leave_pct",
                    "out_of_area_spend_pct", "delayed_discharge_days_pct")
+NOT_COUNTS = ("seclusion_hours_per_1000_obd",)  # hours per 1,000 bed days: not a count of events (no u-chart)
 CHART_NAMES = {"xmr": "XmR chart", "p": "p-chart", "u": "u-chart"}
 CHART_METHODS = {
     "xmr": "XmR chart: mean ± 2.66 × mean moving range (fixed from the first 12 months).",
@@ -101,7 +107,28 @@ def kpi_values(agg) -> dict[str, tuple]:
         "delayed_discharge_days_pct": (ratio(delayed, obd), delayed, int(obd)),
         "readmission_12m_pct": (ratio(readmitted, denominator), readmitted, denominator),
         "median_los_days": (None if median is None else float(median), None, int(_n(agg, "discharges") or 0)),
+        **restrictive_values(agg),
     }
+
+
+def restrictive_values(agg) -> dict[str, tuple]:
+    """The second catalogue's KPIs from one row of data_access.quality aggregates, through the KPI registry's
+    own arithmetic (metrics.kpis.FAMILIES): the row is read as the registry's aggregates."""
+    def count(key):
+        return int(_n(agg, key) or 0)
+
+    median = _n(agg, "segregation_median_days")
+    aggregates = {
+        "bed_days": {"obd": count("obd")},
+        "restrictive": {"seclusion": count("seclusion"), "rapid_tranquillisation": count("rapid_tranquillisation"),
+                        "mechanical_restraint": count("mechanical_restraint"),
+                        "seclusion_hours": float(_n(agg, "seclusion_hours") or 0.0)},
+        "segregation": {"segregation_people": count("segregation_people"), "segregation_n": count("segregation_n"),
+                        "segregation_median_days": None if median is None else float(median)},
+        "people_restricted": {"people_restricted": count("people_restricted"), "people_in_bed": count("people_in_bed")},
+        "events": {"harm_incidents": count("incidents_moderate"), "self_harm": count("self_harm")},
+    }
+    return registry_values(aggregates, RESTRICTIVE_IDS)
 
 
 def series_start(start: dt.date, end: dt.date, months: int = HISTORY_MONTHS) -> dt.date:
@@ -138,7 +165,7 @@ def chart_type(kpi_id: str) -> str:
     (counts, days, and percentages that are not proportions, such as staffing fill rate: hours over 100%)."""
     kind = quality_kpi(kpi_id).kind
     if kind == "rate":
-        return "u"
+        return "xmr" if kpi_id in NOT_COUNTS else "u"
     if kind == "pct" and kpi_id not in NOT_PROPORTIONS:
         return "p"
     return "xmr"

@@ -335,6 +335,8 @@ def test_chart_type_by_kind_of_measure():
     assert mq.chart_type("bed_occupancy_pct") == "xmr"  # can exceed 100%
     assert mq.chart_type("staffing_fill_rate_pct") == "xmr"  # hours over 100% are possible: not a proportion
     assert mq.chart_type("median_los_days") == "xmr"
+    assert mq.chart_type("seclusion_hours_per_1000_obd") == "xmr"  # hours, not a count of events
+    assert mq.chart_type("people_restricted_pct") == "p"  # people subject of the people in a bed
 
 
 def test_u_chart_limits_hand_worked_never_below_zero():
