@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--role", default="national", help="role of the local user (settings: local_role)")
     parser.add_argument("--home", default="national", help="organisation of the local user (local_scope)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take (first + change)")
+    parser.add_argument("--page", action="append", default=[],
+                        help="only pages whose file stem or title contains this (repeatable); default every page")
     parser.add_argument("--child-page", help=argparse.SUPPRESS)
     parser.add_argument("--child-queries", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -169,6 +171,8 @@ def main() -> None:
     heads = " ".join(["    first    change"] * len(names) + ["    first    change"] * (len(names) - 1))
     print(f"{'page (seconds)':45} {heads}")
     for _, path, title, _ in available_pages():
+        if args.page and not any(p.lower() in f"{path} {title}".lower() for p in args.page):
+            continue
         print(f"{title:45} {cells([in_child(args, url, ['--child-page', path]) for url in args.url])}", flush=True)
     print(f"\n{'query (median of 3, seconds)':45} " + " ".join(f"{n:>19}" for n in names))
     found = [in_child(args, url, ["--child-queries"]) for url in args.url]

@@ -41,7 +41,10 @@ def make_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url, **spec_for(url).engine_options())
+    spec = spec_for(url)
+    engine = sa.create_engine(url, **spec.engine_options())
+    spec.prepare(engine)
+    return engine
 
 
 def display_url(url: str) -> str:

@@ -445,7 +445,9 @@ TABLE_ORDER = [t.name for t in metadata.sorted_tables]
 
 # Nullable columns added after the first release: added to an existing database by create_all.
 # IF NOT EXISTS: the same statement on DuckDB and PostgreSQL.
+# Columns added since the first round: a database made before them gets them (nullable, so nothing else changes).
 ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reason" TEXT',
+                 'ALTER TABLE "restrictive_intervention" ADD COLUMN IF NOT EXISTS "ended_at" TIMESTAMP',
                  'ALTER TABLE "ward" ADD COLUMN IF NOT EXISTS "nationally_commissioned" BOOLEAN DEFAULT FALSE',
                  'ALTER TABLE "survey_response" ADD COLUMN IF NOT EXISTS "survey_year" INTEGER']
 

@@ -58,6 +58,7 @@ def test_a_database_from_before_the_column_gets_it(empty_engine):
             conn.execute(sa.text('CREATE TABLE "ward" (ward_code TEXT PRIMARY KEY)'))
             conn.execute(sa.text('CREATE TABLE "bed_state" (ward_code TEXT)'))
             conn.execute(sa.text('CREATE TABLE "survey_response" (survey_id TEXT)'))
+            conn.execute(sa.text('CREATE TABLE "restrictive_intervention" (intervention_id TEXT)'))
             conn.execute(sa.text("INSERT INTO \"ward\" VALUES ('X1')"))
     else:
         with engine.begin() as conn:

@@ -83,3 +83,17 @@ def test_replay_analyses_what_it_wrote(kind, tmp_path):
             assert _analysed(conn, "ward_stay")
     finally:
         cleanup()
+
+
+def test_the_app_engine_runs_postgresql_without_jit(empty_engine):
+    """The engine spec's session settings: JIT off on PostgreSQL (its compile time outweighs what it saves on
+    the dashboard's aggregates); nothing to set on DuckDB. Idempotent: preparing twice adds one listener."""
+    spec = spec_for(empty_engine)
+    spec.prepare(empty_engine)
+    spec.prepare(empty_engine)
+    empty_engine.dispose()  # new connections get the settings
+    with empty_engine.connect() as conn:
+        if empty_engine.dialect.name == "postgresql":
+            assert conn.execute(sa.text("SHOW jit")).scalar() == "off"
+        else:
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import engine as settings
+from data_access.dialect import spec_for
 
 _build_lock = threading.Lock()
 _facts_checked: set[int] = set()  # engines whose daily facts are known to be there
@@ -108,6 +109,7 @@ def connect() -> tuple[str, sa.Engine]:
         # pool_pre_ping: a connection dropped by the server is replaced, not shown as an outage
         connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url, pool_pre_ping=True)
         engine = connection.engine
+        spec_for(engine).prepare(engine)  # the engine spec's session settings (idempotent)
         _probe(url, engine)
         ensure_facts(engine)
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
