@@ -23,6 +23,8 @@ from data_access.kpi_queries import (
     _date,
     _overlap_days,
     facts_filter,
+    free_beds,
+    latest_reports,
     referral_filter,
     referral_joins,
     stay_facts,
@@ -133,17 +135,13 @@ def _available(conn, child, codes, start, end1, parent=NATIONAL):
 
 
 def _beds_now(conn, child, codes, end, end1, parent=NATIONAL):
+    """kpi_queries.beds_now by child: the same latest-report and free-bed rules."""
     joins, key = _ward_joins(), _ward_key(child)
     where = sa.and_(key.in_(codes), ward_filter(*parent))
-    ranked = (
-        sa.select(bed_state.c.ward_code, bed_state.c.commissioned_beds, bed_state.c.occupied, bed_state.c.closed,
-                  sa.func.row_number().over(partition_by=bed_state.c.ward_code,
-                                            order_by=bed_state.c.reported_at.desc()).label("rn"))
-        .where(bed_state.c.reported_at < _date(end1)).subquery("latest"))
-    free = dialect.greatest(sa.literal(0), ranked.c.commissioned_beds - ranked.c.occupied - ranked.c.closed)
-    query = (sa.select(key.label("code"), sa.func.sum(free))
-             .select_from(joins.join(ranked, ranked.c.ward_code == ward.c.ward_code))
-             .where(where, ranked.c.rn == 1, ward.c.opened_date <= _date(end),
+    latest = latest_reports(dt.datetime.combine(end1, dt.time()))
+    query = (sa.select(key.label("code"), sa.func.sum(free_beds(latest)))
+             .select_from(joins.join(latest, latest.c.ward_code == ward.c.ward_code))
+             .where(where, ward.c.opened_date <= _date(end),
                     sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(end))).group_by(key))
     return _frame(conn, query, ["code", "beds_available_now"])
 
