@@ -1,319 +1,121 @@
-"""Static reference data for the demo generator: regions, providers, collaboratives,
-units, wards and localities.
+"""Reference data for the demo generator: regions, providers, collaboratives, units, wards
+and localities.
 
-Real places (towns, sub-ICB / ICB localities with approximate centroids and
-populations) and real NHS trust names and ODS codes; every unit, ward and
-independent provider name is fictional. The region scale is hand-written (the East
-Midlands as in the seed presentation, plus two neighbouring adult secure
-collaboratives); the national scale adds the other regions procedurally from a fixed
-seed, so the geography never depends on the caller's seed.
+The static tables live as CSV files in demo/reference_data/ (described in its README.md) and
+are read once, here, into the same Python names and types the generator has always used.
+Real places (towns, sub-ICB / ICB localities with approximate centroids and populations) and
+real NHS trust names and ODS codes; every unit, ward and independent provider name is
+fictional. The region scale is hand-written (the East Midlands as in the seed presentation,
+plus two neighbouring adult secure collaboratives); the national scale adds the other regions
+procedurally from a fixed seed, so the geography never depends on the caller's seed.
 """
 
+import csv
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
-REGIONS = {
-    "Y56": "London",
-    "Y58": "South West",
-    "Y59": "South East",
-    "Y60": "Midlands",
-    "Y61": "East of England",
-    "Y62": "North West",
-    "Y63": "North East and Yorkshire",
-}
+DATA_DIR = Path(__file__).with_name("reference_data")
 
-# Towns: name -> (latitude, longitude, postcode outward code)
-TOWNS = {
-    "Nottingham": (52.9548, -1.1581, "NG3"),
-    "Derby": (52.9225, -1.4746, "DE22"),
-    "Leicester": (52.6369, -1.1398, "LE4"),
-    "Lincoln": (53.2307, -0.5406, "LN1"),
-    "Northampton": (52.2405, -0.9027, "NN5"),
-    "Mansfield": (53.1472, -1.1987, "NG18"),
-    "Chesterfield": (53.2350, -1.4210, "S41"),
-    "Loughborough": (52.7721, -1.2062, "LE11"),
-    "Grantham": (52.9119, -0.6426, "NG31"),
-    "Kettering": (52.3990, -0.7259, "NN15"),
-    "Retford": (53.3226, -0.9432, "DN22"),
-    "Market Harborough": (52.4775, -0.9206, "LE16"),
-    "Boston": (52.9789, -0.0266, "PE21"),
-    "Newark": (53.0765, -0.8087, "NG24"),
-    "Corby": (52.4914, -0.6965, "NN17"),
-    "Birmingham": (52.4862, -1.8904, "B29"),
-    "Wolverhampton": (52.5862, -2.1288, "WV10"),
-    "Coventry": (52.4068, -1.5197, "CV2"),
-    "Stafford": (52.8066, -2.1171, "ST16"),
-    "Worcester": (52.1936, -2.2216, "WR5"),
-    "Dudley": (52.5123, -2.0811, "DY1"),
-    "Warwick": (52.2819, -1.5849, "CV34"),
-    "Stoke-on-Trent": (53.0027, -2.1794, "ST4"),
-    "Shrewsbury": (52.7073, -2.7553, "SY3"),
-    "Hereford": (52.0567, -2.7160, "HR1"),
-    "Sheffield": (53.3811, -1.4701, "S5"),
-    "Doncaster": (53.5228, -1.1285, "DN4"),
-    "Wakefield": (53.6830, -1.4977, "WF1"),
-    "Leeds": (53.8008, -1.5491, "LS14"),
-    "Barnsley": (53.5526, -1.4797, "S75"),
-    "York": (53.9600, -1.0873, "YO31"),
-    "Hull": (53.7676, -0.3274, "HU6"),
-    "Middlesbrough": (54.5742, -1.2350, "TS4"),
-    "Newcastle upon Tyne": (54.9783, -1.6178, "NE3"),
-    "Sunderland": (54.9069, -1.3838, "SR2"),
-    "Durham": (54.7761, -1.5733, "DH1"),
-    "Darlington": (54.5236, -1.5595, "DL2"),
-    "Harrogate": (53.9921, -1.5418, "HG2"),
-    "Carlisle": (54.8925, -2.9329, "CA1"),
-    "Scarborough": (54.2831, -0.3998, "YO12"),
-    "Camden": (51.5390, -0.1426, "NW1"),
-    "Enfield": (51.6523, -0.0807, "EN2"),
-    "Ealing": (51.5130, -0.3089, "W5"),
-    "Harrow": (51.5806, -0.3420, "HA1"),
-    "Hackney": (51.5450, -0.0553, "E8"),
-    "Ilford": (51.5588, 0.0855, "IG1"),
-    "Lambeth": (51.4607, -0.1163, "SE11"),
-    "Bromley": (51.4039, 0.0198, "BR1"),
-    "Tooting": (51.4275, -0.1680, "SW17"),
-    "Dartford": (51.4462, 0.2187, "DA1"),
-    "Exeter": (50.7184, -3.5339, "EX2"),
-    "Plymouth": (50.3755, -4.1427, "PL6"),
-    "Truro": (50.2632, -5.0510, "TR1"),
-    "Taunton": (51.0150, -3.1000, "TA1"),
-    "Bristol": (51.4545, -2.5879, "BS16"),
-    "Gloucester": (51.8642, -2.2382, "GL2"),
-    "Swindon": (51.5558, -1.7797, "SN3"),
-    "Dorchester": (50.7154, -2.4397, "DT1"),
-    "Bournemouth": (50.7192, -1.8808, "BH7"),
-    "Salisbury": (51.0688, -1.7945, "SP2"),
-    "Maidstone": (51.2720, 0.5290, "ME16"),
-    "Canterbury": (51.2802, 1.0789, "CT1"),
-    "Brighton": (50.8225, -0.1372, "BN2"),
-    "Hastings": (50.8543, 0.5735, "TN34"),
-    "Guildford": (51.2362, -0.5704, "GU2"),
-    "Epsom": (51.3360, -0.2670, "KT18"),
-    "Oxford": (51.7520, -1.2577, "OX3"),
-    "Reading": (51.4543, -0.9781, "RG1"),
-    "Aylesbury": (51.8156, -0.8084, "HP20"),
-    "Southampton": (50.9097, -1.4044, "SO30"),
-    "Portsmouth": (50.8198, -1.0880, "PO3"),
-    "Winchester": (51.0632, -1.3080, "SO22"),
-    "Norwich": (52.6309, 1.2974, "NR6"),
-    "Ipswich": (52.0567, 1.1482, "IP4"),
-    "Cambridge": (52.2053, 0.1218, "CB2"),
-    "Peterborough": (52.5695, -0.2405, "PE3"),
-    "Chelmsford": (51.7356, 0.4685, "CM1"),
-    "Colchester": (51.8959, 0.8919, "CO4"),
-    "St Albans": (51.7520, -0.3360, "AL1"),
-    "Luton": (51.8787, -0.4200, "LU4"),
-    "Bedford": (52.1360, -0.4667, "MK40"),
-    "King's Lynn": (52.7517, 0.4023, "PE30"),
-    "Manchester": (53.4808, -2.2426, "M25"),
-    "Salford": (53.4875, -2.2901, "M6"),
-    "Bolton": (53.5769, -2.4282, "BL3"),
-    "Oldham": (53.5409, -2.1114, "OL1"),
-    "Stockport": (53.4106, -2.1575, "SK2"),
-    "Wigan": (53.5450, -2.6325, "WN1"),
-    "Liverpool": (53.4084, -2.9916, "L9"),
-    "Chester": (53.1934, -2.8931, "CH2"),
-    "Warrington": (53.3900, -2.5970, "WA2"),
-    "Birkenhead": (53.3934, -3.0148, "CH41"),
-    "Preston": (53.7632, -2.7031, "PR2"),
-    "Lancaster": (54.0466, -2.8007, "LA1"),
-    "Blackburn": (53.7486, -2.4875, "BB2"),
-    "Blackpool": (53.8175, -3.0357, "FY3"),
-    "Kendal": (54.3280, -2.7463, "LA9"),
-}
 
-# Localities: code -> (name, region, lat, lon, population, footprint)
-# The footprint names the area whose collaboratives a locality belongs to.
-EM_LOCALITIES = [
-    ("52R", "Nottingham and Nottinghamshire", 53.05, -1.05, 1_040_000),
-    ("15M", "Derby and Derbyshire", 53.00, -1.55, 1_070_000),
-    ("04C", "Leicester City", 52.636, -1.133, 370_000),
-    ("04V", "West Leicestershire", 52.72, -1.30, 410_000),
-    ("03W", "East Leicestershire and Rutland", 52.62, -0.90, 330_000),
-    ("71E", "Lincolnshire", 53.10, -0.25, 770_000),
-    ("78H", "Northamptonshire", 52.30, -0.85, 790_000),
-]
-WM_LOCALITIES = [
-    ("15E", "Birmingham and Solihull", 52.47, -1.85, 1_300_000),
-    ("D2P2L", "Black Country", 52.54, -2.06, 1_230_000),
-    ("B2M3M", "Coventry and Warwickshire", 52.35, -1.55, 1_030_000),
-    ("04Y", "Staffordshire and Stoke-on-Trent", 52.85, -2.05, 1_140_000),
-    ("18C", "Herefordshire and Worcestershire", 52.20, -2.40, 800_000),
-    ("M2L0M", "Shropshire, Telford and Wrekin", 52.70, -2.60, 510_000),
-]
-SY_LOCALITIES = [
-    ("02P", "Barnsley", 53.55, -1.48, 245_000),
-    ("02X", "Doncaster", 53.52, -1.13, 310_000),
-    ("03L", "Rotherham", 53.43, -1.36, 265_000),
-    ("03N", "Sheffield", 53.38, -1.47, 585_000),
-    ("15F", "Leeds", 53.80, -1.55, 810_000),
-    ("36J", "Bradford District and Craven", 53.83, -1.85, 620_000),
-    ("03R", "Wakefield", 53.68, -1.50, 355_000),
-    ("X2C4Y", "Kirklees", 53.65, -1.78, 440_000),
-    ("02T", "Calderdale", 53.72, -1.95, 210_000),
-]
+@cache
+def _rows(table: str) -> tuple[dict, ...]:
+    """The rows of reference_data/<table>.csv as dicts of strings, in file order (read once)."""
+    with open(DATA_DIR / f"{table}.csv", newline="", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
 
-NHS_PROVIDERS = {
-    "RHA": "Nottinghamshire Healthcare NHS Foundation Trust",
-    "RXM": "Derbyshire Healthcare NHS Foundation Trust",
-    "RT5": "Leicestershire Partnership NHS Trust",
-    "RP7": "Lincolnshire Partnership NHS Foundation Trust",
-    "RP1": "Northamptonshire Healthcare NHS Foundation Trust",
-    "RXT": "Birmingham and Solihull Mental Health NHS Foundation Trust",
-    "TAJ": "Black Country Healthcare NHS Foundation Trust",
-    "RYG": "Coventry and Warwickshire Partnership NHS Trust",
-    "RRE": "Midlands Partnership University NHS Foundation Trust",
-    "R1A": "Herefordshire and Worcestershire Health and Care NHS Trust",
-    "TAH": "Sheffield Health and Social Care NHS Foundation Trust",
-    "RXE": "Rotherham Doncaster and South Humber NHS Foundation Trust",
-    "RXG": "South West Yorkshire Partnership NHS Foundation Trust",
-    "RGD": "Leeds and York Partnership NHS Foundation Trust",
-    "RX4": "Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust",
-    "RX3": "Tees, Esk and Wear Valleys NHS Foundation Trust",
-    "RV9": "Humber Teaching NHS Foundation Trust",
-    "RV3": "Central and North West London NHS Foundation Trust",
-    "RKL": "West London NHS Trust",
-    "RRP": "Barnet, Enfield and Haringey Mental Health NHS Trust",
-    "RWK": "East London NHS Foundation Trust",
-    "RAT": "North East London NHS Foundation Trust",
-    "RV5": "South London and Maudsley NHS Foundation Trust",
-    "RPG": "Oxleas NHS Foundation Trust",
-    "RQY": "South West London and St George's Mental Health NHS Trust",
-    "RWV": "Devon Partnership NHS Trust",
-    "RJ8": "Cornwall Partnership NHS Foundation Trust",
-    "RH5": "Somerset NHS Foundation Trust",
-    "RVN": "Avon and Wiltshire Mental Health Partnership NHS Trust",
-    "RTQ": "Gloucestershire Health and Care NHS Foundation Trust",
-    "RDY": "Dorset HealthCare University NHS Foundation Trust",
-    "RXY": "Kent and Medway NHS and Social Care Partnership Trust",
-    "RX2": "Sussex Partnership NHS Foundation Trust",
-    "RXX": "Surrey and Borders Partnership NHS Foundation Trust",
-    "RNU": "Oxford Health NHS Foundation Trust",
-    "RW1": "Southern Health NHS Foundation Trust",
-    "RWX": "Berkshire Healthcare NHS Foundation Trust",
-    "RMY": "Norfolk and Suffolk NHS Foundation Trust",
-    "RT1": "Cambridgeshire and Peterborough NHS Foundation Trust",
-    "RWR": "Hertfordshire Partnership University NHS Foundation Trust",
-    "R1L": "Essex Partnership University NHS Foundation Trust",
-    "RXV": "Greater Manchester Mental Health NHS Foundation Trust",
-    "RT2": "Pennine Care NHS Foundation Trust",
-    "RW4": "Mersey Care NHS Foundation Trust",
-    "RXA": "Cheshire and Wirral Partnership NHS Foundation Trust",
-    "RW5": "Lancashire and South Cumbria NHS Foundation Trust",
-}
 
-# Fictional independent providers (not real companies).
-INDEPENDENT_NAMES = [
-    "Larkspur Healthcare",
-    "Hollybrook Clinical Services",
-    "Meadowcroft Care Group",
-    "Ravensworth Healthcare",
-    "Brindley Secure Care",
-    "Severnside Clinical Care",
-    "Pennine Crest Care",
-    "Harbourlight Healthcare",
-    "Tamarisk Clinical Partnerships",
-    "Greystone Mental Health",
-    "Wildflower Care Partnerships",
-    "Northlight Hospitals",
-    "Kingsmead Clinical Group",
-    "Bluebell Secure Services",
-    "Foxglove Healthcare Group",
-    "Lanternfield Care",
-    "Saltmarsh Clinical Services",
-    "Heatherdale Healthcare",
-    "Silverbirch Hospitals",
-    "Copperbeech Care Group",
-    "Amberwell Healthcare",
-    "Riverstone Clinical Care",
-    "Thistledown Healthcare",
-    "Oakhollow Hospitals",
-]
+def _mapping(table: str, key: str, value: str) -> dict:
+    return {r[key]: r[value] for r in _rows(table)}
 
-WARD_WORDS = [
-    "Ash",
-    "Beech",
-    "Cedar",
-    "Elm",
-    "Hazel",
-    "Holly",
-    "Juniper",
-    "Larch",
-    "Maple",
-    "Oak",
-    "Rowan",
-    "Willow",
-    "Alder",
-    "Birch",
-    "Aspen",
-    "Linden",
-    "Poplar",
-    "Yew",
-    "Hawthorn",
-    "Sycamore",
-    "Heron",
-    "Kestrel",
-    "Kingfisher",
-    "Lapwing",
-    "Merlin",
-    "Osprey",
-    "Plover",
-    "Skylark",
-    "Swift",
-    "Wren",
-    "Curlew",
-    "Dunlin",
-    "Avocet",
-    "Bittern",
-    "Goldcrest",
-    "Nuthatch",
-    "Redstart",
-    "Siskin",
-    "Teal",
-    "Warbler",
-    "Bluebell",
-    "Clover",
-    "Daisy",
-    "Fern",
-    "Heather",
-    "Iris",
-    "Lavender",
-    "Primrose",
-    "Sorrel",
-    "Thyme",
-    "Violet",
-    "Yarrow",
-    "Amber",
-    "Coral",
-    "Jade",
-    "Opal",
-    "Pearl",
-    "Ruby",
-    "Sapphire",
-    "Topaz",
-    "Harbour",
-    "Beacon",
-    "Compass",
-    "Horizon",
-    "Lantern",
-    "Meridian",
-    "Orchard",
-    "Quarry",
-    "Spring",
-    "Summit",
-    "Valley",
-    "Brook",
-    "Meadow",
-    "Grove",
-    "Glade",
-    "Haven",
-    "Moor",
-    "Ridge",
-]
-UNIT_SUFFIXES = ["House", "Lodge", "Centre", "Clinic", "Unit", "Hospital", "Court", "Hall"]
+
+def _column(table: str, column: str) -> list:
+    return [r[column] for r in _rows(table)]
+
+
+def _towns() -> dict:
+    """Town -> (latitude, longitude, postcode outward code)."""
+    return {r["town"]: (float(r["latitude"]), float(r["longitude"]), r["outward_code"]) for r in _rows("towns")}
+
+
+def _localities(area: str) -> list:
+    """(code, name, lat, lon, population) of one area (EM, WM, SY or a national footprint key)."""
+    return [
+        (r["code"], r["name"], float(r["latitude"]), float(r["longitude"]), int(r["population"]))
+        for r in _rows("localities")
+        if r["area"] == area
+    ]
+
+
+def _ward_specs(unit: str) -> list:
+    """(level, gender, specialism, beds) of one hand-written unit's wards, in order."""
+    return [
+        (r["security_level"], r["gender"], r["specialism"], int(r["beds"]))
+        for r in _rows("unit_wards")
+        if r["unit"] == unit
+    ]
+
+
+def _units(area: str) -> list:
+    """(unit_code, unit name, provider, town, postcode inward, collaborative, [ward specs])."""
+    return [
+        (
+            r["code"],
+            r["name"],
+            r["provider"],
+            r["town"],
+            r["postcode_inward"],
+            r["collaborative"],
+            _ward_specs(r["code"]),
+        )
+        for r in _rows("units")
+        if r["area"] == area
+    ]
+
+
+def _collaboratives() -> list:
+    """(id, name, region, service line, lead provider, go-live date)."""
+    return [
+        (r["id"], r["name"], r["region"], r["service_line"], r["lead_provider"], date.fromisoformat(r["go_live"]))
+        for r in _rows("region_collaboratives")
+    ]
+
+
+def _footprints() -> list:
+    """(key, region, name, [localities], [towns], [NHS providers], adult secure beds, CAMHS beds)."""
+    return [
+        (
+            r["key"],
+            r["region"],
+            r["name"],
+            _localities(r["key"]),
+            [t["town"] for t in _rows("footprint_towns") if t["footprint"] == r["key"]],
+            [p["provider"] for p in _rows("footprint_providers") if p["footprint"] == r["key"]],
+            int(r["adult_secure_beds"]),
+            int(r["camhs_beds"]),
+        )
+        for r in _rows("footprints")
+    ]
+
+
+def _mix(table: str) -> list:
+    """(level, gender, specialism, weight) of a national ward mix."""
+    return [(r["security_level"], r["gender"], r["specialism"], float(r["weight"])) for r in _rows(table)]
+
+
+REGIONS = _mapping("regions", "code", "name")
+TOWNS = _towns()  # name -> (latitude, longitude, postcode outward code)
+# Localities: (code, name, lat, lon, population) of the hand-written region scale.
+EM_LOCALITIES = _localities("EM")
+WM_LOCALITIES = _localities("WM")
+SY_LOCALITIES = _localities("SY")
+NHS_PROVIDERS = _mapping("nhs_providers", "code", "name")
+INDEPENDENT_NAMES = _column("independent_names", "name")  # fictional, not real companies
+WARD_WORDS = _column("ward_words", "word")
+UNIT_SUFFIXES = _column("unit_suffixes", "suffix")
 
 
 @dataclass
@@ -333,384 +135,12 @@ class Reference:
 A, C, E = "adult_secure", "camhs", "adult_eating_disorders"
 
 # (unit_code, unit name, provider, town, postcode inward, collaborative, [ward specs])
-EM_UNITS = [
-    (
-        "RHA10",
-        "Trentside Secure Centre",
-        "RHA",
-        "Nottingham",
-        "6AA",
-        "IMPACT",
-        [
-            ("medium", "male", "mi", 16),
-            ("medium", "male", "mi", 15),
-            ("medium", "male", "pd", 15),
-            ("low", "male", "mi", 16),
-            ("low", "male", "mi", 15),
-            ("medium", "female", "mi", 12),
-        ],
-    ),
-    (
-        "RHA11",
-        "Sherwood Oaks Hospital",
-        "RHA",
-        "Mansfield",
-        "3LP",
-        "IMPACT",
-        [
-            ("medium", "male", "mi", 15),
-            ("low", "male", "mi", 15),
-            ("low", "male", "ld_asd", 12),
-            ("medium", "female", "wems", 10),
-        ],
-    ),
-    (
-        "RHA12",
-        "Idle Valley Unit",
-        "RHA",
-        "Retford",
-        "7XF",
-        "IMPACT",
-        [("low", "male", "mi", 14), ("low", "male", "pd", 14), ("low", "female", "ld_asd", 10)],
-    ),
-    (
-        "RXM10",
-        "Darley Grange",
-        "RXM",
-        "Derby",
-        "3LZ",
-        "IMPACT",
-        [("medium", "male", "mi", 15), ("low", "male", "mi", 16), ("low", "male", "pd", 14)],
-    ),
-    (
-        "RXM11",
-        "Hasland Lodge",
-        "RXM",
-        "Chesterfield",
-        "2NT",
-        "IMPACT",
-        [("low", "male", "mi", 15), ("low", "female", "mi", 12)],
-    ),
-    (
-        "RT510",
-        "Abbey Meadows Centre",
-        "RT5",
-        "Leicester",
-        "8PQ",
-        "IMPACT",
-        [
-            ("medium", "male", "mi", 15),
-            ("medium", "male", "pd", 14),
-            ("low", "male", "mi", 16),
-            ("low", "female", "mi", 12),
-        ],
-    ),
-    (
-        "RT511",
-        "Charnwood View",
-        "RT5",
-        "Loughborough",
-        "5JR",
-        "IMPACT",
-        [("low", "male", "mi", 14), ("low", "male", "ld_asd", 12)],
-    ),
-    (
-        "RP710",
-        "Witham House",
-        "RP7",
-        "Lincoln",
-        "4EW",
-        "IMPACT",
-        [("low", "male", "mi", 15), ("low", "male", "pd", 14), ("low", "female", "mi", 10)],
-    ),
-    (
-        "RP110",
-        "Nene Bank Clinic",
-        "RP1",
-        "Northampton",
-        "6DR",
-        "IMPACT",
-        [("medium", "male", "mi", 15), ("low", "male", "mi", 15), ("low", "male", "pd", 12)],
-    ),
-    (
-        "NV110",
-        "Larkspur Hall",
-        "NV1",
-        "Grantham",
-        "8BH",
-        "IMPACT",
-        [
-            ("medium", "female", "mi", 14),
-            ("low", "female", "pd", 14),
-            ("low", "male", "ld_asd", 14),
-            ("low", "male", "mi", 12),
-        ],
-    ),
-    (
-        "NV210",
-        "Hollybrook Hospital",
-        "NV2",
-        "Kettering",
-        "9QW",
-        "IMPACT",
-        [
-            ("medium", "male", "mi", 15),
-            ("low", "male", "mi", 15),
-            ("low", "female", "pd", 12),
-            ("medium", "male", "pd", 12),
-        ],
-    ),
-    (
-        "NV310",
-        "Meadowcroft Clinic",
-        "NV3",
-        "Newark",
-        "2TS",
-        "IMPACT",
-        [("low", "male", "mi", 14), ("low", "female", "ld_asd", 10), ("low", "male", "pd", 12)],
-    ),
-    (
-        "NV410",
-        "Ravensworth House",
-        "NV4",
-        "Market Harborough",
-        "7DE",
-        "IMPACT",
-        [("low", "female", "mi", 12), ("low", "male", "mi", 12)],
-    ),
-    # East Midlands CAMHS (lead Northamptonshire)
-    (
-        "RP111",
-        "Nene Young People's Unit",
-        "RP1",
-        "Northampton",
-        "6UP",
-        "EMCAMHS",
-        [("general", "mixed", "general", 14), ("picu", "mixed", "general", 8)],
-    ),
-    (
-        "RHA13",
-        "Thornfield Adolescent Centre",
-        "RHA",
-        "Nottingham",
-        "2FH",
-        "EMCAMHS",
-        [("general", "mixed", "general", 12), ("general", "mixed", "eating_disorder", 10)],
-    ),
-    ("RT512", "Welland House", "RT5", "Leicester", "5WB", "EMCAMHS", [("general", "mixed", "general", 12)]),
-    (
-        "RXM12",
-        "Markeaton Young People's Unit",
-        "RXM",
-        "Derby",
-        "4AY",
-        "EMCAMHS",
-        [("general", "mixed", "general", 12)],
-    ),
-    (
-        "RP711",
-        "Brayford Adolescent Unit",
-        "RP7",
-        "Lincoln",
-        "5YP",
-        "EMCAMHS",
-        [("general", "mixed", "general", 10)],
-    ),
-    (
-        "NV211",
-        "Hollybrook Young People's Service",
-        "NV2",
-        "Corby",
-        "1QB",
-        "EMCAMHS",
-        [("low", "male", "general", 10), ("picu", "mixed", "general", 10)],
-    ),
-    # East Midlands adult eating disorders (lead Leicestershire)
-    (
-        "RT513",
-        "Rutland Lodge",
-        "RT5",
-        "Leicester",
-        "7ED",
-        "EMAED",
-        [("general", "mixed", "eating_disorder", 15)],
-    ),
-    (
-        "RHA14",
-        "Bramcote House",
-        "RHA",
-        "Nottingham",
-        "9HE",
-        "EMAED",
-        [("general", "mixed", "eating_disorder", 12)],
-    ),
-    (
-        "RP712",
-        "Boston Road Unit",
-        "RP7",
-        "Boston",
-        "8EB",
-        "EMAED",
-        [("general", "female", "eating_disorder", 10)],
-    ),
-    (
-        "NV411",
-        "Ravensworth Eating Disorders Centre",
-        "NV4",
-        "Market Harborough",
-        "7ET",
-        "EMAED",
-        [("general", "mixed", "eating_disorder", 12)],
-    ),
-]
-WM_UNITS = [
-    (
-        "RXT10",
-        "Rea Valley Centre",
-        "RXT",
-        "Birmingham",
-        "2TB",
-        "WMAS",
-        [
-            ("medium", "male", "mi", 16),
-            ("medium", "male", "mi", 16),
-            ("medium", "male", "pd", 15),
-            ("low", "male", "mi", 16),
-            ("medium", "female", "mi", 14),
-        ],
-    ),
-    (
-        "RXT11",
-        "Tame Bridge Clinic",
-        "RXT",
-        "Birmingham",
-        "6QH",
-        "WMAS",
-        [("low", "male", "mi", 15), ("low", "male", "pd", 15), ("low", "female", "pd", 12)],
-    ),
-    (
-        "TAJ10",
-        "Stour Lodge",
-        "TAJ",
-        "Dudley",
-        "2DN",
-        "WMAS",
-        [("low", "male", "mi", 15), ("low", "male", "ld_asd", 12)],
-    ),
-    (
-        "RYG10",
-        "Avon Meadow Centre",
-        "RYG",
-        "Warwick",
-        "5RS",
-        "WMAS",
-        [("medium", "male", "mi", 15), ("low", "male", "mi", 15), ("low", "female", "mi", 12)],
-    ),
-    (
-        "RRE10",
-        "Sow Valley Unit",
-        "RRE",
-        "Stafford",
-        "3SA",
-        "WMAS",
-        [("low", "male", "mi", 15), ("low", "male", "pd", 14)],
-    ),
-    (
-        "NV510",
-        "Brindley Court",
-        "NV5",
-        "Wolverhampton",
-        "6BC",
-        "WMAS",
-        [("medium", "female", "pd", 12), ("low", "female", "mi", 12), ("low", "male", "mi", 14)],
-    ),
-    (
-        "NV610",
-        "Severn Ridge Hospital",
-        "NV6",
-        "Worcester",
-        "3SR",
-        "WMAS",
-        [("low", "male", "mi", 14), ("low", "female", "ld_asd", 10)],
-    ),
-]
-SY_UNITS = [
-    (
-        "TAH10",
-        "Don Valley Secure Unit",
-        "TAH",
-        "Sheffield",
-        "8DV",
-        "YHAS",
-        [("low", "male", "mi", 16), ("low", "male", "pd", 14), ("low", "female", "mi", 12)],
-    ),
-    (
-        "RXE10",
-        "Cusworth Lodge",
-        "RXE",
-        "Doncaster",
-        "5CL",
-        "YHAS",
-        [("medium", "male", "mi", 15), ("low", "male", "mi", 15)],
-    ),
-    (
-        "RXG10",
-        "Calder Reach Centre",
-        "RXG",
-        "Wakefield",
-        "4CR",
-        "YHAS",
-        [
-            ("medium", "male", "mi", 16),
-            ("medium", "male", "mi", 15),
-            ("medium", "male", "pd", 15),
-            ("medium", "female", "mi", 12),
-            ("low", "male", "ld_asd", 12),
-        ],
-    ),
-    (
-        "RGD10",
-        "Aire Valley Clinic",
-        "RGD",
-        "Leeds",
-        "6AV",
-        "YHAS",
-        [("low", "male", "mi", 15), ("low", "female", "pd", 12)],
-    ),
-    (
-        "NV710",
-        "Pennine Crest Hospital",
-        "NV7",
-        "Barnsley",
-        "3PC",
-        "YHAS",
-        [("low", "female", "mi", 12), ("low", "male", "mi", 14), ("medium", "female", "pd", 12)],
-    ),
-]
-
-REGION_COLLABS = [
-    ("IMPACT", "IMPACT (East Midlands adult secure)", "Y60", A, "RHA", date(2020, 10, 1)),
-    ("EMCAMHS", "East Midlands CAMHS Provider Collaborative", "Y60", C, "RP1", date(2020, 10, 1)),
-    (
-        "EMAED",
-        "East Midlands Adult Eating Disorders Provider Collaborative",
-        "Y60",
-        E,
-        "RT5",
-        date(2020, 10, 1),
-    ),
-    ("WMAS", "West Midlands Adult Secure Provider Collaborative", "Y60", A, "RXT", date(2020, 4, 1)),
-    (
-        "YHAS",
-        "South and West Yorkshire Adult Secure Provider Collaborative",
-        "Y63",
-        A,
-        "RXG",
-        date(2021, 4, 1),
-    ),
-]
+EM_UNITS = _units("EM")
+WM_UNITS = _units("WM")
+SY_UNITS = _units("SY")
+REGION_COLLABS = _collaboratives()
 REGION_INDEPENDENT = {f"NV{i + 1}": INDEPENDENT_NAMES[i] for i in range(7)}
-WSBS_UNITS = ["NV110", "RHA11", "NV510"]
+WSBS_UNITS = _column("wsbs_units", "unit")
 
 
 def _postcode(outward: str, inward: str) -> str:
@@ -778,176 +208,13 @@ def region_reference() -> Reference:
 # National scale: footprints of the other areas.
 # (key, region, name, [localities (code, name, lat, lon, pop)], [towns], [NHS providers],
 #  adult secure beds, CAMHS beds (0 = covered by another footprint's CAMHS collaborative))
-FOOTPRINTS = [
-    (
-        "NLON",
-        "Y56",
-        "North London",
-        [
-            ("QMJ", "North Central London", 51.57, -0.14, 1_650_000),
-            ("QRV", "North West London", 51.53, -0.33, 2_100_000),
-        ],
-        ["Camden", "Enfield", "Ealing", "Harrow"],
-        ["RV3", "RKL", "RRP"],
-        620,
-        170,
-    ),
-    (
-        "SLON",
-        "Y56",
-        "East and South London",
-        [
-            ("QMF", "North East London", 51.55, 0.03, 2_100_000),
-            ("QKK", "South East London", 51.44, -0.02, 1_900_000),
-            ("QWE", "South West London", 51.42, -0.20, 1_550_000),
-        ],
-        ["Hackney", "Ilford", "Lambeth", "Bromley", "Tooting", "Dartford"],
-        ["RWK", "RAT", "RV5", "RPG", "RQY"],
-        700,
-        180,
-    ),
-    (
-        "PEN",
-        "Y58",
-        "Peninsula",
-        [
-            ("QJK", "Devon", 50.72, -3.70, 1_220_000),
-            ("QT6", "Cornwall and the Isles of Scilly", 50.40, -4.90, 580_000),
-            ("QSL", "Somerset", 51.10, -2.95, 580_000),
-        ],
-        ["Exeter", "Plymouth", "Truro", "Taunton"],
-        ["RWV", "RJ8", "RH5"],
-        330,
-        90,
-    ),
-    (
-        "SEV",
-        "Y58",
-        "Severn and Wessex",
-        [
-            ("QUY", "Bristol, North Somerset and South Gloucestershire", 51.47, -2.60, 1_000_000),
-            ("QR1", "Gloucestershire", 51.85, -2.20, 650_000),
-            ("QOX", "Bath and North East Somerset, Swindon and Wiltshire", 51.35, -1.95, 950_000),
-            ("QVV", "Dorset", 50.75, -2.30, 780_000),
-        ],
-        ["Bristol", "Gloucester", "Swindon", "Dorchester", "Bournemouth", "Salisbury"],
-        ["RVN", "RTQ", "RDY"],
-        420,
-        0,
-    ),
-    (
-        "KSS",
-        "Y59",
-        "Kent, Surrey and Sussex",
-        [
-            ("QKS", "Kent and Medway", 51.25, 0.70, 1_900_000),
-            ("QNX", "Sussex", 50.93, -0.20, 1_750_000),
-            ("QXU", "Surrey Heartlands", 51.25, -0.45, 1_100_000),
-        ],
-        ["Maidstone", "Canterbury", "Brighton", "Hastings", "Guildford", "Epsom"],
-        ["RXY", "RX2", "RXX"],
-        560,
-        150,
-    ),
-    (
-        "TVW",
-        "Y59",
-        "Thames Valley and Wessex",
-        [
-            ("QU9", "Buckinghamshire, Oxfordshire and Berkshire West", 51.70, -1.10, 1_850_000),
-            ("QRL", "Hampshire and Isle of Wight", 50.95, -1.30, 1_900_000),
-            ("QNQ", "Frimley", 51.33, -0.75, 800_000),
-        ],
-        ["Oxford", "Reading", "Aylesbury", "Southampton", "Portsmouth", "Winchester"],
-        ["RNU", "RW1", "RWX"],
-        540,
-        0,
-    ),
-    (
-        "EAN",
-        "Y61",
-        "Norfolk, Suffolk and Cambridgeshire",
-        [
-            ("QMM", "Norfolk and Waveney", 52.65, 1.20, 1_050_000),
-            ("QJG", "Suffolk and North East Essex", 52.10, 1.00, 1_000_000),
-            ("QUE", "Cambridgeshire and Peterborough", 52.40, -0.05, 950_000),
-        ],
-        ["Norwich", "Ipswich", "Cambridge", "Peterborough", "King's Lynn"],
-        ["RMY", "RT1"],
-        440,
-        150,
-    ),
-    (
-        "ESX",
-        "Y61",
-        "Essex, Hertfordshire and Bedfordshire",
-        [
-            ("QH8", "Mid and South Essex", 51.65, 0.55, 1_200_000),
-            ("QM7", "Hertfordshire and West Essex", 51.80, -0.20, 1_600_000),
-            ("QHG", "Bedfordshire, Luton and Milton Keynes", 52.05, -0.60, 1_000_000),
-        ],
-        ["Chelmsford", "Colchester", "St Albans", "Luton", "Bedford"],
-        ["R1L", "RWR"],
-        480,
-        0,
-    ),
-    (
-        "GMC",
-        "Y62",
-        "Greater Manchester",
-        [("QOP", "Greater Manchester", 53.50, -2.25, 2_900_000)],
-        ["Manchester", "Salford", "Bolton", "Oldham", "Stockport", "Wigan"],
-        ["RXV", "RT2"],
-        560,
-        150,
-    ),
-    (
-        "CHM",
-        "Y62",
-        "Cheshire and Merseyside",
-        [("QYG", "Cheshire and Merseyside", 53.30, -2.75, 2_700_000)],
-        ["Liverpool", "Chester", "Warrington", "Birkenhead"],
-        ["RW4", "RXA"],
-        520,
-        130,
-    ),
-    (
-        "LSC",
-        "Y62",
-        "Lancashire and South Cumbria",
-        [("QE1", "Lancashire and South Cumbria", 53.90, -2.70, 1_800_000)],
-        ["Preston", "Lancaster", "Blackburn", "Blackpool", "Kendal"],
-        ["RW5"],
-        360,
-        0,
-    ),
-    (
-        "NENC",
-        "Y63",
-        "North East and North Cumbria",
-        [("QHM", "North East and North Cumbria", 54.85, -1.70, 3_100_000)],
-        ["Newcastle upon Tyne", "Sunderland", "Durham", "Middlesbrough", "Darlington", "Carlisle"],
-        ["RX4", "RX3"],
-        600,
-        160,
-    ),
-    (
-        "HNY",
-        "Y63",
-        "Humber and North Yorkshire",
-        [("QOQ", "Humber and North Yorkshire", 54.00, -0.90, 1_700_000)],
-        ["Hull", "York", "Harrogate", "Scarborough"],
-        ["RV9"],
-        330,
-        0,
-    ),
-]
+FOOTPRINTS = _footprints()
 # Footprints sharing a CAMHS / eating disorders / perinatal collaborative (region-level services).
-SHARED_SERVICES = {"SEV": "PEN", "TVW": "KSS", "ESX": "EAN", "LSC": "CHM", "HNY": "NENC"}
+SHARED_SERVICES = _mapping("shared_services", "footprint", "host_footprint")
 # Regions with a perinatal (mother and baby) collaborative, and its host footprint.
-PERINATAL = {"Y56": "NLON", "Y58": "PEN", "Y60": "EM", "Y62": "GMC", "Y63": "NENC"}
+PERINATAL = _mapping("perinatal_hosts", "region", "host_footprint")
 # Adult eating disorders collaborative per region (host footprint).
-AED_HOSTS = {"Y56": "SLON", "Y58": "SEV", "Y59": "TVW", "Y61": "EAN", "Y62": "CHM", "Y63": "NENC"}
+AED_HOSTS = _mapping("aed_hosts", "region", "host_footprint")
 
 # Nationally commissioned services (NHS England specialised commissioning, not a collaborative's): women's
 # enhanced medium secure, deaf, acquired brain injury and high secure. ward.nationally_commissioned.
@@ -962,27 +229,8 @@ def national_service(specialism, security_level):
     return specialism.isin(NATIONAL_SPECIALISMS) | security_level.isin(NATIONAL_SECURITY_LEVELS)
 
 
-SECURE_MIX = [  # (level, gender, specialism, weight)
-    ("medium", "male", "mi", 0.20),
-    ("medium", "male", "pd", 0.07),
-    ("low", "male", "mi", 0.25),
-    ("low", "male", "pd", 0.09),
-    ("low", "male", "ld_asd", 0.08),
-    ("medium", "female", "mi", 0.06),
-    ("low", "female", "mi", 0.08),
-    ("low", "female", "pd", 0.06),
-    ("low", "female", "ld_asd", 0.03),
-    ("medium", "male", "abi", 0.02),
-    ("low", "male", "deaf", 0.01),
-    ("medium", "female", "wems", 0.01),
-    ("medium", "male", "ld_asd", 0.04),
-]
-CAMHS_MIX = [
-    ("general", "mixed", "general", 0.62),
-    ("picu", "mixed", "general", 0.14),
-    ("general", "mixed", "eating_disorder", 0.14),
-    ("low", "male", "general", 0.10),
-]
+SECURE_MIX = _mix("secure_mix")  # (level, gender, specialism, weight)
+CAMHS_MIX = _mix("camhs_mix")
 
 
 class _Namer:
