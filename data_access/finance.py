@@ -15,8 +15,17 @@ import sqlalchemy as sa
 
 from data_access import access
 from data_access.aggregates import census_days
-from data_access.kpi_queries import finance_filter
-from data_access.schema import INPATIENT_CATEGORIES, collaborative, finance_ledger, provider, risk_share
+from data_access.kpi_queries import finance_filter, financial_year
+from data_access.schema import (
+    INPATIENT_CATEGORIES,
+    collaborative,
+    finance_forecast_history,
+    finance_ledger,
+    financial_reserve,
+    financial_risk,
+    provider,
+    risk_share,
+)
 
 FINANCE_LEVELS = ("national", "region", "collaborative", "provider")
 MONEY = ["budget", "actual", "outturn", "open_forecast"]
@@ -151,3 +160,92 @@ def risk_shares(conn, viewer, level: str, code: str | None, fy_label: str, fy_st
     frame = _frame(conn, query, ["budget", "outturn", "open_inpatient_forecast", "open_ooa_forecast"])
     frame["share_pct"] = frame["share_pct"].astype(float)
     return frame
+
+
+# --------------------------------------------------------------------------- financial risk (issue 19)
+
+def _collab_where(column, level, code):
+    """WHERE on a table's collaborative_id for the collaboratives under a node (None at provider level and below)."""
+    if level == "national":
+        return sa.true()
+    if level == "region":
+        return column.in_(sa.select(collaborative.c.collaborative_id).where(collaborative.c.region_code == code))
+    if level == "collaborative":
+        return column == code
+    return None
+
+
+def last_return_month(end: dt.date) -> dt.date:
+    """The latest month whose return can stand at `end`: the month of `end` when `end` is its last day, else the
+    month before (a month's return is made once the month has ended)."""
+    if (end + dt.timedelta(days=1)).day == 1:
+        return end.replace(day=1)
+    first = end.replace(day=1) - dt.timedelta(days=1)
+    return first.replace(day=1)
+
+
+def _monthly_actuals(conn, level, code, fy_start, fy_end) -> list[tuple]:
+    """(month, Σ budget, Σ actual, lines with an actual) of the scope's ledger, months of the year, in SQL."""
+    f = finance_ledger
+    rows = conn.execute(
+        sa.select(f.c.month_start, sa.func.sum(f.c.budget_gbp), sa.func.sum(f.c.actual_gbp),
+                  sa.func.count(f.c.actual_gbp))
+        .select_from(_joins()).where(finance_filter(level, code), f.c.month_start.between(_date(fy_start),
+                                                                                          _date(fy_end)))
+        .group_by(f.c.month_start).order_by(f.c.month_start)).all()
+    return [(m, float(b or 0), None if a is None else float(a), int(n)) for m, b, a, n in rows]
+
+
+def _sector_actuals(conn, level, code, fy_start, fy_end) -> dict:
+    f = finance_ledger
+    row = conn.execute(
+        sa.select(sa.func.sum(sa.case((f.c.category == "independent_inpatient", f.c.actual_gbp))),
+                  sa.func.sum(sa.case((f.c.category.in_(INPATIENT_CATEGORIES), f.c.actual_gbp))))
+        .select_from(_joins()).where(finance_filter(level, code), f.c.month_start.between(_date(fy_start),
+                                                                                          _date(fy_end)))).one()
+    return {"independent_actual": None if row[0] is None else float(row[0]),
+            "inpatient_actual": None if row[1] is None else float(row[1])}
+
+
+def forecast_returns(conn, level, code, fy_label: str, last: dt.date) -> list[tuple]:
+    """(collaborative, return month, Σ forecast outturn) of the scope's kept returns up to `last`, in SQL.
+
+    Provider level: the lines carrying that provider's code."""
+    h = finance_forecast_history
+    where = _collab_where(h.c.collaborative_id, level, code)
+    if where is None:
+        where = h.c.provider_code == code if level == "provider" else sa.false()
+    rows = conn.execute(
+        sa.select(h.c.collaborative_id, h.c.return_month, sa.func.sum(h.c.forecast_outturn_gbp))
+        .where(where, h.c.financial_year == fy_label, h.c.return_month <= _date(last))
+        .group_by(h.c.collaborative_id, h.c.return_month).order_by(h.c.collaborative_id, h.c.return_month)).all()
+    return [(c, m, float(v)) for c, m, v in rows]
+
+
+def risk_totals(conn, level, code, fy_label: str, end: dt.date) -> dict:
+    """Σ value × likelihood and Σ mitigation of the open risks raised by `end`; reserves held and committed.
+    None where the node holds no risks (provider and below) or none are recorded."""
+    where = _collab_where(financial_risk.c.collaborative_id, level, code)
+    if where is None:
+        return {"expected_risk": None, "mitigation": None, "reserve_held": None, "reserve_committed": None}
+    r = financial_risk
+    risk = conn.execute(
+        sa.select(sa.func.sum(r.c.value_gbp * r.c.likelihood_pct / 100.0), sa.func.sum(r.c.mitigation_gbp))
+        .where(where, r.c.financial_year == fy_label, r.c.status == "open", r.c.raised_date <= _date(end))).one()
+    v = financial_reserve
+    reserve = conn.execute(
+        sa.select(sa.func.sum(v.c.held_gbp), sa.func.sum(v.c.committed_gbp))
+        .where(_collab_where(v.c.collaborative_id, level, code), v.c.financial_year == fy_label)).one()
+    num = lambda x: None if x is None else float(x)  # noqa: E731
+    return {"expected_risk": num(risk[0]) or 0.0, "mitigation": num(risk[1]) or 0.0,
+            "reserve_held": num(reserve[0]), "reserve_committed": num(reserve[1])}
+
+
+def finance_risk(conn, level, code, end) -> dict:
+    """The KPI aggregate of the second-round money KPIs (raw sums; metrics.kpis does the arithmetic)."""
+    if finance_filter(level, code) is None:
+        return {"finance_applicable": False}
+    fy_label, fy_start, fy_end = financial_year(end)
+    return {"finance_applicable": True, "months": _monthly_actuals(conn, level, code, fy_start, fy_end),
+            "returns": forecast_returns(conn, level, code, fy_label, last_return_month(end)),
+            **_sector_actuals(conn, level, code, fy_start, fy_end), **risk_totals(conn, level, code, fy_label, end)}
