@@ -472,3 +472,37 @@ def model_base(by_category: pd.DataFrame, by_month: pd.DataFrame, drivers: dict,
 def forecast_range(base: dict) -> dict:
     """{Low, Central, High: outturn} from RANGE."""
     return {name: model_outturn(base, d) for name, d in RANGE.items()}
+
+
+def variance_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """monthly_by's variance as a grid: one row per category or provider, one column per month (Mon YYYY)."""
+    if frame.empty:
+        return pd.DataFrame()
+    grid = frame.pivot_table(index="label", columns="month_start", values="variance", aggfunc="sum")
+    grid.columns = [f"{pd.Timestamp(m):%b %Y} (£)" for m in grid.columns]
+    return grid.reset_index()
+
+
+def exposure_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exposures as a table: one row per collaborative, party and band; one £ column per outturn basis."""
+    if frame.empty:
+        return pd.DataFrame()
+    grid = frame.pivot_table(index=["collaborative", "party", "tier", "band"], columns="basis", values="amount",
+                             aggfunc="sum", sort=False)
+    grid.columns = [f"{c} (£)" for c in grid.columns]
+    return grid.reset_index().drop(columns="tier")
+
+
+def open_risk_lines(risks: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """The register with each open risk's expected value (value × likelihood) and its net of mitigation;
+    closed risks, and risks raised after `end`, count for nothing."""
+    out = risks.copy()
+    counts = (out["status"] == "open") & (pd.to_datetime(out["raised_date"]).dt.date <= end)
+    out["expected_gbp"] = (out["value_gbp"] * out["likelihood_pct"] / 100.0).where(counts, 0.0)
+    out["net_gbp"] = (out["expected_gbp"] - out["mitigation_gbp"]).where(counts, 0.0)
+    return out
+
+
+def uncommitted(reserves: pd.DataFrame) -> pd.Series:
+    """Reserve held − committed, per row (the catalogue's reserves_gbp for one collaborative)."""
+    return reserves["held_gbp"] - reserves["committed_gbp"]

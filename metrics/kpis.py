@@ -180,7 +180,7 @@ def forecast_movement(returns) -> float | None:
     """Σ over collaboratives of (latest kept return's outturn − the one before), from (collab, month, Σ outturn);
     None when no collaborative in scope has two returns."""
     by_collab: dict = defaultdict(list)
-    for collab, month, value in sorted(returns, key=lambda r: (r[0], r[1])):
+    for collab, _month, value in sorted(returns, key=lambda r: (r[0], r[1])):
         by_collab[collab].append(value)
     moves = [values[-1] - values[-2] for values in by_collab.values() if len(values) >= 2]
     return sum(moves) if moves else None
