@@ -607,7 +607,7 @@ def _check_history(number, raw, ref: _Reference, snapshots) -> tuple[dict, list[
                  for p in found if p.column != "budget_gbp"]
     row = {"collaborative_id": line["collaborative_id"], "provider_code": line["provider_code"],
            "category": line["category"], "return_month": line["month_start"], "financial_year": ref.fy_label,
-           "forecast_outturn_gbp": line["forecast_gbp"]}
+           "forecast_outturn_gbp": line.get("forecast_gbp")}
     month = row["return_month"]
     if month is not None and month > ref.this_month:
         problems.append(("return_month", f"{month:%b %Y} has not happened yet"))
