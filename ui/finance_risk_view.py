@@ -373,14 +373,14 @@ def exposure_chart(frame: pd.DataFrame) -> alt.Chart:
     data = frame.assign(shown=frame["amount"].map(format_gbp),
                         who=frame["party"] + " (" + frame["collaborative"] + ")")
     return alt.Chart(data).mark_bar(stroke=NHS_DARK_GREY, strokeWidth=0.5).encode(
-        y=alt.Y("who:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("who:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("amount:Q", title="Exposure (£; + carries an overspend, − receives an underspend)", axis=GBP_AXIS),
-        color=alt.Color("band:N", title="Tier", sort=order, legend=alt.Legend(orient="top"),
+        color=alt.Color("band:N", title="Tier", sort=order, legend=alt.Legend(orient="top", labelLimit=320),
                         scale=alt.Scale(domain=order, range=[BAND_COLOURS[b] for b in order])),
         order=alt.Order("tier:Q"),
         tooltip=[alt.Tooltip("who:N", title="Who"), alt.Tooltip("band:N", title="Tier"),
                  alt.Tooltip("shown:N", title="Exposure"), alt.Tooltip("basis:N", title="Outturn")],
-    ).properties(height=44 * data["who"].nunique() + 110)
+    ).properties(height=alt.Step(40))
 
 
 def exposure_section(ctx, frame: pd.DataFrame, agreements: list[dict]) -> pd.DataFrame:
