@@ -237,9 +237,9 @@ def range_section(ctx, base: dict | None) -> dict | None:
         st.info("No forecast for this year yet.", icon=":material/info:")
         return None
     result = fm.forecast_range(base)
-    shown = money(ctx, pd.DataFrame([result]), list(result)).iloc[0]
+    shown = money(ctx, pd.DataFrame([result | {"return": base["outturn"]}]), [*result, "return"]).iloc[0]
     cols = st.columns(4)
-    cols[0].metric("Forecast outturn (the return)", format_gbp(base["outturn"]), border=True)
+    cols[0].metric("Forecast outturn (the return)", format_gbp(shown["return"]), border=True)
     for column, name in zip(cols[1:], result):
         column.metric(f"{name} outturn", format_gbp(shown[name]), border=True,
                       help=f"Exactly £{result[name]:,.2f}")
