@@ -174,23 +174,29 @@ def cost_tables(ctx, providers: pd.DataFrame, levels: pd.DataFrame) -> tuple[pd.
     return prov, lev
 
 
-def risk_view(ctx, data, fy, head, cost, closed) -> dict:
-    """Issue 19: the second-round money KPIs, month by month, the forecast's history and range with the what if,
-    the risk register and reserves, and the exposure of each partner. Returns the sheets for the export."""
+def money_month_by_month(ctx, data, fy, closed) -> dict:
+    """Issue 19 (docs/finance.md): the second-round money KPIs and the month-by-month view. Returns export sheets."""
     level, code = ctx.scope.level, ctx.scope.code
     table = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer,
                              kpi_ids=tuple(MONEY_RISK_IDS))
     shown = view.risk_tiles(ctx, table)
-    months = fm.monthly(data["month"])
     by_cat = cached.read(ctx, dfin.ledger_monthly, level, code, fy[1], fy[2], "category")
     by_prov = cached.read(ctx, dfin.ledger_monthly, level, code, fy[1], fy[2], "provider")
     sector = pd.DataFrame(columns=["month", "sector", "obd"])
     if closed[0] is not None:
         sector = cached.read(ctx, dfin.sector_bed_days, level, code, closed[0], fm.month_end(closed[1]))
-    sheets = view.monthly_section(ctx, months, fm.monthly_by(by_cat, "category"), fm.monthly_by(by_prov, "provider"),
-                                  fm.sector_series(by_cat, sector))
+    sheets = view.monthly_section(ctx, fm.monthly(data["month"]), fm.monthly_by(by_cat, "category"),
+                                  fm.monthly_by(by_prov, "provider"), fm.sector_series(by_cat, sector))
+    sheets["Money KPIs"] = shown[["label", "value"]].rename(columns={"label": "KPI", "value": "Value (£ or %)"})
+    return sheets
+
+
+def forecast_and_risk(ctx, data, fy, head, cost) -> dict:
+    """Issue 19: the forecast's history and range with the what if, the risk register and reserves, and each
+    partner's exposure under the risk-share agreement. Returns export sheets."""
+    level, code = ctx.scope.level, ctx.scope.code
     history = fm.history_series(cached.read(ctx, dfin.forecast_history, level, code, fy[0], ctx.end))
-    sheets["Forecast history"] = view.history_section(ctx, history, head["budget"])
+    sheets = {"Forecast history": view.history_section(ctx, history, head["budget"])}
     drivers = cached.read(ctx, dfin.drivers, level, code, ctx.start, ctx.end)
     base = fm.model_base(data["category"], data["month"], drivers, cost)
     view.range_section(ctx, base)
@@ -199,11 +205,10 @@ def risk_view(ctx, data, fy, head, cost, closed) -> dict:
     agreements = cached.read(ctx, dfin.agreement, level, code, ctx.end)
     exposures = fm.exposures(agreements, access.finance_providers(ctx.viewer))
     sheets["Risk share exposure"] = view.exposure_section(ctx, exposures, agreements)
-    sheets["Money KPIs"] = shown[["label", "value"]].rename(columns={"label": "KPI", "value": "Value (£ or %)"})
     return sheets
 
 
-def breakdown(ctx, data, obd, closed, head, extra: dict | None = None) -> None:
+def breakdown(ctx, data, obd, closed, head) -> dict:
     st.subheader("Breakdown")
     categories = money_table(ctx, fm.category_table(data["category"]), "Category")
     providers = money_table(ctx, fm.provider_table(data["provider"]), "Provider")
@@ -225,9 +230,8 @@ def breakdown(ctx, data, obd, closed, head, extra: dict | None = None) -> None:
                    "per bed day, ÷ those bed days. Out-of-area spend buys beds elsewhere and is not attributed.")
         show_table(prov_cost, "fin_cost_providers")
         show_table(level_cost, "fin_cost_levels")
-    sheets = {"By category": categories, "By provider": providers, "Cost per bed day, providers": prov_cost,
-              "Cost per bed day, levels": level_cost}
-    export(ctx, sheets | {k: v for k, v in (extra or {}).items() if v is not None and not v.empty})
+    return {"By category": categories, "By provider": providers, "Cost per bed day, providers": prov_cost,
+            "Cost per bed day, levels": level_cost}
 
 
 def export(ctx, sheets: dict) -> None:
@@ -242,7 +246,8 @@ def export(ctx, sheets: dict) -> None:
     meta = export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}")
     book = lambda: workbook_bytes({name: (frame, formats) for name, frame in sheets.items()}, meta)  # on click
     name = f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx"
-    download("Download the breakdown as Excel", book, name, ctx, "Budget and spend export")
+    download("Download the budget, spend and financial risk as Excel (exact £)", book, name, ctx,
+             "Budget and spend export")
 
 
 def import_section(ctx, fy_label: str) -> None:
@@ -333,9 +338,10 @@ def main() -> None:
     st.caption(f"RAG on variance as a % of budget: green within ±{fm.VARIANCE_GREEN_PCT:g}%, amber within "
                f"±{fm.VARIANCE_AMBER_PCT:g}%, red beyond (over- or underspend). Source: {band.source} — the same "
                "rule as the Overview.")
-    sheets = risk_view(ctx, data, fy, head, cost, closed)
+    sheets = money_month_by_month(ctx, data, fy, closed)
     month_by_month(ctx, data, fy)
-    breakdown(ctx, data, obd, closed, head, sheets)
+    sheets = breakdown(ctx, data, obd, closed, head) | sheets | forecast_and_risk(ctx, data, fy, head, cost)
+    export(ctx, {name: frame for name, frame in sheets.items() if frame is not None and not frame.empty})
     import_section(ctx, fy[0])
 
 

@@ -448,11 +448,10 @@ def model_outturn(base: dict, d: Drivers) -> float:
     of the period) × released % × cost per bed day × open days."""
     cost = base.get("cost_per_obd") or 0.0
     stay = max(0, base["open_days"] - ASSUMED_WAIT_DAYS)
-    ready_beds = ratio(base["ready_days"], base["period_days"], 1) or 0.0
     return (base["outturn"] + base["open_inpatient"] * d.occupancy_pct / 100.0
             + base["pending_admissions"] * d.admitted_pct / 100.0 * cost * stay
             + base["open_ooa"] * d.ooa_pct / 100.0
-            - ready_beds * d.released_pct / 100.0 * cost * base["open_days"])
+            - ready_beds(base) * d.released_pct / 100.0 * cost * base["open_days"])
 
 
 def model_base(by_category: pd.DataFrame, by_month: pd.DataFrame, drivers: dict, cost_per_obd) -> dict | None:
@@ -467,6 +466,18 @@ def model_base(by_category: pd.DataFrame, by_month: pd.DataFrame, drivers: dict,
             "open_inpatient": float(frame.reindex(list(OCCUPANCY_CATEGORIES)).fillna(0).sum()),
             "open_ooa": float(frame.get(OUT_OF_AREA_CATEGORY, 0.0) or 0.0), "cost_per_obd": cost_per_obd,
             "open_days": sum((month_end(m) - m).days + 1 for m in open_months), **drivers}
+
+
+def what_if_figures(base: dict, d: Drivers) -> dict:
+    """The what-if sliders' figures: outturn under the drivers, its variance to budget and its change from the
+    return's forecast."""
+    outturn = model_outturn(base, d)
+    return {"outturn": outturn, "variance": outturn - base["budget"], "change": outturn - base["outturn"]}
+
+
+def ready_beds(base: dict) -> float:
+    """Clinically-ready beds on an average day of the period (the range's driver)."""
+    return ratio(base["ready_days"], base["period_days"], 1) or 0.0
 
 
 def forecast_range(base: dict) -> dict:

@@ -219,7 +219,7 @@ def history_section(ctx, history: pd.DataFrame, budget) -> pd.DataFrame:
 
 
 def assumptions_text(base: dict) -> str:
-    ready = (base["ready_days"] / base["period_days"]) if base["period_days"] else 0.0
+    ready = fm.ready_beds(base)
     return (f"Facts used: {base['pending_admissions']} accepted referral(s) waiting for a bed; "
             f"{base['out_of_area_patients']} out-of-area placement(s), open months' out-of-area forecast "
             f"{format_gbp(base['open_ooa'])}; clinically-ready-for-discharge bed days in the period "
@@ -263,14 +263,13 @@ def what_if(ctx, base: dict | None) -> None:
         ooa_pct=right.slider("Change in out-of-area placements (%)", -50, 50, 0, 5, key="fin_whatif_ooa"),
         admitted_pct=left.slider("Pending admissions admitted this year (%)", 0, 100, 0, 5, key="fin_whatif_admit"),
         released_pct=right.slider("Clinically-ready bed days released (%)", 0, 100, 0, 5, key="fin_whatif_release"))
-    outturn = fm.model_outturn(base, drivers)
-    figures = money(ctx, pd.DataFrame([{"o": outturn, "v": outturn - base["budget"], "c": outturn - base["outturn"]}]),
-                    ["o", "v", "c"]).iloc[0]
+    raw = fm.what_if_figures(base, drivers)
+    figures = money(ctx, pd.DataFrame([raw]), list(raw)).iloc[0]
     cols = st.columns(3)
-    cols[0].metric(f"{KPIS['forecast_outturn_gbp'].label} (what if)", format_gbp(figures["o"]), border=True,
-                   help=f"Exactly £{outturn:,.2f}")
-    cols[1].metric(f"{KPIS['variance_gbp'].label} (what if)", format_gbp(figures["v"]), border=True)
-    cols[2].metric("Change from the forecast", format_gbp(figures["c"]), border=True)
+    cols[0].metric(f"{KPIS['forecast_outturn_gbp'].label} (what if)", format_gbp(figures["outturn"]), border=True,
+                   help=f"Exactly £{figures['outturn']:,.2f}")
+    cols[1].metric(f"{KPIS['variance_gbp'].label} (what if)", format_gbp(figures["variance"]), border=True)
+    cols[2].metric("Change from the forecast", format_gbp(figures["change"]), border=True)
     st.caption("The sliders move the same model as the range above, from the return's forecast (all at zero).")
 
 
