@@ -105,8 +105,8 @@ def live_content(rule: str, meeting_date: dt.date) -> dict:
     months = mg.report_months(ctx.end)
     quality_ids, other_ids = mg.split_ids(known)
     with st.spinner(f"Calculating {len(months)} months of figures…"):
-        tables = cached.kpi_tables(ctx.engine, ctx.url, level, code, tuple(months), ctx.targets, viewer=ctx.viewer,
-                                   kpi_ids=with_bases(other_ids)) if other_ids else []
+        tables = cached.kpi_months(ctx.engine, ctx.url, level, code, months[0][0], ctx.end, ctx.targets,
+                                   viewer=ctx.viewer, kpi_ids=with_bases(other_ids)) if other_ids else []
         quality = cached.read(ctx, dq.monthly_aggregates, level, code, months[0][0], ctx.end) if quality_ids else None
     long = mg.forum_long(tables, months, quality, known, rule, level)
     bands = cached.bands(ctx)

@@ -93,6 +93,9 @@ class EngineSpec:
     def analyze(self, conn: sa.Connection, tables: list[str]) -> None:
         """Refresh the planner's statistics of `tables` (in the caller's transaction)."""
 
+    def for_bulk_work(self, conn: sa.Connection) -> None:
+        """Settings for a load's set-based rebuild (the facts), for the rest of the caller's transaction."""
+
     def limit_queries(self, engine: sa.Engine, seconds: float) -> None:
         """Stop any query of `engine` that runs longer than `seconds` (0 = never); QueryTimeout is raised."""
         _limits[id(engine)] = float(seconds)
@@ -143,6 +146,9 @@ class DuckDBSpec(EngineSpec):
         return type(error).__name__ == "InterruptException" or "INTERRUPT" in str(error).upper()
 
 
+BULK_WORK_MEM = "1GB"  # PostgreSQL work_mem of a load's facts rebuild (its own transaction only)
+
+
 class PostgresSpec(EngineSpec):
     """PostgreSQL: a pinged pool, COPY for bulk loads, ANALYZE per table, statement_timeout."""
 
@@ -166,6 +172,11 @@ class PostgresSpec(EngineSpec):
         for name in tables:
             sql = f'ANALYZE "{name}"'  # table names of the schema only
             conn.exec_driver_sql(sql)
+
+    def for_bulk_work(self, conn) -> None:
+        # The facts rebuild groups tens of millions of ward-days: with the default 4 MB the planner sorts them
+        # on disk (over 10 minutes at national scale); a transaction-local allowance lets it hash them.
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
 
     def _install_limit(self, engine) -> None:
         if id(engine) in _checkout_hooks:

@@ -12,11 +12,13 @@ builds them for a database loaded before they existed (the app does it itself wh
 """
 
 import argparse
+import datetime as dt
 import sys
 
 import sqlalchemy as sa
 
 from data_access.bulk import analyze
+from data_access.dialect import spec_for
 from data_access.engine import make_engine
 from data_access.kpi_queries import stay_facts
 from data_access.schema import calendar, leave_episode, ward_day_census, ward_stay
@@ -27,8 +29,12 @@ SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit",
            "locality_collaborative", "leave_episode"]
 
 
+OPEN_END = dt.date(9999, 12, 31)  # an open stay or leave runs to the end of the calendar
+
+
 def _in_bed(facts, day):
-    return sa.and_(facts.c.start_date <= day, sa.or_(facts.c.end_date.is_(None), facts.c.end_date > day))
+    """start <= day < end, written as one range on the day (an index range scan of the calendar)."""
+    return sa.and_(facts.c.start_date <= day, day < sa.func.coalesce(facts.c.end_date, sa.literal(OPEN_END, sa.Date)))
 
 
 def _census_rows() -> sa.Select:
@@ -44,9 +50,7 @@ def _census_rows() -> sa.Select:
         sa.select(day.label("day"), *[stays.c[k] for k in KEYS], sa.literal(0).label("patients"),
                   sa.literal(1).label("on_leave"), sa.literal(0).label("ready"))
         .select_from(leave_episode.join(stays, stays.c.ward_stay_id == leave_episode.c.ward_stay_id)
-                     .join(calendar, sa.and_(_in_bed(stays, day), leave_episode.c.start_date <= day,
-                                             sa.or_(leave_episode.c.end_date.is_(None),
-                                                    leave_episode.c.end_date > day))))
+                     .join(calendar, sa.and_(_in_bed(stays, day), _in_bed(leave_episode, day))))
     )
     both = sa.union_all(in_bed, on_leave).subquery("both")
     keys = [both.c.day, *[both.c[k] for k in KEYS]]
@@ -56,6 +60,7 @@ def _census_rows() -> sa.Select:
 
 def refresh(conn: sa.Connection) -> int:
     """Rebuild ward_day_census from the raw tables (in the caller's transaction); returns its row count."""
+    spec_for(conn).for_bulk_work(conn)
     conn.execute(sa.delete(ward_day_census))
     columns = ["day", "ward_code", "sex", "security_level", "home_region_code", "home_collaborative_id",
                "out_of_area", "patients", "on_leave", "ready_for_discharge"]

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data_access import dialect
-from data_access.aggregates import census_totals
+from data_access.aggregates import census_days, census_totals
 from data_access.schema import (
     INPATIENT_CATEGORIES,
     bed_state,
@@ -36,8 +36,33 @@ PRISON_TRANSFER_DAYS = 28
 OVER_3_YEARS_DAYS = 1095
 
 
-def _date(value: dt.date):
-    return sa.literal(value, sa.Date)
+def _date(value):
+    """A DATE literal, or the expression itself when it is one already (a period's bound, month_periods)."""
+    return value if isinstance(value, sa.ColumnElement) else sa.literal(value, sa.Date)
+
+
+def _next_day(value):
+    return dialect.add_days(value, 1) if isinstance(value, sa.ColumnElement) else value + dt.timedelta(days=1)
+
+
+def month_periods(start: dt.date, end: dt.date) -> sa.Subquery:
+    """One row per calendar month touching [start, end] (month, lo, hi: its first and last day inside the
+    range), from the calendar table: the month grain of the KPI aggregates."""
+    return (sa.select(calendar.c.month_start.label("month"), sa.func.min(calendar.c.date).label("lo"),
+                      sa.func.max(calendar.c.date).label("hi"))
+            .where(calendar.c.date.between(_date(start), _date(end))).group_by(calendar.c.month_start)
+            .subquery("periods"))
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _by_month(conn, query, periods, from_, convert) -> dict:
+    """{month start: convert(row)} of an aggregate query run once for every month of `periods`."""
+    rows = conn.execute(query.add_columns(periods.c.month).select_from(from_.join(periods, sa.true()))
+                        .group_by(periods.c.month)).all()
+    return {_day(row[-1]): convert(row) for row in rows}
 
 
 def stay_facts() -> sa.Subquery:
@@ -124,30 +149,50 @@ def _scoped_wards(level, code):
             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)), ward_filter(level, code)
 
 
-def _available_days(conn, level, code, start, end1) -> int:
+def _available_columns(level, code, start, end, periods=None):
+    """(Σ commissioned bed days of open wards, Σ beds reported closed) as two selects, for [start, end] or, with
+    `periods` (month_periods), per period: the one definition of available bed days."""
+    lo, hi = (periods.c.lo, periods.c.hi) if periods is not None else (_date(start), _date(end))
+    end1 = _next_day(hi)
     joins, where = _scoped_wards(level, code)
-    open_days = _overlap_days([ward.c.opened_date, _date(start)],
-                              [sa.func.coalesce(ward.c.closed_date, _date(end1)), _date(end1)])
-    beds = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(ward.c.commissioned_beds * open_days), 0)).select_from(joins)
-        .where(where)).scalar()
+    open_days = _overlap_days([ward.c.opened_date, lo], [sa.func.coalesce(ward.c.closed_date, end1), end1])
+    keys = [] if periods is None else [periods.c.month]
+    beds_from = joins if periods is None else joins.join(periods, sa.true())
+    beds = (sa.select(*keys, sa.func.coalesce(sa.func.sum(ward.c.commissioned_beds * open_days), 0))
+            .select_from(beds_from).where(where))
     day = dialect.to_date(bed_state.c.reported_at)
     ranked = (
         sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed,
                   sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
                                             order_by=bed_state.c.reported_at.desc()).label("rn"))
-        .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end1))
+        .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end + dt.timedelta(days=1)))
         .subquery("ranked")
     )
-    closed = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(ranked.c.closed), 0))
-        .select_from(ranked.join(ward, ward.c.ward_code == ranked.c.ward_code)
-                     .join(unit, unit.c.unit_code == ward.c.unit_code)
-                     .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
-        .where(ranked.c.rn == 1, where, ward.c.opened_date <= ranked.c.day,
-               sa.or_(ward.c.closed_date.is_(None), ranked.c.day < ward.c.closed_date))
-    ).scalar()
-    return int(beds) - int(closed)
+    closed_from = (ranked.join(ward, ward.c.ward_code == ranked.c.ward_code)
+                   .join(unit, unit.c.unit_code == ward.c.unit_code)
+                   .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+    if periods is not None:
+        closed_from = closed_from.join(periods, ranked.c.day.between(periods.c.lo, periods.c.hi))
+    closed = (sa.select(*keys, sa.func.coalesce(sa.func.sum(ranked.c.closed), 0)).select_from(closed_from)
+              .where(ranked.c.rn == 1, where, ward.c.opened_date <= ranked.c.day,
+                     sa.or_(ward.c.closed_date.is_(None), ranked.c.day < ward.c.closed_date)))
+    if periods is not None:
+        beds, closed = beds.group_by(periods.c.month), closed.group_by(periods.c.month)
+    return beds, closed
+
+
+def _available_days(conn, level, code, start, end1) -> int:
+    beds, closed = _available_columns(level, code, start, end1 - dt.timedelta(days=1))
+    return int(conn.execute(beds).scalar()) - int(conn.execute(closed).scalar())
+
+
+def available_days_by_month(conn, level, code, start, end, targets=None) -> dict:
+    """{month start: available_days()} for each calendar month of [start, end] (one query each part)."""
+    periods = month_periods(start, end)
+    beds, closed = _available_columns(level, code, start, end, periods)
+    shut = dict(conn.execute(closed).all())
+    return {_day(month): {"available_days": int(value) - int(shut.get(month, 0))}
+            for month, value in conn.execute(beds).all()}
 
 
 def beds_now(conn, level, code, end) -> dict:
@@ -210,21 +255,28 @@ def census_wards(conn, level, code, end) -> dict:
             "secure_in_bed": int(row[3]), "women_median_los_days": row[4], "women_los_n": int(row[2])}
 
 
-def spells(conn, level, code, start, end) -> dict:
-    """Admissions, discharges and length of stay of spells with a stay under the node."""
+def _spell_query(level, code, lo, hi):
+    """Admissions, discharges and length of stay of spells with a stay under the node, admitted or
+    discharged in [lo, hi] (dates, or a period's bounds)."""
     facts = stay_facts()
     under = sa.select(facts.c.spell_id).where(facts_filter(facts, level, code))
     s = hospital_spell
-    admitted = s.c.admission_date.between(_date(start), _date(end))
-    discharged = s.c.discharge_date.between(_date(start), _date(end))
+    admitted = s.c.admission_date.between(_date(lo), _date(hi))
+    discharged = s.c.discharge_date.between(_date(lo), _date(hi))
     los = sa.case((discharged, dialect.days_between(s.c.admission_date, s.c.discharge_date)))
-    row = conn.execute(
-        sa.select(sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))),
-                  dialect.median(los), sa.func.avg(los))
-        .where(s.c.spell_id.in_(under), sa.or_(admitted, discharged))
-    ).one()
+    return (sa.select(sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))),
+                      dialect.median(los), sa.func.avg(los))
+            .where(s.c.spell_id.in_(under), sa.or_(admitted, discharged)))
+
+
+def _spell_dict(row) -> dict:
     return {"admissions": int(row[0]), "discharges": int(row[1]),
             "median_los_days": row[2], "mean_los_days": None if row[3] is None else float(row[3])}
+
+
+def spells(conn, level, code, start, end) -> dict:
+    """Admissions, discharges and length of stay of spells with a stay under the node."""
+    return _spell_dict(conn.execute(_spell_query(level, code, start, end)).one())
 
 
 def readmissions(conn, level, code, start, end) -> dict:
@@ -235,8 +287,9 @@ def readmissions(conn, level, code, start, end) -> dict:
     return {"readmission_denominator": int(row["readmission_denominator"]), "readmitted": int(row["readmitted"])}
 
 
-def repatriations(conn, level, code, start, end) -> dict:
-    """Patients moved in the period from an out-of-area ward to a ward in their home collaborative."""
+def _repatriation_moves(level, code, start, end):
+    """(the stays of patients with a stay starting in [start, end], each with the previous stay's out-of-area
+    flag; the WHERE clause of a move into a home ward from an out-of-area one in the period)."""
     facts = stay_facts()
     movers = sa.select(ward_stay.c.spell_id).where(ward_stay.c.start_date.between(_date(start), _date(end)))
     moved = sa.select(hospital_spell.c.patient_id).where(hospital_spell.c.spell_id.in_(movers))
@@ -244,12 +297,26 @@ def repatriations(conn, level, code, start, end) -> dict:
         facts, sa.func.lag(facts.c.out_of_area).over(
             partition_by=facts.c.patient_id, order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("prev_ooa")
     ).where(facts.c.patient_id.in_(moved)).subquery("ordered")  # only patients with a stay starting in the period
-    value = conn.execute(
-        sa.select(sa.func.count(sa.distinct(ordered.c.patient_id)))
-        .where(ordered.c.start_date.between(_date(start), _date(end)), ordered.c.out_of_area == 0,
-               ordered.c.prev_ooa == 1, facts_filter(ordered, level, code, follow="home"))
-    ).scalar()
+    where = sa.and_(ordered.c.start_date.between(_date(start), _date(end)), ordered.c.out_of_area == 0,
+                    ordered.c.prev_ooa == 1, facts_filter(ordered, level, code, follow="home"))
+    return ordered, where
+
+
+def repatriations(conn, level, code, start, end) -> dict:
+    """Patients moved in the period from an out-of-area ward to a ward in their home collaborative."""
+    ordered, where = _repatriation_moves(level, code, start, end)
+    value = conn.execute(sa.select(sa.func.count(sa.distinct(ordered.c.patient_id))).where(where)).scalar()
     return {"repatriations": int(value)}
+
+
+def repatriations_by_month(conn, level, code, start, end, targets=None) -> dict:
+    ordered, where = _repatriation_moves(level, code, start, end)
+    periods = month_periods(start, end)
+    rows = conn.execute(
+        sa.select(periods.c.month, sa.func.count(sa.distinct(ordered.c.patient_id)))
+        .select_from(ordered.join(periods, ordered.c.start_date.between(periods.c.lo, periods.c.hi)))
+        .where(where).group_by(periods.c.month)).all()
+    return {_day(month): {"repatriations": int(value)} for month, value in rows}
 
 
 def referral_filter(level, code):
@@ -269,11 +336,18 @@ def referral_joins():
             .outerjoin(unit, unit.c.unit_code == ward.c.unit_code))
 
 
-def referrals(conn, level, code, start, end, targets=None) -> dict:
-    """Referral counts, stage medians, within-target shares and the waiting list size."""
+REFERRAL_KEYS = ["referrals_received", "median_referral_to_assessment_days", "assessed",
+                 "median_assessment_to_decision_days", "decided", "median_referral_to_admission_days", "admitted",
+                 "assessed_within_target", "prison_admitted", "prison_within_28", "open_referrals", "open_median_age"]
+
+
+def _referral_query(level, code, start, end, targets=None):
+    """Referral counts, stage medians, within-target shares and the waiting list as of `end`, for [start, end]
+    (dates, or a period's bounds)."""
     targets = targets or ASSESSMENT_TARGET_DAYS
     r = referral
-    period = lambda col: sa.and_(col >= _date(start), col <= _date(end))  # noqa: E731
+    lo, hi = _date(start), _date(end)
+    period = lambda col: sa.and_(col >= lo, col <= hi)  # noqa: E731
     to_assess = dialect.days_between(r.c.received_date, r.c.assessment_date)
     to_decide = dialect.days_between(r.c.assessment_date, r.c.decision_date)
     to_admit = dialect.days_between(r.c.received_date, r.c.admission_date)
@@ -283,30 +357,30 @@ def referrals(conn, level, code, start, end, targets=None) -> dict:
     admitted = period(r.c.admission_date)
     prison = sa.and_(admitted, r.c.source == "prison")
     waiting = _waiting(end)
-    row = conn.execute(
-        sa.select(
-            sa.func.count(sa.case((period(r.c.received_date), 1))),
-            dialect.median(sa.case((assessed, to_assess))), sa.func.count(sa.case((assessed, 1))),
-            dialect.median(sa.case((decided, to_decide))), sa.func.count(sa.case((decided, 1))),
-            dialect.median(sa.case((admitted, to_admit))), sa.func.count(sa.case((admitted, 1))),
-            sa.func.count(sa.case((sa.and_(assessed, to_assess <= target), 1))),
-            sa.func.count(sa.case((prison, 1))),
-            sa.func.count(sa.case((sa.and_(prison, to_admit <= PRISON_TRANSFER_DAYS), 1))),
-            sa.func.count(sa.case((waiting, 1))),
-            dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, _date(end))))),
-        ).select_from(referral_joins()).where(referral_filter(level, code))
-    ).one()
-    keys = ["referrals_received", "median_referral_to_assessment_days", "assessed",
-            "median_assessment_to_decision_days", "decided", "median_referral_to_admission_days", "admitted",
-            "assessed_within_target", "prison_admitted", "prison_within_28", "open_referrals", "open_median_age"]
-    return dict(zip(keys, row))
+    return sa.select(
+        sa.func.count(sa.case((period(r.c.received_date), 1))),
+        dialect.median(sa.case((assessed, to_assess))), sa.func.count(sa.case((assessed, 1))),
+        dialect.median(sa.case((decided, to_decide))), sa.func.count(sa.case((decided, 1))),
+        dialect.median(sa.case((admitted, to_admit))), sa.func.count(sa.case((admitted, 1))),
+        sa.func.count(sa.case((sa.and_(assessed, to_assess <= target), 1))),
+        sa.func.count(sa.case((prison, 1))),
+        sa.func.count(sa.case((sa.and_(prison, to_admit <= PRISON_TRANSFER_DAYS), 1))),
+        sa.func.count(sa.case((waiting, 1))),
+        dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, hi)))),
+    ).where(referral_filter(level, code))
+
+
+def referrals(conn, level, code, start, end, targets=None) -> dict:
+    """Referral counts, stage medians, within-target shares and the waiting list size."""
+    row = conn.execute(_referral_query(level, code, start, end, targets).select_from(referral_joins())).one()
+    return dict(zip(REFERRAL_KEYS, row))
 
 
 def waiting_stage(end):
     """CASE giving the waiting stage of an open referral as of `end` (NULL when not open): the one definition
     of "waiting" (the open_referrals KPI counts the referrals where it is not NULL)."""
     r = referral
-    as_of = _date(end)
+    as_of = _date(end)  # a date, or a period's last day
     received = r.c.received_date <= as_of
     undecided = sa.and_(received, sa.or_(r.c.decision_date.is_(None), r.c.decision_date > as_of))
     not_assessed = sa.or_(r.c.assessment_date.is_(None), r.c.assessment_date > as_of)
@@ -528,3 +602,94 @@ def kpi_aggregates_for_periods(engine, level, code, periods, names, targets=None
         futures = [pool.submit(kpi_aggregates, engine, level, code, start, end, names, targets, viewer)
                    for start, end in periods]
         return [future.result() for future in futures]
+
+
+def bed_days_by_month(conn, level, code, start, end, targets=None) -> dict:
+    days = census_days(conn, level, code, start, end, by=("month",))
+    return {_day(row.month): {"obd": int(row.obd), "delayed_days": int(row.delayed_days),
+                              "leave_days": int(row.leave_days)} for row in days.itertuples()}
+
+
+def home_days_by_month(conn, level, code, start, end, targets=None) -> dict:
+    days = census_days(conn, level, code, start, end, by=("month",), follow="home")
+    return {_day(row.month): {"home_days": int(row.obd), "out_of_area_days": int(row.out_of_area_days)}
+            for row in days.itertuples()}
+
+
+def spells_by_month(conn, level, code, start, end, targets=None) -> dict:
+    periods = month_periods(start, end)
+    query = _spell_query(level, code, periods.c.lo, periods.c.hi)
+    return _by_month(conn, query, periods, hospital_spell, _spell_dict)
+
+
+def referrals_by_month(conn, level, code, start, end, targets=None) -> dict:
+    periods = month_periods(start, end)
+    query = _referral_query(level, code, periods.c.lo, periods.c.hi, targets)
+    return _by_month(conn, query, periods, referral_joins(), lambda row: dict(zip(REFERRAL_KEYS, row)))
+
+
+# The aggregates with a month grain: one query gives every month of a range (the packs' monthly series).
+# What a month without rows reads, for each.
+BY_MONTH = {
+    "bed_days": bed_days_by_month, "home_days": home_days_by_month, "available_days": available_days_by_month,
+    "spells": spells_by_month, "referrals": referrals_by_month, "repatriations": repatriations_by_month,
+}
+EMPTY_MONTH = {
+    "bed_days": {"obd": 0, "delayed_days": 0, "leave_days": 0},
+    "home_days": {"home_days": 0, "out_of_area_days": 0},
+    "available_days": {"available_days": 0},
+    "spells": {"admissions": 0, "discharges": 0, "median_los_days": None, "mean_los_days": None},
+    "repatriations": {"repatriations": 0},
+}
+# Aggregates that depend only on the financial year of the period's end: fetched once per year.
+BY_YEAR = {"finance"}
+
+
+def calendar_months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(first, last) day of each calendar month of [start, end], clipped to the range."""
+    out, first = [], start
+    while first <= end:
+        following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        out.append((first, min(end, following - dt.timedelta(days=1))))
+        first = following
+    return out
+
+
+def kpi_aggregates_by_month(engine, level: str, code: str | None, start: dt.date, end: dt.date, names,
+                            targets=None, viewer=None) -> list[dict]:
+    """kpi_aggregates for each calendar month of [start, end] (oldest first), with one query per aggregate
+    where it has a month grain (BY_MONTH), else one per month (or per financial year, BY_YEAR)."""
+    from data_access import access
+    from data_access.scope import resolve
+
+    months = calendar_months(start, end)
+    out = [{} for _ in months]
+    with engine.connect() as conn:
+        resolve(conn, level, code)
+        access.require(viewer, "see scope", (level, code), conn)
+        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else {"finance"}
+        for name in names:
+            for month, value in zip(out, _monthly(conn, name, hidden, level, code, months, targets)):
+                month[name] = value
+    return out
+
+
+def _monthly(conn, name, hidden, level, code, months, targets) -> list[dict]:
+    if name in hidden:
+        return [NOT_APPLICABLE[name]] * len(months)
+    if name in BY_MONTH:
+        found = BY_MONTH[name](conn, level, code, months[0][0], months[-1][1], targets)
+        return [found.get(first) or _empty(name, conn, level, code, first, last, targets) for first, last in months]
+    memo = {}
+    values = []
+    for first, last in months:
+        key = financial_year(last)[0] if name in BY_YEAR else (first, last)
+        if key not in memo:
+            memo[key] = AGGREGATES[name](conn, level, code, first, last, targets)
+        values.append(memo[key])
+    return values
+
+
+def _empty(name, conn, level, code, first, last, targets) -> dict:
+    """A month the grouped query returned no row for: its known empty value, or the plain query's answer."""
+    return EMPTY_MONTH.get(name) or AGGREGATES[name](conn, level, code, first, last, targets)

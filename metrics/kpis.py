@@ -58,12 +58,16 @@ def _count(kpi_id: str, name: str, key: str | None = None):
     return Family((kpi_id,), (name,), compute)
 
 
-def _home(a) -> dict:
-    home, census = a["home_days"], a["census_home"]
+def _out_of_area(a) -> dict:
+    home = a["home_days"]
+    return {"out_of_area_pct": (ratio(home["out_of_area_days"], home["home_days"]), home["out_of_area_days"],
+                                home["home_days"])}
+
+
+def _home_now(a) -> dict:
+    census = a["census_home"]
     ooa = census["out_of_area_patients"]
     return {
-        "out_of_area_pct": (ratio(home["out_of_area_days"], home["home_days"]), home["out_of_area_days"],
-                            home["home_days"]),
         "out_of_area_patients": (ooa, ooa, None),
         "median_distance_km": (_float(census["median_distance_km"]), None, census["distance_n"]),
     }
@@ -236,7 +240,8 @@ FAMILIES: list[Family] = [
     Family(("bed_occupancy_pct", "bed_occupancy_excl_leave_pct"), ("bed_days", "available_days"), _occupancy),
     _count("beds_available_now", "beds_now"),
     _count("occupied_bed_days", "bed_days", "obd"),
-    Family(("out_of_area_pct", "out_of_area_patients", "median_distance_km"), ("home_days", "census_home"), _home),
+    Family(("out_of_area_pct",), ("home_days",), _out_of_area),
+    Family(("out_of_area_patients", "median_distance_km"), ("census_home",), _home_now),
     Family(("median_los_days", "mean_los_days", "admissions", "discharges"), ("spells",), _spells),
     Family(("current_los_days",), ("census_wards",), _current_los),
     _count("repatriations", "repatriations"),
@@ -266,6 +271,18 @@ def families_for(kpi_ids) -> list[Family]:
 def needs_for(kpi_ids) -> list[str]:
     """The aggregates `kpi_ids` need, each once."""
     return list(dict.fromkeys(name for family in families_for(kpi_ids) for name in family.needs))
+
+
+def kpi_tables_by_month(engine: sa.Engine, scope_level: str, scope_id: str | None, start: dt.date, end: dt.date,
+                        kpi_ids: list[str] | None = None, targets: dict | None = None,
+                        viewer: access.Viewer | None = None) -> list[pd.DataFrame]:
+    """kpi_table for each calendar month of [start, end] (the last clipped to `end`), oldest first: the same
+    values as one kpi_table per month, from one grouped query per aggregate where it has a month grain."""
+    if start > end:
+        raise ValueError(f"The period starts ({start}) after it ends ({end}).")
+    ids = list(kpi_ids or KPI_IDS)
+    found = q.kpi_aggregates_by_month(engine, scope_level, scope_id, start, end, needs_for(ids), targets, viewer)
+    return [_frame(kpi_values(aggregates, ids), ids) for aggregates in found]
 
 
 def kpi_values(aggregates: dict[str, dict], kpi_ids) -> dict[str, tuple]:

@@ -26,7 +26,8 @@ TTL = 600  # seconds: the default of query_ttl_seconds, for reads made before th
 MAX_TTL = 86400  # settings.py: query_ttl_seconds <= 86400
 # What each reader depends on, by module: a finance import changes only these (and every KPI table).
 FEEDS = {"data_access.finance": "finance", "data_access.finance_import": "finance",
-         "ui.cached._kpi_table": "finance", "ui.cached._kpi_tables": "finance", "ui.cached._child_table": "finance",
+         "ui.cached._kpi_table": "finance", "ui.cached._kpi_tables": "finance",
+         "ui.cached._kpi_months": "finance", "ui.cached._child_table": "finance",
         "data_access.kpi_queries.data_as_of": "finance", "ui.cached._headline_tiles": "finance",
          "ui.cached._children_figures": "finance",
          # live bed state: a provider's submission (app_pages/bed_state_submit.py) refreshes the map and table
@@ -114,6 +115,17 @@ def kpi_tables(engine: sa.Engine, url: str, level: str, code: str | None, period
                viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> list[pd.DataFrame]:
     """metrics.kpis.kpi_tables: one kpi_table per (start, end) in `periods`, computed side by side."""
     return read_with(engine, url, viewer, _kpi_tables, level, code, tuple(periods), targets, tuple(kpi_ids))
+
+
+def _kpi_months(conn, policy, level, code, start, end, targets, kpi_ids) -> list[pd.DataFrame]:
+    return kpis.kpi_tables_by_month(conn.engine, level, code, start, end, kpi_ids=list(kpi_ids) or None,
+                                    targets=dict(targets) or None, viewer=policy)
+
+
+def kpi_months(engine: sa.Engine, url: str, level: str, code: str | None, start: dt.date, end: dt.date,
+               targets: tuple = (), viewer: access.Viewer | None = None, kpi_ids: tuple = ()) -> list[pd.DataFrame]:
+    """metrics.kpis.kpi_tables_by_month: one kpi_table per calendar month of [start, end], oldest first."""
+    return read_with(engine, url, viewer, _kpi_months, level, code, start, end, targets, tuple(kpi_ids))
 
 
 def _child_table(conn, policy, level, code, start, end) -> pd.DataFrame:
