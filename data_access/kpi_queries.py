@@ -667,7 +667,7 @@ def kpi_aggregates_by_month(engine, level: str, code: str | None, start: dt.date
     with engine.connect() as conn:
         resolve(conn, level, code)
         access.require(viewer, "see scope", (level, code), conn)
-        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else {"finance"}
+        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else set(NOT_APPLICABLE)
         for name in names:
             for month, value in zip(out, _monthly(conn, name, hidden, level, code, months, targets)):
                 month[name] = value
