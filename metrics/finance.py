@@ -1,8 +1,9 @@
 """Finance arithmetic on ledger sums: outturn, variance and RAG, the cumulative series, breakdowns,
-cost per occupied bed day by provider and security level, risk shares and the "what if".
+cost per occupied bed day by provider and security level; month by month, the forecast's history, the risk share
+by the agreement's tiers, and the one forecast model (range and "what if").
 
 Pure functions on the frames of data_access/finance.py; no SQL, no Streamlit. Definitions in
-docs/kpi-definitions.md ("Money" and "Finance page").
+docs/kpi-definitions.md ("Money" and "Finance page") and docs/finance.md (issue 19).
 """
 
 import datetime as dt
@@ -223,18 +224,6 @@ def what_if(by_category: pd.DataFrame, occupancy_pct: float, ooa_pct: float) -> 
             "what_if_variance": new - head["budget"], "what_if_variance_pct": variance_pct(new - head["budget"],
                                                                                            head["budget"]),
             "change": new - head["outturn"], "open_inpatient": open_inpatient, "open_ooa": open_ooa}
-
-
-def risk_share_table(shares: pd.DataFrame, occupancy_pct: float = 0.0, ooa_pct: float = 0.0) -> pd.DataFrame:
-    """Each partner's share (share_pct × its collaborative's variance), now and under the what-if."""
-    out = shares.copy()
-    out["variance"] = out["outturn"] - out["budget"]
-    out["share_gbp"] = out["share_pct"] / 100.0 * out["variance"]
-    new = [what_if_outturn(o, i, a, occupancy_pct, ooa_pct) for o, i, a in
-           zip(out["outturn"], out["open_inpatient_forecast"], out["open_ooa_forecast"])]
-    out["what_if_variance"] = pd.Series(new, index=out.index, dtype=float) - out["budget"]
-    out["what_if_share_gbp"] = out["share_pct"] / 100.0 * out["what_if_variance"]
-    return out
 
 
 def shown_money(frame: pd.DataFrame, columns: list[str], rule: str, level: str) -> pd.DataFrame:
