@@ -48,6 +48,8 @@ SETTINGS = {s.name: s for s in [
             low=100, high=50_000_000),
     Setting("extract_due_days", 28, "Days after a month ends by which its extract counts as on time",
             low=1, high=120),
+    Setting("boundaries_file", "", "GeoJSON of NHS England regions, ICBs or sub-ICB locations (ONS Open Geography, "
+            "WGS84) drawn on the bed maps; empty = the UK outline only"),
     Setting("max_timeline_rows", 500, "Most referrals drawn one by one on the timeline chart", low=10, high=5000),
 ]}
 

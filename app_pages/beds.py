@@ -14,10 +14,10 @@ from metrics.catalogue import KPIS
 from metrics.data_quality import provisional_from
 from metrics.disclosure import disclose, disclose_counts
 from metrics.spc_chart import TREND_CAPTION
+from ui import bed_map, cached, period
 from ui import beds_view as view
-from ui import cached, period
 from ui.auth import plain
-from ui.charts import map_summary, show_chart
+from ui.charts import show_chart
 from ui.context import current, go_to, scope_title
 from ui.exports import download
 from ui.formatting import format_value, show
@@ -135,8 +135,8 @@ with tab_live:
     chosen = filter_bar(all_wards)
     switches = st.columns([1, 1, 1])
     show_flows = url_toggle(switches[0], "arcs", "Show where patients come from",
-                            "Arcs from home localities to units (patients in a bed at the end of the period; "
-                            "small flows suppressed)")
+                            "Home localities as circles (patients in a bed at the end of the period per "
+                            "100,000 population) and arcs to out-of-area beds; small flows suppressed")
     present = url_toggle(switches[1], "present", "Presentation mode",
                          "Refresh the map and bed state by themselves, keeping your filters")
     refresh = url_refresh(switches[2], present)
@@ -169,25 +169,15 @@ def live_panel() -> None:
 
 
 def draw_map(wards: pd.DataFrame) -> None:
-    units = mb.disclosed_beds(mb.unit_summary(wards), ctx.rule, level)
-    flows = None
-    if show_flows:
-        raw = read(beds.home_flows, level, code, ctx.end)
-        flows, hidden = mb.disclosed_flows(raw, ctx.rule, level)
-        if hidden:
-            st.caption(f"{hidden} small flows not drawn (disclosure rule {ctx.rule}).")
-    ends = [] if flows is None else ["home_", ""]
-    state = mb.view_state([*units["latitude"], *(v for e in ends for v in flows[f"{e}latitude"])],
-                          [*units["longitude"], *(v for e in ends for v in flows[f"{e}longitude"])])
-    event = st.pydeck_chart(view.deck(units, flows, state), on_select="rerun", selection_mode="single-object",
-                            key=f"beds_map_{ctx.scope.key}", height=520,
-                            alt=map_summary(units, mb.BUCKETS))
-    st.markdown(view.legend_markdown(flows is not None))
-    st.caption(f"{map_summary(units, mb.BUCKETS)} Circles are sized by commissioned beds and labelled with their "
-               "occupancy. Click a unit to see it on its own; every unit's wards are in the table below.")
-    picked = (event.selection.get("objects") or {}).get("units") if event else None
-    if picked and picked[0].get("unit_code") and (level, code) != ("unit", picked[0]["unit_code"]):
-        go_to(f"unit:{picked[0]['unit_code']}")
+    event, kind = bed_map.draw(ctx, wards, f"beds_map_{ctx.scope.key}", show_flows)
+    picked = (event.selection.get("objects") or {}).get(kind) if event else None
+    target = None
+    if picked and kind == "units" and picked[0].get("unit_code"):
+        target = ("unit", picked[0]["unit_code"])
+    elif picked and kind == "collaboratives" and picked[0].get("collaborative_id"):
+        target = ("collaborative", picked[0]["collaborative_id"])
+    if target and (level, code) != target:
+        go_to(f"{target[0]}:{target[1]}")
         st.rerun()
 
 
@@ -291,6 +281,7 @@ with tab_find:
     if ranked.empty:
         st.info("No ward has a free bed for this referral with these choices.", icon=":material/info:")
     else:
+        bed_map.draw_placements(ctx, mb.placement_units(ranked, ctx.rule, level), f"find_map_{ctx.scope.key}")
         shown = mb.disclosed_placements(ranked, ctx.rule, level)
         table = pd.DataFrame({
             "Rank": shown["rank"], "Ward": shown["ward_name"], "Unit": shown["unit_name"],

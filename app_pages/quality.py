@@ -7,11 +7,25 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assets.palette import FUNNEL_95, FUNNEL_998, MDC_SHAPES, NHS_DARK_BLUE
+from assets.palette import (
+    FUNNEL_95,
+    FUNNEL_998,
+    MDC_COMMON,
+    MDC_CONCERN,
+    MDC_IMPROVEMENT,
+    MDC_SHAPES,
+    NHS_BLACK,
+    NHS_DARK_BLUE,
+    SERIES,
+    SERIES_DASHES,
+)
 from data_access import quality as dq
+from data_access import restrictive as dr
 from data_access.access import AccessDenied
 from data_access.scope import CHILD_LEVEL, LEVEL_LABELS
 from metrics import quality as mq
+from metrics import restrictive as mr
+from metrics.catalogue import KPIS
 from metrics.data_quality import provisional_from
 from metrics.disclosure import SUPPRESSED, chart_data
 from metrics.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
@@ -20,10 +34,11 @@ from ui import cached, period
 from ui.auth import plain
 from ui.charts import show_chart
 from ui.context import current, scope_title
-from ui.excel import export_metadata, workbook_bytes
+from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
-from ui.formatting import excel_format, format_value
+from ui.formatting import excel_format, format_value, show, styled
 from ui.icons import markdown_table
+from ui.views import guarded
 
 REBASE_KEY = "quality_rebase"
 SELECTED_KEY = "quality_selected"
@@ -261,7 +276,180 @@ def draw_export() -> None:
              f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Quality summary export")
 
 
+
+
+# --- Restrictive practice (the second catalogue): by kind, by ward or unit, by month, disproportionality --------
+
+GRAINS = ["Unit", "Ward"]
+READING_STYLE = {mr.HIGHER: (MDC_CONCERN, "triangle-up"), mr.SAME: (MDC_COMMON, "circle"),
+                 mr.LOWER: (MDC_IMPROVEMENT, "triangle-down")}
+
+
+def kind_display(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Kind": table["label"], "Episodes started": table["episodes"],
+                         "People": table["people"], "Hours inside the period": table["hours"],
+                         "Days inside the period": table["days"]})
+
+
+def place_display(table: pd.DataFrame, grain: str) -> pd.DataFrame:
+    return pd.DataFrame({grain: table["name"], "Occupied bed days": table["obd"], "Episodes started": table["episodes"],
+                         "People": table["people"], "Episodes per 1,000 bed days": table["rate"],
+                         "Hours in seclusion": table["seclusion_hours"],
+                         "Days in long-term segregation": table["segregation_days"]})
+
+
+def group_display(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Dimension": table["dimension_label"], "Group": table["group_label"],
+        "Patients": table["shown_patients"], "Subject to restrictive interventions": table["shown_restricted"],
+        "Rate (%)": table["shown_rate"], "Rate ratio to the rest": table["shown_ratio"],
+        "95% CI lower": table["shown_low"], "95% CI upper": table["shown_high"],
+        "Reading": [SUPPRESSED if s else r for r, s in zip(table["reading"], table["suppressed"])]})
+
+
+def flags_like(display: pd.DataFrame, suppressed: pd.Series, columns) -> pd.DataFrame:
+    """True in the `columns` of the rows that are suppressed (for styled and with_stars)."""
+    return pd.DataFrame({c: suppressed.to_numpy() if c in columns else False for c in display.columns},
+                        index=display.index)
+
+
+def show_table(display: pd.DataFrame, kinds: dict, flags: pd.DataFrame) -> None:
+    show(styled(display, kinds, flags))
+
+
+def draw_by_kind(kinds: pd.DataFrame) -> pd.DataFrame:
+    display = kind_display(kinds)
+    flags = flags_like(display, kinds["suppressed"], ("Episodes started", "People", "Hours inside the period",
+                                                      "Days inside the period"))
+    st.markdown("**By kind**")
+    if kinds.empty:
+        st.info("No restrictive interventions in this scope and period.")
+    else:
+        show_table(display, {"Episodes started": "count", "People": "count", "Hours inside the period": "rate",
+                             "Days inside the period": "rate"}, flags)
+    return with_stars(display, flags)
+
+
+def draw_by_place(places: pd.DataFrame, grain: str) -> pd.DataFrame:
+    display = place_display(places, grain)
+    flags = flags_like(display, places["suppressed"], list(display.columns[2:]))
+    if not places.empty:
+        show_table(display, {"Occupied bed days": "count", "Episodes started": "count", "People": "count",
+                             "Episodes per 1,000 bed days": "rate", "Hours in seclusion": "rate",
+                             "Days in long-term segregation": "rate"}, flags)
+    return with_stars(display, flags)
+
+
+def trend_chart(monthly_kinds: pd.DataFrame) -> alt.Chart:
+    data = chart_data(monthly_kinds[~monthly_kinds["suppressed"]], ["month", "label", "episodes"])
+    labels = [mr.kind_label(k) for k in mr.KIND_LABELS]
+    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(filled=True, size=50)).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("episodes:Q", title="Episodes started"),
+        color=alt.Color("label:N", title="Kind", scale=alt.Scale(domain=labels, range=SERIES[:len(labels)]),
+                        legend=alt.Legend(orient="bottom", columns=3)),
+        strokeDash=alt.StrokeDash("label:N", scale=alt.Scale(domain=labels, range=SERIES_DASHES[:len(labels)]),
+                                  legend=None),
+        shape=alt.Shape("label:N", scale=alt.Scale(domain=labels), legend=None),
+        tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"), alt.Tooltip("label:N", title="Kind"),
+                 alt.Tooltip("episodes:Q", title="Episodes started")],
+    ).properties(height=300, width="container")
+
+
+def draw_trend(monthly_kinds: pd.DataFrame) -> pd.DataFrame:
+    table = monthly_kinds.assign(Month=monthly_kinds["month"].dt.strftime("%b %Y"))
+    display = pd.DataFrame({"Month": table["Month"], "Kind": table["label"], "Episodes started": table["episodes"]})
+    flags = flags_like(display, monthly_kinds["suppressed"].reset_index(drop=True), ("Episodes started",))
+    display.index = flags.index
+    if monthly_kinds["episodes"].notna().any():
+        title = f"Restrictive interventions by kind and month, {ctx.scope.name}"
+        show_chart(trend_chart(monthly_kinds), title, "Episodes started each month, one line per kind (each with its "
+                   "own dash pattern and point shape).", display, width="stretch", height=380)
+    if monthly_kinds["suppressed"].any():
+        st.caption("Months with a kind's count suppressed under the disclosure rule are left out of the chart (*).")
+    return with_stars(display, flags)
+
+
+def forest_chart(groups: pd.DataFrame) -> alt.LayerChart:
+    shown = groups[groups["shown_ratio"].notna() & (groups["shown_ratio"] > 0)]
+    data = chart_data(shown.assign(label=shown["dimension_label"] + ": " + shown["group_label"]),
+                      ["label", "shown_rate", "shown_ratio", "shown_low", "shown_high", "reading"])
+    order = list(data["label"])
+    readings = [r for r in READING_STYLE]
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
+    x_scale = alt.Scale(type="log")
+    tooltip = [alt.Tooltip("label:N", title="Group"), alt.Tooltip("shown_rate:Q", title="Rate (%)", format=".1f"),
+               alt.Tooltip("shown_ratio:Q", title="Rate ratio", format=".2f"),
+               alt.Tooltip("shown_low:Q", title="95% CI lower", format=".2f"),
+               alt.Tooltip("shown_high:Q", title="95% CI upper", format=".2f"),
+               alt.Tooltip("reading:N", title="Reading")]
+    base = alt.Chart(data).encode(y=y)
+    whiskers = base.mark_rule(color=NHS_DARK_BLUE, strokeWidth=2).encode(x=alt.X("shown_low:Q", scale=x_scale),
+                                                                           x2="shown_high:Q", tooltip=tooltip)
+    points = base.mark_point(size=130, filled=True, opacity=1).encode(
+        x=alt.X("shown_ratio:Q", scale=x_scale,
+                title="Rate ratio to the rest of the patients (log scale; 1 = the same)"),
+        color=alt.Color("reading:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=readings, range=[READING_STYLE[r][0] for r in readings])),
+        shape=alt.Shape("reading:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=readings, range=[READING_STYLE[r][1] for r in readings])),
+        tooltip=tooltip)
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color=NHS_BLACK, strokeDash=[6, 3]).encode(x="x:Q")
+    return alt.layer(whiskers, one, points).properties(height=max(80, 30 * len(data)), width="container")
+
+
+def draw_disproportionality(groups: pd.DataFrame) -> pd.DataFrame:
+    st.markdown(f"**Disproportionality: {KPIS['people_restricted_pct'].label.lower()}, by group**")
+    st.caption("Mental Health Units (Use of Force) Act 2018. Rate: patients subject to at least one restrictive "
+               "intervention in the period ÷ patients with an occupied bed day in it. Rate ratio: the group's rate ÷ "
+               "the rate of the rest of the patients, with a 95% confidence interval (log rate-ratio, Katz). Age on "
+               "the as-of date. A group under the disclosure rule's threshold is suppressed (*) with its ratio, and "
+               "so is the next smallest group of the same dimension, so it cannot be worked out from the others.")
+    display = group_display(groups)
+    figures = ["Patients", "Subject to restrictive interventions", "Rate (%)", "Rate ratio to the rest",
+               "95% CI lower", "95% CI upper"]
+    flags = flags_like(display, groups["suppressed"], figures)
+    chartable = groups["shown_ratio"].notna() & (groups["shown_ratio"] > 0)
+    if chartable.any():
+        title = f"Rate ratios of restrictive interventions by group, {ctx.scope.name}"
+        higher = ", ".join(groups[groups["reading"] == mr.HIGHER]["dimension_label"] + ": " +
+                           groups[groups["reading"] == mr.HIGHER]["group_label"]) or "none"
+        show_chart(forest_chart(groups), title, "Forest plot: each group's rate ratio to the rest of the patients as "
+                   "a point (its shape and colour say higher, lower or no clear difference) with its 95% confidence "
+                   f"interval as a line; the dashed line at 1 means the same rate. Higher than the rest: {higher}.",
+                   with_stars(display, flags), width="stretch", height=max(80, 30 * int(chartable.sum())) + 110)
+    show_table(display, {"Patients": "count", "Subject to restrictive interventions": "count", "Rate (%)": "rate",
+                         "Rate ratio to the rest": "mean", "95% CI lower": "mean", "95% CI upper": "mean"}, flags)
+    return with_stars(display, flags)
+
+
+@guarded
+def draw_restrictive() -> None:
+    st.subheader("Restrictive practice")
+    st.caption(f"{period.describe(ctx.start, ctx.end)}. Episodes started in the period; people with an episode in "
+               "it (started, or still going on); hours and days inside the period (an episode still going on counts "
+               f"up to {ctx.end:%d %b %Y}). Disclosure rule: {ctx.rule}.")
+    kinds = mr.kind_table(cached.read(ctx, dr.by_kind, level, code, ctx.start, ctx.end), ctx.rule, level)
+    sheets = {"By kind": draw_by_kind(kinds)}
+    grain_label = st.radio("Show by", GRAINS, horizontal=True, key="restrictive_grain")
+    grain = "ward" if grain_label == "Ward" else "unit"
+    places = mr.place_table(cached.read(ctx, dr.by_place, level, code, ctx.start, ctx.end, grain), ctx.rule, level)
+    sheets[f"By {grain}"] = draw_by_place(places, grain_label)
+    monthly_kinds = mr.monthly_table(cached.read(ctx, dr.monthly_by_kind, level, code, first, ctx.end), ctx.rule,
+                                     level)
+    sheets["By month"] = draw_trend(monthly_kinds)
+    groups = mr.disproportionality(cached.read(ctx, dr.people_by_group, level, code, ctx.start, ctx.end), ctx.rule,
+                                   level)
+    sheets["Disproportionality"] = draw_disproportionality(groups)
+    download("Download restrictive practice as Excel",
+             lambda: workbook_bytes({name: (frame, {}) for name, frame in sheets.items()},
+                                    export_metadata(ctx, f"Restrictive practice for {ctx.scope.name}")),
+             f"restrictive_practice_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx,
+             "Restrictive practice export", key="restrictive_export")
+
+
 draw_summary()
 draw_export()
 draw_chart(pick_measure())
 draw_compare()
+draw_restrictive()

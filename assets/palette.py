@@ -58,6 +58,18 @@ MDC_SHAPES = {"common_cause": "circle", "improvement": "triangle-up", "concern":
 # Bed occupancy buckets on the map (RGB for pydeck). Circles also carry their occupancy in a text label.
 OCCUPANCY = {"under_85": (0, 103, 71), "85_to_95": (255, 184, 28), "over_95": (218, 41, 28),
              "no_report": (66, 85, 99), "suppressed": (174, 183, 189)}
+# Free beds now (what the map colours units and collaboratives by; RGB for pydeck, the legend draws the same
+# tuples): none red, 1-2 warm yellow, 3 or more dark green; each symbol also carries its number of free beds as
+# text, in FREE_BEDS_TEXT (white on the dark fills, black on yellow and pale grey).
+FREE_BEDS = {"none": (218, 41, 28), "one_two": (255, 184, 28), "three_plus": (0, 103, 71),
+             "no_report": (66, 85, 99), "suppressed": (174, 183, 189)}
+FREE_BEDS_TEXT = {"none": (255, 255, 255), "one_two": (11, 12, 12), "three_plus": (255, 255, 255),
+                  "no_report": (255, 255, 255), "suppressed": (11, 12, 12)}
+# The map's own geography (no tile server): land, coast, optional boundaries, home localities.
+LAND = (232, 237, 238)  # NHS pale grey
+COAST = (118, 134, 146)  # NHS mid grey
+BOUNDARY = (0, 48, 135)  # NHS dark blue, thin dashed-looking lines over the land
+LOCALITY = (51, 0, 114)  # NHS purple, drawn translucent: home localities, patients placed per 100,000
 # Map arcs: home patients treated in their own area, and out of area (different width too).
 FLOWS = {"in_area": (0, 94, 184), "out_of_area": (174, 37, 115)}
 

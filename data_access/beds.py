@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from data_access import access, dialect
 from data_access.aggregates import census_days
-from data_access.kpi_queries import facts_filter, stay_facts
+from data_access.kpi_queries import facts_filter, free_beds, latest_reports, stay_facts
 from data_access.schema import (
     bed_state,
     calendar,
@@ -56,21 +56,6 @@ def _open_on(day: dt.date):
                    sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(day)))
 
 
-def _latest_reports(bound: dt.datetime | None) -> sa.Subquery:
-    """The latest bed_state row of each ward (reported before `bound` when given)."""
-    newest = sa.select(bed_state.c.ward_code, sa.func.max(bed_state.c.reported_at).label("at"))
-    if bound is not None:
-        newest = newest.where(bed_state.c.reported_at < sa.literal(bound, sa.DateTime))
-    newest = newest.group_by(bed_state.c.ward_code).subquery("newest")
-    return (
-        sa.select(bed_state.c.ward_code, bed_state.c.reported_at, bed_state.c.commissioned_beds,
-                  bed_state.c.occupied, bed_state.c.on_leave, bed_state.c.closed)
-        .select_from(bed_state.join(newest, sa.and_(newest.c.ward_code == bed_state.c.ward_code,
-                                                    newest.c.at == bed_state.c.reported_at)))
-        .subquery("latest")
-    )
-
-
 def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime | None) -> pd.DataFrame:
     """One row per ward under the node open on `end`, with its latest bed state (None when never reported).
 
@@ -78,8 +63,8 @@ def ward_bed_state(conn, viewer, level, code, end: dt.date, bound: dt.datetime |
     catalogue's beds_available_now.
     """
     access.require(viewer, "see scope", (level, code), conn)
-    latest = _latest_reports(bound)
-    free = dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
+    latest = latest_reports(bound)
+    free = free_beds(latest)
     query = (
         sa.select(
             ward.c.ward_code, ward.c.name.label("ward_name"), unit.c.unit_code, unit.c.name.label("unit_name"),
@@ -224,7 +209,7 @@ def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.dat
 def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
     """Patients in a bed on `day` by home locality and unit: the scope's wards and (region, collaborative,
     national) its home patients wherever they are. Columns: locality and unit codes, names and
-    coordinates, out_of_area (0/1), patients (distinct)."""
+    coordinates, the locality's population, out_of_area (0/1), patients (distinct)."""
     access.require(viewer, "see scope", (level, code), conn)
     facts = stay_facts()
     home = locality.alias("home")
@@ -232,7 +217,7 @@ def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
     in_bed = _census_join(_date(day), facts.c.start_date, facts.c.end_date)
     scope = sa.or_(facts_filter(facts, level, code), facts_filter(facts, level, code, follow="home"))
     query = (
-        sa.select(home.c.locality_code, home.c.name.label("locality_name"),
+        sa.select(home.c.locality_code, home.c.name.label("locality_name"), home.c.population,
                   home.c.latitude.label("home_latitude"), home.c.longitude.label("home_longitude"),
                   unit_of.c.unit_code, unit_of.c.name.label("unit_name"), unit_of.c.latitude, unit_of.c.longitude,
                   facts.c.out_of_area, sa.func.count(sa.distinct(facts.c.patient_id)).label("patients"))
@@ -240,8 +225,8 @@ def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
                      .join(home, home.c.locality_code == patient.c.home_locality_code)
                      .join(unit_of, unit_of.c.unit_code == facts.c.unit_code))
         .where(in_bed, scope, access.ward_rows(viewer, facts.c.ward_code))
-        .group_by(home.c.locality_code, home.c.name, home.c.latitude, home.c.longitude, unit_of.c.unit_code,
-                  unit_of.c.name, unit_of.c.latitude, unit_of.c.longitude, facts.c.out_of_area)
+        .group_by(home.c.locality_code, home.c.name, home.c.population, home.c.latitude, home.c.longitude,
+                  unit_of.c.unit_code, unit_of.c.name, unit_of.c.latitude, unit_of.c.longitude, facts.c.out_of_area)
         .order_by(home.c.locality_code, unit_of.c.unit_code, facts.c.out_of_area)
     )
     out = _frame(conn, query)
@@ -270,10 +255,10 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     allowed to see the page's scope (level, code).
     """
     access.require(viewer, "see scope", (level, code), conn)
-    latest = _latest_reports(bound)
+    latest = latest_reports(bound)
     home = locality.alias("home")
     home_lc = locality_collaborative.alias("home_lc")
-    free = latest.c.commissioned_beds - latest.c.occupied - latest.c.closed
+    free = free_beds(latest)
     first_month = _months_back(end, STAFFING_MONTHS - 1)
     staff = (sa.select(staffing.c.ward_code, sa.func.sum(staffing.c.actual_hours).label("actual_hours"),
                        sa.func.sum(staffing.c.planned_hours).label("planned_hours"))
@@ -288,8 +273,9 @@ def placement_candidates(conn, viewer, level, code, home_locality: str, service_
     query = (
         sa.select(
             ward.c.ward_code, ward.c.name.label("ward_name"), unit.c.unit_code, unit.c.name.label("unit_name"),
-            unit.c.postcode, provider.c.name.label("provider_name"), provider.c.sector, provider.c.cqc_rating,
-            collaborative.c.name.label("collaborative_name"), ward.c.security_level, ward.c.gender,
+            unit.c.postcode, unit.c.latitude, unit.c.longitude, provider.c.name.label("provider_name"),
+            provider.c.sector, provider.c.cqc_rating, collaborative.c.name.label("collaborative_name"),
+            ward.c.security_level, ward.c.gender,
             ward.c.specialism, free.label("free_beds"), latest.c.reported_at, in_area.label("in_area"),
             dialect.haversine_km(home.c.latitude, home.c.longitude, unit.c.latitude, unit.c.longitude)
             .label("distance_km"),

@@ -58,6 +58,11 @@ def copy_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int
     return len(frame)
 
 
+def tidy(engine: sa.Engine, tables) -> None:
+    """After a load has committed: VACUUM (PostgreSQL) what it rewrote, so reads skip the rows it replaced."""
+    spec_for(engine).tidy(engine, sorted(set(tables)))
+
+
 def analyze(conn: sa.Connection, tables) -> None:
     """Refresh the planner's statistics of the tables a load wrote (every load path ends with this)."""
     spec_for(conn).analyze(conn, sorted(set(tables)))

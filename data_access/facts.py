@@ -17,7 +17,7 @@ import sys
 
 import sqlalchemy as sa
 
-from data_access.bulk import analyze
+from data_access.bulk import analyze, tidy
 from data_access.dialect import spec_for
 from data_access.engine import make_engine
 from data_access.kpi_queries import stay_facts
@@ -54,8 +54,10 @@ def _census_rows() -> sa.Select:
     )
     both = sa.union_all(in_bed, on_leave).subquery("both")
     keys = [both.c.day, *[both.c[k] for k in KEYS]]
+    # Written in day order, so a period's facts sit together on disk (a month is a few hundred pages to read,
+    # not one page per row: 0.6 s -> a few ms for a national month on PostgreSQL with a cold cache).
     return sa.select(*keys, sa.func.sum(both.c.patients), sa.func.sum(both.c.on_leave),
-                     sa.func.sum(both.c.ready)).group_by(*keys)
+                     sa.func.sum(both.c.ready)).group_by(*keys).order_by(both.c.day, both.c.ward_code)
 
 
 def refresh(conn: sa.Connection) -> int:
@@ -84,6 +86,7 @@ def build(engine: sa.Engine) -> int:
         analyze(conn, SOURCES)  # the planner needs statistics of what the facts are computed from
         rows = refresh(conn)
         analyze(conn, TABLES)
+    tidy(engine, TABLES)
     return rows
 
 

@@ -292,6 +292,7 @@ def load_extract(engine: sa.Engine, directory, viewer=None, max_bytes: int = 500
     except sa.exc.SQLAlchemyError as error:
         text = f"The database refused the load ({type(error.orig or error).__name__}: {str(error.orig)[:200]})"
         return reject(engine, viewer, source, [Problem(directory.name, None, None, text + "; nothing was changed")])
+    bulk.tidy(engine, facts.TABLES)
     message += f"; {dropped} record(s) no longer submitted were removed" if dropped else ""
     return LoadResult("ok", rows, f"Loaded {rows:,} rows. {message}.", seconds=time.perf_counter() - started)
 

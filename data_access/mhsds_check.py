@@ -33,10 +33,11 @@ NOT_AFTER_MONTH = {"referral": "received_date", "hospital_spell": "admission_dat
                    "leave_episode": "start_date"}
 ORDERED_DATES = {"hospital_spell": [("admission_date", "discharge_date")],
                  "ward_stay": [("start_date", "end_date")], "leave_episode": [("start_date", "end_date")],
+                 "restrictive_intervention": [("started_at", "ended_at")],
                  "referral": [("received_date", "assessment_date"), ("received_date", "decision_date"),
                               ("received_date", "admission_date")]}
 EXTRA_NAMES = {"_provider": "OrgIDProv", "_month": "ReportingPeriodStartDate",
-               "started_at": "StartDateRestrictiveIntInc"}
+               "started_at": "StartDateRestrictiveIntInc", "ended_at": "EndDateRestrictiveIntInc"}
 WARD_OF_PROVIDER = ("ward_stay", "restrictive_intervention", "incident", "staffing", "bed_state")
 
 
@@ -104,6 +105,9 @@ def _to_schema(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         day = pd.to_datetime(frame["StartDateRestrictiveIntInc"].astype(str), errors="coerce")
         time = frame["StartTimeRestrictiveIntInc"]
         out["started_at"] = day + (time - time.dt.normalize())
+        end_day = pd.to_datetime(frame["EndDateRestrictiveIntInc"].astype(str), errors="coerce")
+        end_time = pd.to_datetime(frame["EndTimeRestrictiveIntInc"], errors="coerce")
+        out["ended_at"] = end_day + (end_time - end_time.dt.normalize()).fillna(pd.Timedelta(0))
     for col in FILES[name]:
         if col.kind == "int" and col.target:
             out[col.target] = pd.to_numeric(out[col.target]).astype("Int64")

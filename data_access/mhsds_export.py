@@ -99,13 +99,15 @@ def leave(conn, wards: dict) -> pd.DataFrame:
 
 def interventions(conn, wards: dict) -> pd.DataFrame:
     f = _frame(conn, sa.select(s.restrictive_intervention))
-    at = pd.to_datetime(f["started_at"])
+    at, ended = pd.to_datetime(f["started_at"]), pd.to_datetime(f["ended_at"])
     return pd.DataFrame({
         **_key(f["ward_code"].map(wards), _month(at)), "RestrictiveIntIncID": f["intervention_id"],
         "Person_ID": f["patient_id"], "WardCode": f["ward_code"],
         "StartDateRestrictiveIntInc": at.dt.strftime("%Y-%m-%d"),
         "StartTimeRestrictiveIntInc": at.dt.strftime("%H:%M:%S"),
-        "RestrictiveIntType": f["kind"].map(codes.EXPORT_INTERVENTION)})
+        "RestrictiveIntType": f["kind"].map(codes.EXPORT_INTERVENTION),
+        "EndDateRestrictiveIntInc": ended.dt.strftime("%Y-%m-%d"),
+        "EndTimeRestrictiveIntInc": ended.dt.strftime("%H:%M:%S")})
 
 
 def patients(conn, mentions: pd.DataFrame) -> pd.DataFrame:

@@ -42,6 +42,7 @@ class Col:
     target: str | None = None  # the schema column it fills (None: used by the loader only)
     required: bool = True
     mapping: dict | None = None  # code -> schema value (kind "code")
+    may_be_absent: bool = False  # a column added later: a file without it reads as all empty
 
 
 def _key(*columns):
@@ -94,7 +95,10 @@ FILES: dict[str, list[Col]] = {
         Col("RestrictiveIntIncID", "id", "intervention_id"), Col("Person_ID", "id", "patient_id"),
         Col("WardCode", "id", "ward_code"), Col("StartDateRestrictiveIntInc", "date", None),
         Col("StartTimeRestrictiveIntInc", "time", None),
-        Col("RestrictiveIntType", "code", "kind", mapping=codes.INTERVENTION)),
+        Col("RestrictiveIntType", "code", "kind", mapping=codes.INTERVENTION),
+        # the end (empty = still going on); files written before these columns existed are read as open
+        Col("EndDateRestrictiveIntInc", "date", None, required=False, may_be_absent=True),
+        Col("EndTimeRestrictiveIntInc", "time", None, required=False, may_be_absent=True)),
     "MHS518ClinReadyforDischarge": _key(
         Col("HospProvSpellID", "id", "spell_id"), Col("ClinReadyforDischDate", "date", "ready_for_discharge_date")),
     "LOC_Incident": _key(
@@ -172,7 +176,8 @@ def _read_raw(path: Path, max_bytes: int, max_rows: int) -> pd.DataFrame:
 def _columns_problems(name: str, frame: pd.DataFrame, spec: list[Col]) -> list[Problem]:
     expected = [c.name for c in spec]
     got = [str(c).strip() for c in frame.columns]
-    problems = [Problem(name, None, c, "column is missing") for c in expected if c not in got]
+    problems = [Problem(name, None, c.name, "column is missing") for c in spec
+                if c.name not in got and not c.may_be_absent]
     problems += [Problem(name, None, c, "is not a column of this file") for c in got if c not in expected]
     if len(set(got)) != len(got):
         problems.append(Problem(name, None, None, "has a column name twice"))
@@ -235,6 +240,8 @@ def read_file(path: Path, max_bytes: int, max_rows: int) -> tuple[pd.DataFrame, 
         return pd.DataFrame(), problems
     out = {}
     for col in spec:
+        if col.name not in raw.columns:  # may_be_absent
+            raw[col.name] = ""
         out[col.name], found = _convert(path.name, raw[col.name], col)
         problems += found
     return pd.DataFrame(out, index=raw.index), problems

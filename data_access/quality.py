@@ -17,16 +17,18 @@ import sqlalchemy as sa
 from data_access import access, dialect
 from data_access.aggregates import census_days
 from data_access.child_queries import _facts_key, _ward_key
-from data_access.kpi_queries import _date, _scoped_wards, facts_filter, stay_facts
+from data_access.kpi_queries import MODERATE_OR_WORSE, _date, _scoped_wards, facts_filter, stay_facts
 from data_access.schema import calendar, hospital_spell, incident, restrictive_intervention, staffing, ward
 from data_access.scope import CHILD_LEVEL, HOME_LEVELS, children, resolve
 
 MONTH = "month"
 SCOPE = "scope"
-MODERATE_OR_WORSE = ("moderate", "severe", "death")
 COLUMNS = ["obd", "delayed_days", "interventions", "prone", "incidents", "incidents_low", "incidents_moderate",
            "actual_hours", "planned_hours", "readmission_denominator", "readmitted", "discharges",
            "median_los_days"]
+COLUMNS += ["self_harm", "seclusion", "rapid_tranquillisation", "mechanical_restraint", "seclusion_hours",
+            "segregation_people", "segregation_median_days", "segregation_n", "people_restricted",
+            "people_in_bed"]  # restrictive practice and safety (the second catalogue; data_access/restrictive.py)
 
 
 def _months(start: dt.date, end: dt.date):
@@ -80,8 +82,10 @@ def _incidents(conn, level, code, start, end, by):
     key, source = _event_key(by, i.c.occurred_at, joins.join(i, i.c.ward_code == ward.c.ward_code))
     period = [i.c.occurred_at >= _date(start), i.c.occurred_at < _date(end + dt.timedelta(days=1))]
     values = [sa.func.count(), sa.func.count(sa.case((i.c.harm.in_(["none", "low"]), 1))),
-              sa.func.count(sa.case((i.c.harm.in_(MODERATE_OR_WORSE), 1)))]
-    return _run(conn, key, values, source, [where, *period], ["incidents", "incidents_low", "incidents_moderate"])
+              sa.func.count(sa.case((i.c.harm.in_(MODERATE_OR_WORSE), 1))),
+              sa.func.count(sa.case((i.c.kind == "self_harm", 1)))]
+    return _run(conn, key, values, source, [where, *period],
+                ["incidents", "incidents_low", "incidents_moderate", "self_harm"])
 
 
 def _staffing(conn, level, code, start, end, by):
@@ -135,9 +139,16 @@ def _length_of_stay(conn, level, code, start, end, by):
                        ["discharges", "median_los_days"])
 
 
+def _restrictive(conn, level, code, start, end, by):
+    from data_access import restrictive  # it builds on this module
+
+    return restrictive.series(conn, level, code, start, end, by)
+
+
 def _aggregates(conn, level, code, start, end, by) -> pd.DataFrame:
     parts = [query(conn, level, code, start, end, by) for query in
              (_bed_days, _interventions, _incidents, _staffing, readmission_counts, _length_of_stay)]
+    parts.append(_restrictive(conn, level, code, start, end, by))
     return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
 
 

@@ -197,6 +197,8 @@ restrictive_intervention = Table(
     _fk("patient.patient_id"),
     Column("started_at", DateTime, nullable=False),
     Column("kind", CODE, nullable=False),
+    # null = still going on (hours and days count up to the end of the period or the as-of date)
+    Column("ended_at", DateTime, nullable=True),
 )
 
 incident = Table(

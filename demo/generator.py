@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import facts, schema
-from data_access.bulk import analyze, insert_frame
+from data_access.bulk import analyze, insert_frame, tidy
 from demo.reference import Reference, reference
 
 A, C, E, P = "adult_secure", "camhs", "adult_eating_disorders", "perinatal"
@@ -64,6 +64,15 @@ URGENCY = {A: [0.05, 0.35, 0.60], C: [0.30, 0.45, 0.25], E: [0.10, 0.40, 0.50], 
 URGENCIES = ["emergency", "urgent", "routine"]
 ETHNIC = ["white", "black", "asian", "mixed", "other", "not_stated"]
 ETHNIC_P = {A: [0.70, 0.14, 0.07, 0.05, 0.02, 0.02], "other": [0.80, 0.05, 0.07, 0.05, 0.01, 0.02]}
+# Restrictive episode durations in minutes: (median, lognormal sigma, shortest, longest).
+EPISODE_MINUTES = {
+    "other_restraint": (8, 0.7, 1, 60),
+    "prone_restraint": (3, 0.6, 1, 20),
+    "mechanical_restraint": (25, 0.8, 5, 240),
+    "rapid_tranquillisation": (0, 0.0, 0, 0),
+    "seclusion": (16 * 60, 1.0, 60, 14 * 24 * 60),
+    "segregation": (40 * 24 * 60, 0.8, 14 * 24 * 60, 365 * 24 * 60),
+}
 REPORTERS = np.array(
     ["bed manager", "ward manager", "nurse in charge", "site coordinator", "clinical bed manager"],
     dtype=object,
@@ -1199,6 +1208,7 @@ class Builder:
             if key == "ri":
                 sp_patient = np.array(sim.sp_patient)
                 patient = self.pid[sp_patient[st["spell"][idx]]]
+                kind, ended = self.episode_ends(idx, ts, kind)
                 self.frames[table] = pd.DataFrame(
                     {
                         "intervention_id": _ids("RI", len(idx), 9),
@@ -1206,6 +1216,7 @@ class Builder:
                         "patient_id": patient,
                         "started_at": ts,
                         "kind": kind,
+                        "ended_at": ended,
                     }
                 )
             else:
@@ -1223,6 +1234,26 @@ class Builder:
                         "harm": harm,
                     }
                 )
+
+    def episode_ends(self, idx: np.ndarray, ts: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+        """(kind, ended_at) of restrictive episodes, from their own random stream (so nothing else changes).
+
+        Two in three of the drawn segregation episodes are seclusion (long-term segregation is rarer); durations
+        by kind (docs/calibration.md): restraint minutes, seclusion hours to days, long-term segregation weeks
+        to months, rapid tranquillisation a moment. An episode ends by the end of its ward stay; one still going
+        on at the end of the data has no end (None)."""
+        rng = np.random.default_rng([self.seed, 17])
+        n = len(idx)
+        kind = np.where((kind == "segregation") & (rng.random(n) < 2 / 3), "seclusion", kind).astype(object)
+        minutes = np.zeros(n)
+        for name, (median, sigma, low, high) in EPISODE_MINUTES.items():
+            mask = kind == name
+            minutes[mask] = np.clip(median * np.exp(sigma * rng.standard_normal(mask.sum())), low, high)
+        ended = ts + np.round(minutes * 60).astype("int64").astype("timedelta64[s]")
+        stay_end = (self.base + self.st["end_c"][idx].astype("timedelta64[D]")).astype("datetime64[s]")
+        ended = np.minimum(ended, np.maximum(stay_end, ts))
+        data_end = (self.base + np.timedelta64(self.end_day + 1, "D")).astype("datetime64[s]")
+        return kind, pd.Series(pd.to_datetime(ended)).where(ended < data_end, None)
 
     def bed_state(self, reports_per_day: int, dense_days: int) -> None:
         sim, rng = self.sim, self.rng
@@ -1905,6 +1936,7 @@ def build_demo(
         analyze(conn, order)  # statistics first: the facts are computed from these tables
         counts["ward_day_census"] = facts.refresh(conn)
         analyze(conn, facts.TABLES)
+    tidy(engine, facts.TABLES)
     report(1.0, "Demo data ready")
     return counts
 

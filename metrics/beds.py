@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from assets.palette import FLOWS, OCCUPANCY
+from assets.palette import FLOWS, FREE_BEDS, OCCUPANCY
 from metrics.disclosure import disclose, disclose_counts
 from metrics.kpis import ratio
 
@@ -24,6 +24,14 @@ BUCKETS = {
     "over_95": ("Over 95%", OCCUPANCY["over_95"]),
     "no_report": ("No bed state reported", OCCUPANCY["no_report"]),
     "suppressed": ("Suppressed (disclosure rule)", OCCUPANCY["suppressed"]),
+}
+# Free beds now, what the map colours by (the legend draws the same palette tuples): band id -> (label, RGB).
+FREE_BANDS = {
+    "none": ("No free bed", FREE_BEDS["none"]),
+    "one_two": ("1–2 free beds", FREE_BEDS["one_two"]),
+    "three_plus": ("3 or more free beds", FREE_BEDS["three_plus"]),
+    "no_report": ("No bed state reported", FREE_BEDS["no_report"]),
+    "suppressed": ("Suppressed (disclosure rule)", FREE_BEDS["suppressed"]),
 }
 FLOW_COLOURS = {0: FLOWS["in_area"], 1: FLOWS["out_of_area"]}  # in area: NHS blue; out of area: NHS pink
 BED_COUNTS = ["occupied", "on_leave", "available"]  # people-derived counts: disclosed
@@ -58,6 +66,16 @@ def bucket(pct, suppressed: bool = False) -> str:
     if pct < OCCUPANCY_CEILING:
         return "under_85"
     return "85_to_95" if pct <= OCCUPANCY_HIGH else "over_95"
+
+
+def free_band(free, suppressed: bool = False) -> str:
+    """Colour band of a number of free beds (from data_access.beds.free_beds): none, 1–2, 3 or more; no report;
+    suppressed."""
+    if suppressed:
+        return "suppressed"
+    if free is None or pd.isna(free):
+        return "no_report"
+    return "none" if free <= 0 else "one_two" if free <= 2 else "three_plus"
 
 
 def filter_wards(wards: pd.DataFrame, levels=(), genders=(), specialisms=()) -> pd.DataFrame:
@@ -136,6 +154,8 @@ def disclosed_beds(frame: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
             for o, c, cl in zip(frame["occupied"], frame["commissioned"], frame["closed"].fillna(0))]
     out["bucket"] = ["over_95" if f and not hide else bucket(None if hide else s.value, hide)
                      for s, f, hide in zip(shown_pct, full, linked)]  # patients in and no open bed: over 95
+    # the band of the free beds that may be shown (never of a suppressed count)
+    out["free_band"] = [free_band(a, hide) for a, hide in zip(out["available"], linked)]
     return out
 
 
@@ -276,3 +296,164 @@ def rank_placements(candidates: pd.DataFrame, security_level: str, gender: str, 
 def disclosed_placements(ranked: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
     """The ranking with free beds disclosed (the ranking itself used the raw counts)."""
     return disclose_counts(ranked, ["free_beds"], rule, level)
+
+
+# ---------------------------------------------------------------- the map: readable at every scale
+
+AGGREGATE_LEVELS = ("national", "region")  # one symbol per collaborative; below, one per unit
+
+
+def collaborative_summary(wards: pd.DataFrame) -> pd.DataFrame:
+    """One row per collaborative (the map at national and region scope): totals of its wards' latest reports,
+    occupancy % and free beds, placed at the mean position of its units."""
+    columns = ["collaborative_id", "collaborative_name", "latitude", "longitude", "units", "wards", "reported_wards",
+               "commissioned", "occupied", "on_leave", "closed", "available", "occupancy_pct", "newest_report"]
+    if wards.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (code, name), group in wards.groupby(["collaborative_id", "collaborative_name"], sort=True):
+        reported = group[group["reported_at"].notna()]
+        totals = {c: int(reported[c].sum()) if not reported.empty else None
+                  for c in ("commissioned", "occupied", "on_leave", "closed", "available")}
+        places = group.drop_duplicates("unit_code")
+        rows.append({
+            "collaborative_id": code, "collaborative_name": name, "latitude": float(places["latitude"].mean()),
+            "longitude": float(places["longitude"].mean()), "units": len(places), "wards": len(group),
+            "reported_wards": len(reported), **totals,
+            "occupancy_pct": occupancy_pct(totals["occupied"], totals["commissioned"], totals["closed"]),
+            "newest_report": reported["reported_at"].max() if not reported.empty else None,
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def symbol_radius(commissioned, collaborative: bool = False) -> float:
+    """Pixel radius of a unit or collaborative symbol: area grows with commissioned beds, 10 px at least (room
+    for its free-bed number); collaboratives (many to a map of England) grow more slowly."""
+    beds = float(commissioned) if commissioned is not None and not pd.isna(commissioned) else 0.0
+    if collaborative:
+        return min(10 + 0.6 * beds ** 0.5, 20.0)
+    return min(11 + 1.6 * beds ** 0.5, 30.0)
+
+
+def _pixels(lat: float, lon: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel position at `zoom` (512-pixel world at zoom 0, as deck.gl)."""
+    size = 512 * 2 ** zoom
+    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return (lon + 180) / 360 * size, (1 - y / math.pi) / 2 * size
+
+
+def _degrees(x: float, y: float, zoom: float) -> tuple[float, float]:
+    size = 512 * 2 ** zoom
+    lon = x / size * 360 - 180
+    lat = math.degrees(2 * math.atan(math.exp(math.pi * (1 - 2 * y / size))) - math.pi / 2)
+    return lat, lon
+
+
+def spread(latitudes, longitudes, radii, zoom: float, gap: float = 2.0, rounds: int = 200) -> list[tuple]:
+    """Positions (lat, lon) nudged apart so that no two symbols of these pixel radii overlap at `zoom` (the
+    default view): overlapping pairs are pushed apart along the line between them, a little each round, until
+    none overlap. Symbols that do not overlap stay where they are."""
+    points = [list(_pixels(float(a), float(o), zoom)) for a, o in zip(latitudes, longitudes)]
+    radii = [float(r) for r in radii]
+    for _ in range(rounds):
+        moved = False
+        for i in range(len(points)):
+            for j in range(i + 1, len(points)):
+                dx, dy = points[j][0] - points[i][0], points[j][1] - points[i][1]
+                distance = math.hypot(dx, dy)
+                need = radii[i] + radii[j] + gap
+                if distance >= need:
+                    continue
+                if distance < 1e-6:  # the same place: split them left and right
+                    dx, dy, distance = 1.0, 0.0, 1.0
+                push = (need - distance) / 2 + 0.01
+                ux, uy = dx / distance, dy / distance
+                points[i][0] -= ux * push
+                points[i][1] -= uy * push
+                points[j][0] += ux * push
+                points[j][1] += uy * push
+                moved = True
+        if not moved:
+            break
+    return [_degrees(x, y, zoom) for x, y in points]
+
+
+def overlaps(latitudes, longitudes, radii, zoom: float) -> int:
+    """How many pairs of symbols overlap at `zoom` (0 after `spread`)."""
+    points = [_pixels(float(a), float(o), zoom) for a, o in zip(latitudes, longitudes)]
+    return sum(math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) < radii[i] + radii[j]
+               for i in range(len(points)) for j in range(i + 1, len(points)))
+
+
+PER_POPULATION = 100_000
+
+
+def locality_rates(flows: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """Home localities of the flows: patients placed (disclosed) and patients placed per 100,000 population,
+    computed from the disclosed count (a rate never reveals a suppressed or rounded count). Suppressed
+    localities are left out. Columns: locality_code, locality_name, latitude, longitude, population, patients,
+    per_100k."""
+    columns = ["locality_code", "locality_name", "latitude", "longitude", "population", "patients", "per_100k"]
+    if flows.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["locality_code", "locality_name", "home_latitude", "home_longitude", "population"]
+    raw = flows.groupby(keys, as_index=False)["patients"].sum()
+    shown = disclose_counts(raw, ["patients"], rule, level)
+    shown = shown[~shown["suppressed"] & shown["patients"].notna()].copy()
+    shown["per_100k"] = [float(p) * PER_POPULATION / float(pop) if pop else None
+                         for p, pop in zip(shown["patients"], shown["population"])]
+    shown = shown.rename(columns={"home_latitude": "latitude", "home_longitude": "longitude"})
+    return shown[columns].reset_index(drop=True)
+
+
+def flows_to_collaboratives(flows: pd.DataFrame, wards: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Raw unit flows re-aimed at their unit's collaborative symbol (the map at national and region scope),
+    summed per locality, collaborative and in/out of area, before disclosure."""
+    owner = wards.drop_duplicates("unit_code").set_index("unit_code")["collaborative_id"]
+    where = places.set_index("collaborative_id")
+    out = flows[flows["unit_code"].isin(owner.index)].assign(unit_code=lambda f: f["unit_code"].map(owner))
+    out = out[out["unit_code"].isin(where.index)]
+    keys = ["locality_code", "locality_name", "population", "home_latitude", "home_longitude", "unit_code",
+            "out_of_area"]
+    out = out.groupby(keys, as_index=False)["patients"].sum()
+    out["unit_name"] = [where.at[c, "collaborative_name"] for c in out["unit_code"]]
+    out["latitude"] = [where.at[c, "latitude"] for c in out["unit_code"]]
+    out["longitude"] = [where.at[c, "longitude"] for c in out["unit_code"]]
+    return out
+
+
+GROUP_KEYS = ["gender", "security_level", "specialism"]
+
+
+def free_beds_by(wards: pd.DataFrame, rule: str, level: str, keys=tuple(GROUP_KEYS)) -> pd.DataFrame:
+    """Free beds now (Σ of the wards' free beds, data_access.beds.free_beds) by gender × security level ×
+    specialism (or `keys`), with wards, open beds and wards not reporting; free beds disclosed."""
+    keys = list(keys)
+    columns = [*keys, "wards", "not_reporting", "open_beds", "free_beds", "suppressed"]
+    if wards.empty:
+        return pd.DataFrame(columns=columns)
+    frame = wards.assign(reported=wards["reported_at"].notna(),
+                         open_beds=(wards["commissioned"] - wards["closed"].fillna(0)).clip(lower=0))
+    out = frame.groupby(keys, as_index=False).agg(wards=("ward_code", "count"), reported=("reported", "sum"),
+                                                  open_beds=("open_beds", "sum"),
+                                                  free_beds=("available", lambda v: v.sum(min_count=1)))
+    out["not_reporting"] = out["wards"] - out["reported"]
+    return disclose_counts(out, ["free_beds"], rule, level)[columns]
+
+
+def placement_units(ranked: pd.DataFrame, rule: str, level: str) -> pd.DataFrame:
+    """The placement finder's result on the map: one row per unit with its best rank, wards offered and free
+    beds (Σ of the raw free beds, then disclosed), with the free-bed band."""
+    columns = ["unit_code", "unit_name", "latitude", "longitude", "best_rank", "wards", "available", "commissioned",
+               "in_area", "distance_km", "suppressed", "free_band", "bucket"]
+    if ranked.empty:
+        return pd.DataFrame(columns=columns)
+    out = ranked.groupby(["unit_code", "unit_name"], as_index=False).agg(
+        latitude=("latitude", "first"), longitude=("longitude", "first"), best_rank=("rank", "min"),
+        wards=("ward_code", "count"), available=("free_beds", "sum"), in_area=("in_area", "max"),
+        distance_km=("distance_km", "min"))
+    out = disclose_counts(out, ["available"], rule, level).sort_values("best_rank").reset_index(drop=True)
+    out["commissioned"] = None
+    out["free_band"] = [free_band(a, s) for a, s in zip(out["available"], out["suppressed"])]
+    out["bucket"] = ""
+    return out[columns]

@@ -71,6 +71,22 @@ _ROWS = [
     ("women_detained_over_3y_pct", "Women in hospital over 3 years", "down", "pct", "women"),
 ]
 
+# --- Second round (kpi-catalogue-2.md): restrictive practice and safety for the Clinical Reference Group.
+# Labels word for word from that catalogue; definitions in docs/kpi-definitions.md ("Restrictive practice").
+_ROWS += [
+    ("seclusion_per_1000_obd", "Seclusion per 1,000 bed days", "down", "rate", "quality"),
+    ("seclusion_hours_per_1000_obd", "Hours in seclusion per 1,000 bed days", "down", "rate", "quality"),
+    ("segregation_people", "People in long-term segregation", "down", "count", "quality"),
+    ("segregation_median_days", "Median days in long-term segregation", "down", "days", "quality"),
+    ("rapid_tranquillisation_per_1000_obd", "Rapid tranquillisation per 1,000 bed days", "down", "rate", "quality"),
+    ("mechanical_restraint_per_1000_obd", "Mechanical restraint per 1,000 bed days", "down", "rate", "quality"),
+    ("people_restricted_pct", "Patients subject to restrictive interventions", "down", "pct", "quality"),
+    ("harm_incidents_per_1000_obd", "Incidents with moderate harm or worse per 1,000 bed days", "down", "rate",
+     "quality"),
+    ("self_harm_per_1000_obd", "Self-harm per 1,000 bed days", "down", "rate", "quality"),
+]
+RESTRICTIVE_IDS = [row[0] for row in _ROWS[-9:]]
+
 KPIS: dict[str, Kpi] = {row[0]: Kpi(*row) for row in _ROWS}
 KPI_IDS = list(KPIS)
 

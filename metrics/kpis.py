@@ -235,6 +235,31 @@ def _women(a) -> dict:
     }
 
 
+def _segregation(a) -> dict:
+    seg = a["segregation"]
+    people = seg["segregation_people"]
+    return {"segregation_people": (people, people, None),
+            "segregation_median_days": (_float(seg["segregation_median_days"]), None, seg["segregation_n"])}
+
+
+def _people_restricted(a) -> dict:
+    p = a["people_restricted"]
+    return {"people_restricted_pct": (ratio(p["people_restricted"], p["people_in_bed"]), p["people_restricted"],
+                                      p["people_in_bed"])}
+
+
+# Second round (kpi-catalogue-2.md): restrictive practice and safety.
+RESTRICTIVE_FAMILIES: list[Family] = [
+    per_1000_obd("seclusion_per_1000_obd", "restrictive", "seclusion"),
+    per_1000_obd("seclusion_hours_per_1000_obd", "restrictive", "seclusion_hours"),
+    Family(("segregation_people", "segregation_median_days"), ("segregation",), _segregation),
+    per_1000_obd("rapid_tranquillisation_per_1000_obd", "restrictive", "rapid_tranquillisation"),
+    per_1000_obd("mechanical_restraint_per_1000_obd", "restrictive", "mechanical_restraint"),
+    Family(("people_restricted_pct",), ("people_restricted",), _people_restricted),
+    per_1000_obd("harm_incidents_per_1000_obd", "events", "harm_incidents"),
+    per_1000_obd("self_harm_per_1000_obd", "events", "self_harm"),
+]
+
 # The registry: every KPI of the catalogue is in exactly one family (a test checks).
 FAMILIES: list[Family] = [
     Family(("bed_occupancy_pct", "bed_occupancy_excl_leave_pct"), ("bed_days", "available_days"), _occupancy),
@@ -259,6 +284,7 @@ FAMILIES: list[Family] = [
     Family(("women_share_pct", "women_median_los_days", "women_median_distance_km", "women_mean_hospitals",
             "women_detained_over_3y_pct"), ("census_wards", "census_home", "women_history"), _women),
 ]
+FAMILIES += RESTRICTIVE_FAMILIES
 FAMILY_OF: dict[str, Family] = {kpi_id: family for family in FAMILIES for kpi_id in family.ids}
 
 

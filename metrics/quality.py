@@ -20,8 +20,9 @@ import math
 
 import pandas as pd
 
-from metrics.catalogue import KPIS, Kpi
+from metrics.catalogue import KPIS, RESTRICTIVE_IDS, Kpi
 from metrics.disclosure import disclose, disclose_table
+from metrics.kpis import kpi_values as registry_values
 from metrics.kpis import ratio
 from metrics.rag import band_for
 from metrics.spc import ICON_LABELS, assurance, icon_svg, variation_icon, xmr
@@ -38,8 +39,12 @@ QUALITY_IDS = [
     "incidents_low_harm_per_1000_obd", "incidents_moderate_harm_per_1000_obd", "staffing_fill_rate_pct",
     "delayed_discharge_days_pct", "readmission_12m_pct", "median_los_days",
 ]
+# Second round (kpi-catalogue-2.md): restrictive practice and safety. "Incidents with moderate harm or worse per
+# 1,000 bed days" is the catalogue's name for the page's own moderate-harm measure, which it replaces on screen.
+QUALITY_IDS = [k for k in QUALITY_IDS if k != "incidents_moderate_harm_per_1000_obd"] + RESTRICTIVE_IDS
 FUNNEL_KINDS = ("rate", "pct")
 NO_FUNNEL = ("staffing_fill_rate_pct", "median_los_days")
+NO_FUNNEL += ("seclusion_hours_per_1000_obd",)  # hours, not a count of events: ranked without limits
 Z95, Z998 = 1.959963984540054, 3.090232306167813
 HISTORY_MONTHS = 24
 VARIATION_NAMES = ("common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
@@ -79,7 +84,28 @@ def kpi_values(agg) -> dict[str, tuple]:
         "delayed_discharge_days_pct": (ratio(delayed, obd), delayed, int(obd)),
         "readmission_12m_pct": (ratio(readmitted, denominator), readmitted, denominator),
         "median_los_days": (None if median is None else float(median), None, int(_n(agg, "discharges") or 0)),
+        **restrictive_values(agg),
     }
+
+
+def restrictive_values(agg) -> dict[str, tuple]:
+    """The second catalogue's KPIs from one row of data_access.quality aggregates, through the KPI registry's
+    own arithmetic (metrics.kpis.FAMILIES): the row is read as the registry's aggregates."""
+    def count(key):
+        return int(_n(agg, key) or 0)
+
+    median = _n(agg, "segregation_median_days")
+    aggregates = {
+        "bed_days": {"obd": count("obd")},
+        "restrictive": {"seclusion": count("seclusion"), "rapid_tranquillisation": count("rapid_tranquillisation"),
+                        "mechanical_restraint": count("mechanical_restraint"),
+                        "seclusion_hours": float(_n(agg, "seclusion_hours") or 0.0)},
+        "segregation": {"segregation_people": count("segregation_people"), "segregation_n": count("segregation_n"),
+                        "segregation_median_days": None if median is None else float(median)},
+        "people_restricted": {"people_restricted": count("people_restricted"), "people_in_bed": count("people_in_bed")},
+        "events": {"harm_incidents": count("incidents_moderate"), "self_harm": count("self_harm")},
+    }
+    return registry_values(aggregates, RESTRICTIVE_IDS)
 
 
 def series_start(start: dt.date, end: dt.date, months: int = HISTORY_MONTHS) -> dt.date:

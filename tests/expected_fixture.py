@@ -865,11 +865,11 @@ CASES = [
 # FR5 (NORTH) 12000 x 50% = 6000, mitigation 1000. FR3 is closed, FR4 raised 20 March, FR6 another year.
 # Reserves 2023/24: IMPACT held 15000 committed 6000; NORTH held 5000 committed 5000.
 
-def _case(level, code, period):
+def _case_of(level, code, period):
     return next(c for c in CASES if (c["scope_level"], c["scope_id"], c["start"], c["end"]) == (level, code, *period))
 
 
-_case("national", None, P1)["expected"].update({
+_case_of("national", None, P1)["expected"].update({
     # budget of Jan + Feb: IMPACT 95000 + 92000, NORTH 68000 + 72500, CAMHS 26000 + 30000
     "budget_to_date_gbp": money(383500),
     # spend to date 389300 - 383500
@@ -886,7 +886,7 @@ _case("national", None, P1)["expected"].update({
     "independent_sector_spend_pct": pct(107000, 370000),
 })
 
-_case("collaborative", "IMPACT", P1)["expected"].update({
+_case_of("collaborative", "IMPACT", P1)["expected"].update({
     # Jan 50000 + 30000 + 10000 + 5000, Feb 50000 + 30000 + 10000 + 2000
     "budget_to_date_gbp": money(187000),
     # 193500 - 187000
@@ -901,7 +901,7 @@ _case("collaborative", "IMPACT", P1)["expected"].update({
     "independent_sector_spend_pct": pct(57000, 187000),
 })
 
-_case("collaborative", "NORTH", P1)["expected"].update({
+_case_of("collaborative", "NORTH", P1)["expected"].update({
     # Jan 60000 + 8000, Feb 60000 + 6000 + 1500 + 5000
     "budget_to_date_gbp": money(140500),
     "variance_to_date_gbp": (-1500, 139000, 140500),
@@ -916,7 +916,7 @@ _case("collaborative", "NORTH", P1)["expected"].update({
     "independent_sector_spend_pct": pct(0, 127000),
 })
 
-_case("provider", "RHA", P1)["expected"].update({
+_case_of("provider", "RHA", P1)["expected"].update({
     "budget_to_date_gbp": money(100000),
     "variance_to_date_gbp": (3000, 103000, 100000),
     # 103000 + (52000 + 51000) / 2 x 1
@@ -929,6 +929,110 @@ _case("provider", "RHA", P1)["expected"].update({
     "independent_sector_spend_pct": pct(0, 103000),
 })
 
-_case("ward", "W1", P1)["expected"].update({k: NONE for k in (
+_case_of("ward", "W1", P1)["expected"].update({k: NONE for k in (
     "budget_to_date_gbp", "variance_to_date_gbp", "run_rate_outturn_gbp", "forecast_movement_gbp",
     "risk_adjusted_outturn_gbp", "reserves_gbp", "independent_sector_spend_pct")})
+
+# ---------------------------------------------------------------------------------------
+# Second round (kpi-catalogue-2.md): restrictive practice and safety, merged into the cases above.
+#
+# Episodes (tests/fixture_db.py RESTRICTIVE; ended None = still going on), with the wards' collaboratives
+# (W1 W2 W3 IMPACT, W4 CAMHS, W5 W6 W7 NORTH):
+#   RI1 W5 P08 prone 03-03 14:00-14:10        RI2 W5 P08 seclusion 03-03 14:30, open
+#   RI3 W5 P13 rapid tranq. 03-08 09:00       RI4 W1 P05 prone 03-06 22:00-22:05
+#   RI5 W2 P01 other 03-10 23:59:59-03-11     RI6 W2 P01 seclusion 03-11 00:00-06:00 (after both periods)
+#   RI7 W4 P11 segregation 02-29 23:00, open  RI8 W7 P02 mechanical 03-01 00:00-00:20
+#   RI9 W5 P13 segregation 2023-12-04, open   RI10 W1 P05 segregation 2023-12-20 12:00 - 2024-03-07 12:00
+# Started in P1: RI1 RI2 RI3 RI4 RI5 RI8 (the first-round counts are unchanged); in P2: RI1 RI2 RI8.
+# Seclusion hours inside the period: RI2 open, so up to the period's end: P1 03-03 14:30 -> 03-11 00:00 =
+#   9.5 + 7 x 24 = 177.5 h; P2 -> 03-06 00:00 = 9.5 + 48 = 57.5 h. RI6 starts after both.
+# Segregation open at the end of the as-of date (days so far = as-of - start date):
+#   03-10: RI7 (03-10 - 02-29 = 10), RI9 (27 + 31 + 29 + 10 = 97); RI10 ended 03-07 -> not open.
+#   03-05: RI7 5, RI9 92, RI10 (11 + 31 + 29 + 5 = 76).
+# People subject (an episode started before the period ends and not ended before it starts) over people with
+#   an occupied bed day under the node in the period:
+#   P1: RI1 RI2 P08, RI3 RI9 P13, RI4 RI10 P05, RI5 P01, RI7 P11, RI8 P02 = 6 of P01..P13 = 13.
+#   P2: P08 (RI1 RI2), P11 (RI7), P02 (RI8), P13 (RI9), P05 (RI10) = 5 of 12 (P12 admitted 03-06).
+# Incidents: moderate harm or worse I2 (W3, 03-04); self-harm I2 (W3, 03-04), I5 (W4, 03-10).
+
+RESTRICTIVE = {
+    ("national", None, P1): {
+        "seclusion_per_1000_obd": per_1000(1, 107),  # RI2
+        "seclusion_hours_per_1000_obd": per_1000(177.5, 107),
+        "segregation_people": count(2),  # P11, P13
+        "segregation_median_days": median(53.5, 2),  # (10 + 97) / 2
+        "rapid_tranquillisation_per_1000_obd": per_1000(1, 107),  # RI3
+        "mechanical_restraint_per_1000_obd": per_1000(1, 107),  # RI8
+        "people_restricted_pct": pct(6, 13),
+        "harm_incidents_per_1000_obd": per_1000(1, 107),  # I2
+        "self_harm_per_1000_obd": per_1000(2, 107),  # I2, I5
+    },
+    ("national", None, P2): {
+        "seclusion_per_1000_obd": per_1000(1, 54),
+        "seclusion_hours_per_1000_obd": per_1000(57.5, 54),
+        "segregation_people": count(3),  # P11, P13, P05
+        "segregation_median_days": median(76.0, 3),  # 5, 76, 92
+        "rapid_tranquillisation_per_1000_obd": per_1000(0, 54),  # RI3 is 03-08
+        "mechanical_restraint_per_1000_obd": per_1000(1, 54),
+        "people_restricted_pct": pct(5, 12),
+        "harm_incidents_per_1000_obd": per_1000(1, 54),
+        "self_harm_per_1000_obd": per_1000(1, 54),  # I5 is 03-10
+    },
+    # IMPACT W1 W2 W3: no seclusion started (RI6 is 03-11); RI10 ended 03-07; people P05 (RI4, RI10), P01 (RI5)
+    # of P01 P03 P04 P05 (W1, W2) P06 P07 (W2, W3) = 6
+    ("collaborative", "IMPACT", P1): {
+        "seclusion_per_1000_obd": per_1000(0, 45),
+        "seclusion_hours_per_1000_obd": per_1000(0, 45),
+        "segregation_people": count(0),
+        "segregation_median_days": (None, None, 0),
+        "rapid_tranquillisation_per_1000_obd": per_1000(0, 45),
+        "mechanical_restraint_per_1000_obd": per_1000(0, 45),
+        "people_restricted_pct": pct(2, 6),
+        "harm_incidents_per_1000_obd": per_1000(1, 45),  # I2 on W3
+        "self_harm_per_1000_obd": per_1000(1, 45),
+    },
+    # As of 03-05: RI10 (W1) still open, 76 days; people P05 (RI10) of P01 P04 P05 P06 P07 = 5; OBD W1 10 W2 6 W3 7
+    ("collaborative", "IMPACT", P2): {
+        "segregation_people": count(1),
+        "segregation_median_days": median(76.0, 1),
+        "people_restricted_pct": pct(1, 5),
+        "seclusion_hours_per_1000_obd": per_1000(0, 23),
+        "self_harm_per_1000_obd": per_1000(1, 23),
+    },
+    # NORTH W5 W6 W7: RI2 (177.5 h), RI3, RI8; RI9 open 97 days; people P08 P13 P02 of P03 P08 P09 P13 P10 P02
+    ("collaborative", "NORTH", P1): {
+        "seclusion_per_1000_obd": per_1000(1, 49),
+        "seclusion_hours_per_1000_obd": per_1000(177.5, 49),
+        "segregation_people": count(1),
+        "segregation_median_days": median(97.0, 1),
+        "rapid_tranquillisation_per_1000_obd": per_1000(1, 49),
+        "mechanical_restraint_per_1000_obd": per_1000(1, 49),
+        "people_restricted_pct": pct(3, 6),
+        "harm_incidents_per_1000_obd": per_1000(0, 49),  # I3, I4: no or low harm
+        "self_harm_per_1000_obd": per_1000(0, 49),
+    },
+    # CAMHS W4: RI7 open 10 days (P11); people P11 of P11 P12; I5 self-harm, low harm
+    ("collaborative", "CAMHS", P1): {
+        "segregation_people": count(1),
+        "segregation_median_days": median(10.0, 1),
+        "people_restricted_pct": pct(1, 2),
+        "harm_incidents_per_1000_obd": per_1000(0, 13),
+        "self_harm_per_1000_obd": per_1000(1, 13),
+    },
+    # W1: RI4, RI10 (P05) of P03 P04 P05; I1 low harm
+    ("ward", "W1", P1): {
+        "segregation_people": count(0),
+        "segregation_median_days": (None, None, 0),
+        "people_restricted_pct": pct(1, 3),
+        "harm_incidents_per_1000_obd": per_1000(0, 22),
+    },
+    # W3 in P2: no episodes (P06, P07 in bed); I2 moderate self-harm
+    ("ward", "W3", P2): {
+        "people_restricted_pct": pct(0, 2),
+        "harm_incidents_per_1000_obd": per_1000(1, 7),
+        "self_harm_per_1000_obd": per_1000(1, 7),
+    },
+}
+for _case in CASES:
+    _case["expected"].update(RESTRICTIVE.get((_case["scope_level"], _case["scope_id"], (_case["start"], _case["end"])),
+                                             {}))

@@ -313,15 +313,21 @@ STAFFING = [
 ]
 
 RESTRICTIVE = [
-    # id, ward, patient, started_at, kind
-    ("RI1", "W5", "P08", T(2024, 3, 3, 14, 0), "prone_restraint"),
-    ("RI2", "W5", "P08", T(2024, 3, 3, 14, 30), "seclusion"),
-    ("RI3", "W5", "P13", T(2024, 3, 8, 9, 0), "rapid_tranquillisation"),
-    ("RI4", "W1", "P05", T(2024, 3, 6, 22, 0), "prone_restraint"),
-    ("RI5", "W2", "P01", T(2024, 3, 10, 23, 59, 59), "other_restraint"),  # last second of 03-10
-    ("RI6", "W2", "P01", T(2024, 3, 11, 0, 0), "seclusion"),  # outside both periods
-    ("RI7", "W4", "P11", T(2024, 2, 29, 23, 0), "segregation"),  # outside both periods
-    ("RI8", "W7", "P02", T(2024, 3, 1, 0, 0), "mechanical_restraint"),  # first instant of 03-01
+    # id, ward, patient, started_at, kind, ended_at (None = still going on)
+    ("RI1", "W5", "P08", T(2024, 3, 3, 14, 0), "prone_restraint", T(2024, 3, 3, 14, 10)),
+    # still in seclusion: 03-03 14:30 to the end of the period (03-10: 177.5 h; 03-05: 57.5 h)
+    ("RI2", "W5", "P08", T(2024, 3, 3, 14, 30), "seclusion", None),
+    ("RI3", "W5", "P13", T(2024, 3, 8, 9, 0), "rapid_tranquillisation", T(2024, 3, 8, 9, 0)),
+    ("RI4", "W1", "P05", T(2024, 3, 6, 22, 0), "prone_restraint", T(2024, 3, 6, 22, 5)),
+    # last second of 03-10
+    ("RI5", "W2", "P01", T(2024, 3, 10, 23, 59, 59), "other_restraint", T(2024, 3, 11, 0, 4, 59)),
+    ("RI6", "W2", "P01", T(2024, 3, 11, 0, 0), "seclusion", T(2024, 3, 11, 6, 0)),  # outside both periods
+    # outside both periods (started), still going on: open on both as-of dates
+    ("RI7", "W4", "P11", T(2024, 2, 29, 23, 0), "segregation", None),
+    ("RI8", "W7", "P02", T(2024, 3, 1, 0, 0), "mechanical_restraint", T(2024, 3, 1, 0, 20)),  # first instant of 03-01
+    # Long-term segregation started before the SPC series of the tests (January 2024), so no monthly count changes:
+    ("RI9", "W5", "P13", T(2023, 12, 4, 10, 0), "segregation", None),  # open on 03-05 and 03-10
+    ("RI10", "W1", "P05", T(2023, 12, 20, 12, 0), "segregation", T(2024, 3, 7, 12, 0)),  # open on 03-05 only
 ]
 
 INCIDENTS = [
@@ -489,8 +495,8 @@ def build_fixture(engine: sa.Engine) -> None:
             for w, m, p, a, v in STAFFING
         ]),
         (s.restrictive_intervention, [
-            {"intervention_id": i, "ward_code": w, "patient_id": p, "started_at": at, "kind": k}
-            for i, w, p, at, k in RESTRICTIVE
+            {"intervention_id": i, "ward_code": w, "patient_id": p, "started_at": at, "kind": k, "ended_at": e}
+            for i, w, p, at, k, e in RESTRICTIVE
         ]),
         (s.incident, [
             {"incident_id": i, "ward_code": w, "occurred_at": at, "kind": k, "harm": h}

@@ -357,10 +357,15 @@ def fixture_url(tmp_path_factory):
     return build_duckdb_file(tmp_path_factory.mktemp("beds_fixture") / "fixture.duckdb", build_fixture)
 
 
-def _deck_units(at) -> list[dict]:
-    charts = at.get("deck_gl_json_chart")
+def _live_deck(at) -> dict:
+    """The live map's deck spec (the placement finder's tab draws a map of its own)."""
+    charts = [c for c in at.get("deck_gl_json_chart") if str(c.key or "").startswith("beds_map")]
     assert len(charts) == 1
-    spec = json.loads(charts[0].proto.json)
+    return json.loads(charts[0].proto.json)
+
+
+def _deck_units(at) -> list[dict]:
+    spec = _live_deck(at)
     layer = next(layer for layer in spec["layers"] if layer["id"] == "units")
     return layer["data"]
 
@@ -371,7 +376,7 @@ def test_deck_has_one_point_per_unit_with_its_bucket(monkeypatch, world_url):
     points = {p["unit_code"]: p for p in _deck_units(at)}
     assert {code: p["bucket"] for code, p in points.items()} == {
         "U1": "over_95", "U5": "under_85", "U6": "85_to_95", "U8": "no_report", "U9": "under_85"}
-    assert points["U6"]["colour"][:3] == list(mb.BUCKETS["85_to_95"][1])
+    assert points["U6"]["colour"][:3] == list(mb.FREE_BANDS[points["U6"]["free_band"]][1])
     assert "Amber House" in points["U6"]["tip"] and "Occupied: 9" in points["U6"]["tip"]
 
 
@@ -380,12 +385,12 @@ def test_deck_for_a_unit_and_arcs(monkeypatch, world_url):
     assert not at.exception and errors(at) == []
     assert [p["unit_code"] for p in _deck_units(at)] == ["U9"]
     at = run_app(monkeypatch, world_url, "app_pages/beds.py", scope="collaborative:IMPACT", arcs="1")
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    arcs = next(layer for layer in spec["layers"] if layer["id"] == "flows")["data"]
-    # lead provider (no disclosure control): the flows of test_home_flows_hand_worked to its own units; the
-    # out-of-area flow to NORTH's unit U4 is a row outside its role (issue 11, defect 3)
-    assert sorted((a["locality_code"], a["unit_code"], a["out_of_area"]) for a in arcs) == \
-        [("L1", "U1", 0), ("L2", "U1", 0)]
+    layers = {layer["id"]: layer for layer in _live_deck(at)["layers"]}
+    # lead provider (no disclosure control): the flows of test_home_flows_hand_worked to its own units are in
+    # area, drawn as the home localities' circles (issue 15), not arcs; the out-of-area flow to NORTH's unit U4
+    # is a row outside its role (issue 11, defect 3), so no arc is drawn
+    assert sorted(p["locality_code"] for p in layers["localities"]["data"]) == ["L1", "L2"]
+    assert "flows" not in layers
 
 
 def test_page_figures_match_hand_worked_answers(monkeypatch, fixture_url):

@@ -85,3 +85,14 @@ def test_a_database_loaded_before_the_facts_gets_them(fixture_engine):
     assert facts.build(fixture_engine) == len(before)
     with fixture_engine.connect() as conn:
         assert not facts.missing(conn) and _rows(conn, sql) == before
+
+
+def test_a_rebuild_leaves_no_dead_rows_behind(fixture_engine):
+    """facts.build tidies after it commits: on PostgreSQL no dead row of the old facts is left for reads to visit."""
+    facts.build(fixture_engine)
+    if fixture_engine.dialect.name != "postgresql":
+        return
+    with fixture_engine.connect() as conn:
+        dead = conn.execute(sa.text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'ward_day_census' "
+                                    "AND schemaname = current_schema()")).scalar()
+    assert dead == 0

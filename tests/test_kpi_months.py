@@ -11,7 +11,7 @@ from metrics.kpis import kpi_tables, kpi_tables_by_month
 
 SCOPES = [("national", None), ("region", "Y60"), ("collaborative", "IMPACT"), ("collaborative", "CAMHS"),
           ("provider", "RHA"), ("unit", "U3"), ("ward", "W1")]
-START, END = dt.date(2023, 11, 1), dt.date(2024, 4, 17)  # the last month ends mid-month
+START, END = dt.date(2023, 11, 12), dt.date(2024, 4, 17)  # the first month starts and the last ends mid-month
 
 
 def test_calendar_months_clip_the_first_and_last_month():

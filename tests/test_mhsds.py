@@ -84,14 +84,14 @@ def test_round_trip_counts_and_log(loaded):
     engine, _ = loaded
     assert counts(engine) | {"extract_record": 0} == {
         "patient": 16, "referral": 14, "hospital_spell": 18, "ward_stay": 18, "leave_episode": 3,
-        "restrictive_intervention": 8, "incident": 6, "staffing": 9, "bed_state": 23, "extract_record": 0,
-        "extract_submission": 19}
+        "restrictive_intervention": 10, "incident": 6, "staffing": 9, "bed_state": 23, "extract_record": 0,
+        "extract_submission": 21}  # issue 18: RI9, RI10 (December 2023) add RX4's and RHA's December submissions
     with engine.connect() as conn:
         log = conn.execute(sa.select(schema.load_log.c.feed, schema.load_log.c.status, schema.load_log.c.rows)).all()
         audit = conn.execute(sa.select(schema.audit_log.c.action, schema.audit_log.c.target)).all()
-    # 32 MPI rows (one person per submission naming them) + 14 + 18 + 18 + 3 + 8 + 3 ready dates folded into
-    # spells + 6 + 9 + 23 = 131 rows
-    assert log == [("mhsds", "ok", 131)]
+    # 34 MPI rows (one person per submission naming them: P13 and P05 in December 2023 too) + 14 + 18 + 18 + 3
+    # + 10 (3 ready dates are folded into spells) + 6 + 9 + 23 = 135 rows
+    assert log == [("mhsds", "ok", 135)]
     assert audit == [("import", "MHSDS extract @ national")]
 
 
@@ -284,7 +284,7 @@ def test_command_line_load_and_export(source, tmp_path, capsys):
     target.dispose()
     assert main(["export", "--url", url, "--out", str(tmp_path / "empty")]) == 0
     assert main(["load", "--url", url, str(source[1])]) == 0
-    assert "Loaded 131 rows" in capsys.readouterr().out
+    assert "Loaded 135 rows" in capsys.readouterr().out
     assert main(["load", "--url", url, str(tmp_path / "nowhere")]) == 1
     assert "is not a directory" in capsys.readouterr().out
 

@@ -68,6 +68,7 @@ PALETTES = {
     "Making Data Count variation": [p.MDC_COMMON, p.MDC_IMPROVEMENT, p.MDC_CONCERN, p.MDC_NEUTRAL],
     "bed occupancy map": [p.OCCUPANCY[k] for k in ("under_85", "85_to_95", "over_95", "no_report")],
     "map arcs": list(p.FLOWS.values()),
+    "free beds map": [p.FREE_BEDS[k] for k in ("none", "one_two", "three_plus", "no_report")],
 }
 
 

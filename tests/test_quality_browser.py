@@ -33,7 +33,7 @@ def test_quality_page_draws_table_spc_chart_and_funnel(server, page):
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.first.wait_for(timeout=30_000)
-    assert charts.count() == 2  # the SPC chart and the ranked funnel chart
+    assert charts.count() == 4  # the SPC chart, the ranked funnel chart, restrictive practice by month and by group
     # Vega draws into a canvas (or svg) once the chart has data.
     assert charts.first.locator("canvas, svg").count() >= 1
     main = page.locator('[data-testid="stMain"]').inner_text()

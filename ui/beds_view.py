@@ -5,16 +5,19 @@ Everything here draws already-disclosed figures (metrics/beds.py); nothing queri
 
 import datetime as dt
 import html
+import json
 
 import altair as alt
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from assets import palette
-from metrics.beds import ALL_LEVELS, BUCKETS, OCCUPANCY_CEILING
+from metrics.beds import ALL_LEVELS, BUCKETS, FREE_BANDS, OCCUPANCY_CEILING, symbol_radius
 from metrics.catalogue import KPIS
 from metrics.disclosure import SUPPRESSED
 from metrics.spc_chart import provisional_band
+from ui import geography
 from ui.excel import export_metadata, workbook_bytes
 from ui.formatting import NOT_AVAILABLE, format_value, is_missing
 
@@ -59,6 +62,8 @@ def _unit_tip(row) -> str:
     e = html.escape
     return (
         f"<b>{e(row['unit_name'])}</b><br/>{e(row['provider_name'])} ({e(label(SECTOR_LABELS, row['sector']))})"
+        f"<br/>Free beds now: {count_text(row['available'], row['suppressed'])} "
+        f"({e(FREE_BANDS[row['free_band']][0])})"
         f"<br/>Security: {e(levels)}<br/>Occupancy: {pct_text(row['occupancy_pct'])} "
         f"({e(BUCKETS[row['bucket']][0])})<br/>Commissioned beds: {count_text(row['commissioned'])}"
         f"<br/>Occupied: {count_text(row['occupied'], row['suppressed'])} · on leave: "
@@ -75,50 +80,127 @@ def _flow_tip(row) -> str:
             f"{count_text(row['patients'])} patients in a bed ({where})")
 
 
-def deck(units: pd.DataFrame, flows: pd.DataFrame | None, view: dict) -> pdk.Deck:
-    """The map: one circle per unit (sized by commissioned beds, coloured by occupancy bucket), optional arcs."""
-    points = units.assign(
-        colour=[list(BUCKETS[b][1]) + [220] for b in units["bucket"]],
-        radius=[8 + 2.2 * (float(c) if c is not None and not pd.isna(c) else 0) ** 0.5 for c in units["commissioned"]],
-        tip=[_unit_tip(r) for r in units.to_dict("records")],
-        security_levels=[", ".join(s) for s in units["security_levels"]],
-        label=[f"{r['unit_name']} ({pct_text(r['occupancy_pct'])})" for r in units.to_dict("records")],
-    )[["unit_code", "unit_name", "longitude", "latitude", "bucket", "colour", "radius", "tip", "security_levels",
-       "label"]]
-    layers = []
+def _free_text(row) -> str:
+    """The number drawn inside a symbol: its free beds, * when suppressed, – without a report."""
+    if row["free_band"] == "suppressed":
+        return SUPPRESSED
+    return NOT_AVAILABLE if is_missing(row["available"]) else f"{int(row['available'])}"
+
+
+def _collaborative_tip(row) -> str:
+    e = html.escape
+    free = count_text(row["available"], row["suppressed"])
+    return (f"<b>{e(row['collaborative_name'])}</b><br/>Free beds now: {free}"
+            f" ({e(FREE_BANDS[row['free_band']][0])})<br/>Occupancy: {pct_text(row['occupancy_pct'])}<br/>"
+            f"Commissioned beds: {count_text(row['commissioned'])} · occupied: "
+            f"{count_text(row['occupied'], row['suppressed'])}<br/>Units: {row['units']} · wards reporting: "
+            f"{row['reported_wards']} of {row['wards']}<br/>Last reported: {when(row['newest_report'])}"
+            "<br/><i>Click to open this collaborative</i>")
+
+
+def symbols(shown: pd.DataFrame, kind: str = "units", tips=None) -> pd.DataFrame:
+    """What the symbol layers carry (already disclosed): position, colour and text colour of the free-bed band,
+    pixel radius, the free-bed number and the tooltip (`tips(row)`, else the unit's or collaborative's)."""
+    tips = tips or (_unit_tip if kind == "units" else _collaborative_tip)
+    key, name = ("unit_code", "unit_name") if kind == "units" else ("collaborative_id", "collaborative_name")
+    rows = shown.to_dict("records")
+    return pd.DataFrame({
+        key: shown[key], name: shown[name], "longitude": shown["longitude"], "latitude": shown["latitude"],
+        "free_band": shown["free_band"], "bucket": shown["bucket"],
+        "colour": [list(FREE_BANDS[b][1]) + [255] for b in shown["free_band"]],
+        "text_colour": [list(palette.FREE_BEDS_TEXT[b]) for b in shown["free_band"]],
+        "radius": [symbol_radius(c, kind == "collaboratives") for c in shown["commissioned"]],
+        "free": [_free_text(r) for r in rows], "tip": [tips(r) for r in rows],
+    })
+
+
+def _geo_layers(boundaries: dict | None) -> list:
+    layers = [pdk.Layer("GeoJsonLayer", id="outline", data=geography.outline(), stroked=True, filled=True,
+                        get_fill_color=list(palette.LAND), get_line_color=list(palette.COAST),
+                        line_width_min_pixels=1, pickable=False)]
+    if boundaries is not None:
+        layers.append(pdk.Layer("GeoJsonLayer", id="boundaries", data=boundaries, stroked=True, filled=False,
+                                get_line_color=list(palette.BOUNDARY) + [160], line_width_min_pixels=1,
+                                pickable=False))
+    return layers
+
+
+def _locality_layer(localities: pd.DataFrame):
+    e = html.escape
+    data = localities.assign(
+        radius=[4 + 3 * float(r) ** 0.5 for r in localities["per_100k"]],
+        tip=[f"<b>{e(n)}</b> (home locality)<br/>{count_text(p)} patients in a bed · "
+             f"{format_value('rate', r)} per 100,000 population"
+             for n, p, r in zip(localities["locality_name"], localities["patients"], localities["per_100k"])],
+    )[["locality_code", "locality_name", "longitude", "latitude", "radius", "tip"]]
+    return pdk.Layer("ScatterplotLayer", id="localities", data=data, get_position="[longitude, latitude]",
+                     get_fill_color=list(palette.LOCALITY) + [70], get_line_color=list(palette.LOCALITY),
+                     stroked=True, line_width_min_pixels=1, get_radius="radius", radius_units='"pixels"',
+                     pickable=True)
+
+
+def _flow_layer(flows: pd.DataFrame):
+    arcs = flows.assign(tip=[_flow_tip(r) for r in flows.to_dict("records")],
+                        width=[1 + float(p) ** 0.5 / 2 for p in flows["patients"]],
+                        colour=[list(c[:3]) + [170] for c in flows["colour"]])  # crossing arcs stay readable
+    arcs = arcs[["locality_code", "unit_code", "home_longitude", "home_latitude", "longitude", "latitude",
+                 "colour", "width", "tip", "out_of_area"]]
+    return pdk.Layer("ArcLayer", id="flows", data=arcs, get_source_position="[home_longitude, home_latitude]",
+                     get_target_position="[longitude, latitude]", get_source_color="colour",
+                     get_target_color="colour", get_width="width", width_units='"pixels"', pickable=True,
+                     auto_highlight=True)
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck indents by 2, which makes the outline's ~3,500 coordinates
+    about seven times larger on the wire (400 KB instead of 60 KB per map)."""
+
+    def to_json(self):
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+def deck(points: pd.DataFrame, view: dict, layer_id: str = "units", flows: pd.DataFrame | None = None,
+         localities: pd.DataFrame | None = None, boundaries: dict | None = None) -> pdk.Deck:
+    """The map: the UK outline (and boundaries), home localities as circles sized by patients placed per
+    100,000 population, out-of-area arcs, and one symbol per unit or collaborative coloured by free beds now
+    with its number of free beds inside. Names show on hover (tooltip), never as overlapping labels."""
+    layers = _geo_layers(boundaries)
+    if localities is not None and not localities.empty:
+        layers.append(_locality_layer(localities))
     if flows is not None and not flows.empty:
-        arcs = flows.assign(tip=[_flow_tip(r) for r in flows.to_dict("records")],
-                            width=[1.5 + float(p) ** 0.5 for p in flows["patients"]])
-        arcs = arcs[["locality_code", "unit_code", "home_longitude", "home_latitude", "longitude", "latitude",
-                     "colour", "width", "tip", "out_of_area"]]
-        layers.append(pdk.Layer(
-            "ArcLayer", id="flows", data=arcs, get_source_position="[home_longitude, home_latitude]",
-            get_target_position="[longitude, latitude]", get_source_color="colour", get_target_color="colour",
-            get_width="width", width_units='"pixels"', pickable=True, auto_highlight=True))
+        layers.append(_flow_layer(flows))
     layers.append(pdk.Layer(
-        "ScatterplotLayer", id="units", data=points, get_position="[longitude, latitude]", get_fill_color="colour",
+        "ScatterplotLayer", id=layer_id, data=points, get_position="[longitude, latitude]", get_fill_color="colour",
         get_radius="radius", radius_units='"pixels"', stroked=True,
         get_line_color=list(palette.hex_rgb(palette.NHS_BLACK)), line_width_min_pixels=1, pickable=True,
-        auto_highlight=True))
-    if len(points) <= 40:
-        layers.append(pdk.Layer(
-            "TextLayer", id="unit_names", data=points, get_position="[longitude, latitude]", get_text="label",
-            get_size=12, get_color=[0, 48, 135], get_pixel_offset=[0, -22], pickable=False))
-    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view), map_style=None, map_provider=None,
-                    tooltip={"html": "{tip}", "style": {"backgroundColor": DARK_BLUE, "color": "white",
-                                                        "fontSize": "13px"}})
+        auto_highlight=True, parameters={"depthTest": False}))  # over the arcs, which rise in 3D
+    layers.append(pdk.Layer(
+        "TextLayer", id="free_beds", parameters={"depthTest": False},
+        data=points[["longitude", "latitude", "free", "text_colour"]],
+        get_position="[longitude, latitude]", get_text="free", get_size=13, get_color="text_colour",
+        font_family='"Source Sans Pro, Arial, sans-serif"',
+        font_weight=700, get_text_anchor='"middle"', get_alignment_baseline='"center"', pickable=False))
+    return CompactDeck(layers=layers, initial_view_state=pdk.ViewState(**view), map_style=None, map_provider=None,
+                       tooltip={"html": "{tip}", "style": {"backgroundColor": DARK_BLUE, "color": "white",
+                                                           "fontSize": "13px"}})
 
 
-# Legend swatches in Streamlit's own coloured markdown (no HTML), nearest to each map colour.
-SWATCHES = {"under_85": ":green[●]", "85_to_95": ":orange[●]", "over_95": ":red[●]", "no_report": ":gray[●]",
-            "suppressed": ":gray[○]"}
+def _swatch(rgb, text: str, shape: str = "50%") -> str:
+    r, g, b = rgb[:3]
+    return (f'<span style="display:inline-flex;align-items:center;gap:6px;margin-right:14px">'
+            f'<span aria-hidden="true" style="display:inline-block;width:14px;height:14px;border-radius:{shape};'
+            f'background:rgb({r}, {g}, {b});border:1px solid {palette.NHS_BLACK}"></span>{html.escape(text)}</span>')
 
 
-def legend_markdown(with_flows: bool) -> str:
-    parts = [f"{SWATCHES[key]} {text}" for key, (text, _) in BUCKETS.items()]
-    if with_flows:
-        parts += [":blue[━] arcs: home patients in area", ":violet[━] arcs: out of area"]
-    return " · ".join(parts)
+def legend_html(bands=None, localities: bool = False, flows: bool = False) -> str:
+    """The map's legend, drawn from the same palette tuples as the layers (FREE_BANDS, LOCALITY, FLOWS)."""
+    parts = [_swatch(rgb, text) for key, (text, rgb) in FREE_BANDS.items() if bands is None or key in bands]
+    if localities:
+        parts.append(_swatch(palette.LOCALITY, "Home locality: circle area = patients placed per 100,000"))
+    if flows:
+        parts.append(_swatch(palette.FLOWS["out_of_area"], "Arc: patients in a bed out of area", "2px"))
+    return ('<div role="list" aria-label="Map legend" style="font-size:0.9rem;line-height:1.8">'
+            + "".join(f'<span role="listitem">{p}</span>' for p in parts) + "</div>")
 
 
 def _with_provisional(chart, provisional_from, last_day):

@@ -27,9 +27,10 @@ def show_chart(chart, title: str, description: str, data: pd.DataFrame | None = 
     return shown
 
 
-def map_summary(units: pd.DataFrame, bucket_labels: dict) -> str:
-    """A sentence for the map's text alternative: how many units, and how many in each colour band."""
-    counts = units["bucket"].value_counts()
+def map_summary(units: pd.DataFrame, bucket_labels: dict, column: str = "bucket", what: str = "bed occupancy",
+                noun: str = "unit") -> str:
+    """A sentence for the map's text alternative: how many units (or `noun`s), and how many in each colour band."""
+    counts = units[column].value_counts()
     parts = [f"{int(counts[key])} {text.lower()}" for key, (text, _) in bucket_labels.items() if key in counts]
-    noun = "unit" if len(units) == 1 else "units"
-    return f"Map of {len(units)} {noun} by bed occupancy: " + (", ".join(parts) or "none") + "."
+    noun = noun if len(units) == 1 else f"{noun}s"
+    return f"Map of {len(units)} {noun} by {what}: " + (", ".join(parts) or "none") + "."

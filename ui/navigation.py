@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
     ("Overview", "app_pages/overview.py", "Overview", ":material/dashboard:"),
     ("Beds", "app_pages/beds.py", "Bed occupancy", ":material/bed:"),
+    ("Beds", "app_pages/bed_meeting.py", "Bed meeting", ":material/event_seat:"),
     ("Beds", "app_pages/bed_state_submit.py", "Submit bed state", ":material/edit_note:"),
     ("Access", "app_pages/referrals.py", "Referrals to admission", ":material/timeline:"),
     ("Money", "app_pages/finance.py", "Budget and spend", ":material/payments:"),

@@ -1,0 +1,296 @@
+"""Restrictive practice aggregates (the second catalogue: seclusion, long-term segregation, rapid
+tranquillisation, mechanical restraint, people subject to restrictive interventions), computed in SQL.
+
+An episode is a row of `restrictive_intervention` (`ended_at` null = still going on). Definitions
+(docs/kpi-definitions.md, "Restrictive practice"):
+- *started in a period*: `started_at` in [start, end + 1 day);
+- *in a period* (people subject): started before the period ends and not ended before it starts;
+- *hours inside a period*: the part of the episode inside [start, end + 1 day), an open episode up to the
+  end of the period (the as-of date);
+- *open on the as-of date*: started by the end of that date and not ended before the end of it (an
+  episode ending on the as-of date is not open then, as a stay ending on a day does not occupy it);
+  days so far = as-of date - the start's date.
+
+Grouped like data_access/quality.py: ``MONTH`` (each calendar month of the period, clipped to it; the
+as-of date of a month is its last day in the period), ``SCOPE`` (one row) or a child level. Raw counts
+only: metrics/ does the arithmetic (metrics.kpis families, metrics/restrictive.py).
+"""
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access import access, dialect
+from data_access.aggregates import census_days
+from data_access.child_queries import _facts_key, _ward_key
+from data_access.kpi_queries import _scoped_wards, facts_filter, stay_facts
+from data_access.quality import MONTH, SCOPE, _months, _run
+from data_access.schema import calendar, patient, restrictive_intervention, unit, ward
+from data_access.scope import resolve
+
+ri = restrictive_intervention
+KINDS = ("seclusion", "segregation", "rapid_tranquillisation", "mechanical_restraint", "prone_restraint",
+         "other_restraint")
+EVENT_COLUMNS = ["seclusion", "rapid_tranquillisation", "mechanical_restraint", "seclusion_hours"]
+SEGREGATION_COLUMNS = ["segregation_people", "segregation_median_days", "segregation_n"]
+PEOPLE_COLUMNS = ["people_restricted", "people_in_bed"]
+COLUMNS = [*EVENT_COLUMNS, *SEGREGATION_COLUMNS, *PEOPLE_COLUMNS]
+AGE_BANDS = (("Under 18", None, 17), ("18–25", 18, 25), ("26–35", 26, 35), ("36–50", 36, 50), ("51+", 51, None))
+DIMENSIONS = ("ethnic_group", "sex", "age_band", "ld_autism")
+
+
+def _ts(day: dt.date):
+    return sa.literal(dt.datetime.combine(day, dt.time()), sa.DateTime)
+
+
+def _buckets(start: dt.date, end: dt.date, by: str):
+    """Subquery (bucket, lo, hi1): the calendar months of the period (MONTH) or the period itself."""
+    if by == MONTH:
+        return _months(start, end)
+    return sa.select(sa.literal("all").label("bucket"), sa.literal(start, sa.Date).label("lo"),
+                     sa.literal(end + dt.timedelta(days=1), sa.Date).label("hi1")).subquery("months")
+
+
+def _bounds(b):
+    return sa.cast(b.c.lo, sa.DateTime), sa.cast(b.c.hi1, sa.DateTime)
+
+
+def _overlaps(b):
+    lo, hi1 = _bounds(b)
+    return sa.and_(ri.c.started_at < hi1, sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at > lo))
+
+
+def _key(by: str, b):
+    return b.c.bucket if by == MONTH else (None if by == SCOPE else _ward_key(by))
+
+
+def _episodes(level, code, start, end, by):
+    """(source, where, bucket): episodes on wards under the node, each with every bucket it overlaps."""
+    joins, where = _scoped_wards(level, code)
+    b = _buckets(start, end, by)
+    source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
+    return source, [where], b
+
+
+def event_counts(conn, level, code, start, end, by) -> pd.DataFrame:
+    """Seclusion, rapid tranquillisation and mechanical restraint started in each bucket, and hours of seclusion
+    inside it (an open episode up to the bucket's end)."""
+    source, where, b = _episodes(level, code, start, end, by)
+    lo, hi1 = _bounds(b)
+    started = sa.and_(ri.c.started_at >= lo, ri.c.started_at < hi1)
+    inside = dialect.seconds_between(dialect.greatest(ri.c.started_at, lo),
+                                     dialect.least(sa.func.coalesce(ri.c.ended_at, hi1), hi1))
+    values = [sa.func.count(sa.case((sa.and_(started, ri.c.kind == kind), 1)))
+              for kind in ("seclusion", "rapid_tranquillisation", "mechanical_restraint")]
+    values.append(sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)) / 3600.0)
+    return _run(conn, _key(by, b), values, source, where, EVENT_COLUMNS)
+
+
+def segregation_open(conn, level, code, start, end, by) -> pd.DataFrame:
+    """People in long-term segregation open at the end of each bucket's last day, and the median days so far."""
+    joins, where = _scoped_wards(level, code)
+    b = _buckets(start, end, by)
+    _, hi1 = _bounds(b)
+    open_at = sa.and_(ri.c.kind == "segregation", ri.c.started_at < hi1,
+                      sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at >= hi1))
+    days = dialect.days_between(dialect.to_date(ri.c.started_at), b.c.hi1) - 1
+    source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, open_at)
+    values = [sa.func.count(sa.distinct(ri.c.patient_id)), dialect.median(days), sa.func.count()]
+    return _run(conn, _key(by, b), values, source, [where], SEGREGATION_COLUMNS)
+
+
+def _people_in_bed(level, code, b, by):
+    """Subquery (patient_id, key): patients with an occupied bed day under the node in each bucket."""
+    facts = stay_facts()
+    key = b.c.bucket if by == MONTH else (sa.literal("all") if by == SCOPE else _facts_key(facts, by))
+    overlap = sa.and_(facts.c.start_date < b.c.hi1, sa.func.coalesce(facts.c.end_date, b.c.hi1) > b.c.lo,
+                      facts.c.start_date < sa.func.coalesce(facts.c.end_date, b.c.hi1))
+    return (sa.select(facts.c.patient_id, key.label("key")).select_from(facts.join(b, overlap))
+            .where(facts_filter(facts, level, code)).distinct().subquery("in_bed"))
+
+
+def _people_restricted(level, code, start, end, by, b):
+    """Subquery (patient_id, key): patients with an episode in each bucket on a ward under the node."""
+    joins, where = _scoped_wards(level, code)
+    key = b.c.bucket if by == MONTH else (sa.literal("all") if by == SCOPE else _ward_key(by))
+    source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
+    return sa.select(ri.c.patient_id, key.label("key")).select_from(source).where(where).distinct().subquery("subj")
+
+
+def people_counts(conn, level, code, start, end, by) -> pd.DataFrame:
+    """Patients with a bed day under the node in each bucket, and those of them with a restrictive episode."""
+    b = _buckets(start, end, by)
+    in_bed = _people_in_bed(level, code, b, by)
+    subject = _people_restricted(level, code, start, end, by, b)
+    source = in_bed.outerjoin(subject, sa.and_(subject.c.patient_id == in_bed.c.patient_id,
+                                               subject.c.key == in_bed.c.key))
+    values = [sa.func.count(subject.c.patient_id), sa.func.count()]
+    return _run(conn, None if by == SCOPE else in_bed.c.key, values, source, [], PEOPLE_COLUMNS)
+
+
+def series(conn, level, code, start, end, by) -> pd.DataFrame:
+    """Every restrictive practice column of COLUMNS by `by` (for data_access.quality's monthly and child rows)."""
+    parts = [query(conn, level, code, start, end, by) for query in (event_counts, segregation_open, people_counts)]
+    return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
+
+
+# --- kpi_queries.AGGREGATES: (conn, level, code, start, end) -> dict ------------------------------------------
+
+
+def _row(frame: pd.DataFrame, columns) -> dict:
+    row = frame.iloc[0] if len(frame) else pd.Series(dtype=object)
+    return {c: (None if c not in row or pd.isna(row[c]) else row[c]) for c in columns}
+
+
+def events(conn, level, code, start, end) -> dict:
+    out = _row(event_counts(conn, level, code, start, end, SCOPE), EVENT_COLUMNS)
+    counts = {k: int(out[k] or 0) for k in EVENT_COLUMNS[:3]}
+    return counts | {"seclusion_hours": float(out["seclusion_hours"] or 0.0)}
+
+
+def segregation(conn, level, code, start, end) -> dict:
+    out = _row(segregation_open(conn, level, code, start, end, SCOPE), SEGREGATION_COLUMNS)
+    median = out["segregation_median_days"]
+    return {"segregation_people": int(out["segregation_people"] or 0), "segregation_n": int(out["segregation_n"] or 0),
+            "segregation_median_days": None if median is None else float(median)}
+
+
+def people(conn, level, code, start, end) -> dict:
+    out = _row(people_counts(conn, level, code, start, end, SCOPE), PEOPLE_COLUMNS)
+    return {k: int(out[k] or 0) for k in PEOPLE_COLUMNS}
+
+
+def _by_month(frame: pd.DataFrame, convert) -> dict:
+    return {(k.date() if isinstance(k, dt.datetime) else k): convert(row) for k, row in frame.iterrows()}
+
+
+def events_by_month(conn, level, code, start, end) -> dict:
+    """{month start: events()} for every calendar month of [start, end] with an episode (kpi_queries.BY_MONTH)."""
+    frame = event_counts(conn, level, code, start, end, MONTH)
+    return _by_month(frame, lambda r: {**{k: int(r[k]) for k in EVENT_COLUMNS[:3]},
+                                       "seclusion_hours": float(r["seclusion_hours"] or 0.0)})
+
+
+def segregation_by_month(conn, level, code, start, end) -> dict:
+    frame = segregation_open(conn, level, code, start, end, MONTH)
+    return _by_month(frame, lambda r: {"segregation_people": int(r["segregation_people"]),
+                                       "segregation_n": int(r["segregation_n"]),
+                                       "segregation_median_days": None if pd.isna(r["segregation_median_days"])
+                                       else float(r["segregation_median_days"])})
+
+
+def people_by_month(conn, level, code, start, end) -> dict:
+    frame = people_counts(conn, level, code, start, end, MONTH)
+    return _by_month(frame, lambda r: {k: int(r[k]) for k in PEOPLE_COLUMNS})
+
+
+# --- the restrictive practice section --------------------------------------------------------------------------
+
+
+def _period(start, end):
+    return sa.and_(ri.c.started_at < _ts(end + dt.timedelta(days=1)),
+                   sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at > _ts(start)))
+
+
+def _inside(start, end):
+    lo, hi1 = _ts(start), _ts(end + dt.timedelta(days=1))
+    return dialect.seconds_between(dialect.greatest(ri.c.started_at, lo),
+                                   dialect.least(sa.func.coalesce(ri.c.ended_at, hi1), hi1)) / 3600.0
+
+
+def _started(start, end):
+    return sa.and_(ri.c.started_at >= _ts(start), ri.c.started_at < _ts(end + dt.timedelta(days=1)))
+
+
+def by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
+    """Per kind: episodes started in the period, people with an episode in the period, hours inside the period.
+    Columns: kind, episodes, people, hours."""
+    access.require(viewer, "see scope", (level, code), conn)
+    resolve(conn, level, code)
+    joins, where = _scoped_wards(level, code)
+    query = (sa.select(ri.c.kind, sa.func.count(sa.case((_started(start, end), 1))),
+                       sa.func.count(sa.distinct(ri.c.patient_id)), sa.func.sum(_inside(start, end)))
+             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
+             .where(where, _period(start, end)).group_by(ri.c.kind).order_by(ri.c.kind))
+    frame = pd.DataFrame(conn.execute(query).all(), columns=["kind", "episodes", "people", "hours"])
+    return frame.astype({"episodes": "int64", "people": "int64", "hours": "float64"})
+
+
+def by_place(conn, viewer, level, code, start, end, grain: str) -> pd.DataFrame:
+    """Per ward or unit (`grain`) under the node with an episode in the period: episodes started, people, hours of
+    seclusion and days of long-term segregation inside the period, and the place's occupied bed days.
+    Columns: code, name, episodes, people, seclusion_hours, segregation_days, obd."""
+    access.require(viewer, "see scope", (level, code), conn)
+    resolve(conn, level, code)
+    joins, where = _scoped_wards(level, code)
+    key, name = (ward.c.ward_code, ward.c.name) if grain == "ward" else (unit.c.unit_code, unit.c.name)
+    inside = _inside(start, end)
+    query = (sa.select(key, name, sa.func.count(sa.case((_started(start, end), 1))),
+                       sa.func.count(sa.distinct(ri.c.patient_id)),
+                       sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)),
+                       sa.func.sum(sa.case((ri.c.kind == "segregation", inside), else_=0)) / 24.0)
+             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
+             .where(where, _period(start, end)).group_by(key, name).order_by(name))
+    columns = ["code", "name", "episodes", "people", "seclusion_hours", "segregation_days"]
+    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    days = census_days(conn, level, code, start, end, by=(grain,)).rename(columns={grain: "code"})[["code", "obd"]]
+    frame = frame.merge(days, on="code", how="left")
+    return frame.astype({"episodes": "int64", "people": "int64", "seclusion_hours": "float64",
+                         "segregation_days": "float64"})
+
+
+def monthly_by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
+    """Episodes started in each calendar month of the period, per kind: month, kind, episodes."""
+    access.require(viewer, "see scope", (level, code), conn)
+    resolve(conn, level, code)
+    joins, where = _scoped_wards(level, code)
+    month = calendar.c.month_start
+    query = (sa.select(month, ri.c.kind, sa.func.count())
+             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code)
+                          .join(calendar, calendar.c.date == dialect.to_date(ri.c.started_at)))
+             .where(where, _started(start, end)).group_by(month, ri.c.kind).order_by(month, ri.c.kind))
+    frame = pd.DataFrame(conn.execute(query).all(), columns=["month", "kind", "episodes"])
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame.astype({"episodes": "int64"})
+
+
+def _age_band(end: dt.date):
+    age = end.year - patient.c.birth_year
+    whens = []
+    for label, low, high in AGE_BANDS:
+        if low is None:
+            whens.append((age <= high, label))
+        elif high is not None:
+            whens.append((age.between(low, high), label))
+    return sa.case(*whens, else_=AGE_BANDS[-1][0])
+
+
+def _group_column(dimension: str, end: dt.date):
+    if dimension == "age_band":
+        return _age_band(end)
+    if dimension == "ld_autism":
+        return sa.case((patient.c.ld_autism.is_(True), "yes"), else_="no")
+    return getattr(patient.c, dimension)
+
+
+def people_by_group(conn, viewer, level, code, start, end) -> pd.DataFrame:
+    """Patients with a bed day under the node in the period and those subject to a restrictive intervention,
+    per group of each dimension (ethnic group, sex, age band on the as-of date, learning disability or
+    autism). Columns: dimension, group, patients, restricted."""
+    access.require(viewer, "see scope", (level, code), conn)
+    resolve(conn, level, code)
+    b = _buckets(start, end, SCOPE)
+    in_bed = _people_in_bed(level, code, b, SCOPE)
+    subject = _people_restricted(level, code, start, end, SCOPE, b)
+    source = (in_bed.join(patient, patient.c.patient_id == in_bed.c.patient_id)
+              .outerjoin(subject, subject.c.patient_id == in_bed.c.patient_id))
+    frames = []
+    for dimension in DIMENSIONS:
+        group = _group_column(dimension, end)
+        query = (sa.select(group, sa.func.count(), sa.func.count(subject.c.patient_id)).select_from(source)
+                 .group_by(group).order_by(group))
+        frame = pd.DataFrame(conn.execute(query).all(), columns=["group", "patients", "restricted"])
+        frames.append(frame.assign(dimension=dimension))
+    out = pd.concat(frames, ignore_index=True)[["dimension", "group", "patients", "restricted"]]
+    return out.astype({"patients": "int64", "restricted": "int64"})
