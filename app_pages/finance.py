@@ -19,7 +19,10 @@ from data_access.kpi_queries import financial_year
 from data_access.scope import LEVEL_LABELS
 from metrics import finance as fm
 from metrics.catalogue import KPIS
+from metrics.kpis import MONEY_RISK_IDS
+from metrics.rag import band_for
 from ui import cached
+from ui import finance_risk_view as view
 from ui.auth import plain
 from ui.charts import show_chart
 from ui.context import current, scope_title
@@ -66,8 +69,7 @@ def load(ctx, fy):
     obd = pd.DataFrame(columns=["provider_code", "security_level", "obd"])
     if first is not None:
         obd = cached.read(ctx, dfin.bed_days_by_provider, level, code, first, fm.month_end(last))
-    shares = cached.read(ctx, dfin.risk_shares, level, code, *fy)
-    return data, obd, shares, (first, last)
+    return data, obd, (first, last)
 
 
 def headline_tiles(ctx, head: dict, cost_per_obd) -> None:
@@ -172,7 +174,41 @@ def cost_tables(ctx, providers: pd.DataFrame, levels: pd.DataFrame) -> tuple[pd.
     return prov, lev
 
 
-def breakdown(ctx, data, obd, closed, head) -> None:
+def money_month_by_month(ctx, data, fy, closed) -> dict:
+    """Issue 19 (docs/finance.md): the second-round money KPIs and the month-by-month view. Returns export sheets."""
+    level, code = ctx.scope.level, ctx.scope.code
+    table = cached.kpi_table(ctx.engine, ctx.url, level, code, ctx.start, ctx.end, viewer=ctx.viewer,
+                             kpi_ids=tuple(MONEY_RISK_IDS))
+    shown = view.risk_tiles(ctx, table)
+    by_cat = cached.read(ctx, dfin.ledger_monthly, level, code, fy[1], fy[2], "category")
+    by_prov = cached.read(ctx, dfin.ledger_monthly, level, code, fy[1], fy[2], "provider")
+    sector = pd.DataFrame(columns=["month", "sector", "obd"])
+    if closed[0] is not None:
+        sector = cached.read(ctx, dfin.sector_bed_days, level, code, closed[0], fm.month_end(closed[1]))
+    sheets = view.monthly_section(ctx, fm.monthly(data["month"]), fm.monthly_by(by_cat, "category"),
+                                  fm.monthly_by(by_prov, "provider"), fm.sector_series(by_cat, sector))
+    sheets["Money KPIs"] = shown[["label", "value"]].rename(columns={"label": "KPI", "value": "Value (£ or %)"})
+    return sheets
+
+
+def forecast_and_risk(ctx, data, fy, head, cost) -> dict:
+    """Issue 19: the forecast's history and range with the what if, the risk register and reserves, and each
+    partner's exposure under the risk-share agreement. Returns export sheets."""
+    level, code = ctx.scope.level, ctx.scope.code
+    history = fm.history_series(cached.read(ctx, dfin.forecast_history, level, code, fy[0], ctx.end))
+    sheets = {"Forecast history": view.history_section(ctx, history, head["budget"])}
+    drivers = cached.read(ctx, dfin.drivers, level, code, ctx.start, ctx.end)
+    base = fm.model_base(data["category"], data["month"], drivers, cost)
+    view.range_section(ctx, base)
+    view.what_if(ctx, base)
+    sheets |= view.register_section(ctx, cached.read(ctx, dfin.risk_register, level, code, fy[0]), fy[0])
+    agreements = cached.read(ctx, dfin.agreement, level, code, ctx.end)
+    exposures = fm.exposures(agreements, access.finance_providers(ctx.viewer))
+    sheets["Risk share exposure"] = view.exposure_section(ctx, exposures, agreements)
+    return sheets
+
+
+def breakdown(ctx, data, obd, closed, head) -> dict:
     st.subheader("Breakdown")
     categories = money_table(ctx, fm.category_table(data["category"]), "Category")
     providers = money_table(ctx, fm.provider_table(data["provider"]), "Provider")
@@ -194,8 +230,8 @@ def breakdown(ctx, data, obd, closed, head) -> None:
                    "per bed day, ÷ those bed days. Out-of-area spend buys beds elsewhere and is not attributed.")
         show_table(prov_cost, "fin_cost_providers")
         show_table(level_cost, "fin_cost_levels")
-    export(ctx, {"By category": categories, "By provider": providers, "Cost per bed day, providers": prov_cost,
-                 "Cost per bed day, levels": level_cost})
+    return {"By category": categories, "By provider": providers, "Cost per bed day, providers": prov_cost,
+            "Cost per bed day, levels": level_cost}
 
 
 def export(ctx, sheets: dict) -> None:
@@ -210,69 +246,8 @@ def export(ctx, sheets: dict) -> None:
     meta = export_metadata(ctx, f"Budget and spend {fy_label}, {ctx.scope.name}")
     book = lambda: workbook_bytes({name: (frame, formats) for name, frame in sheets.items()}, meta)  # on click
     name = f"finance_{ctx.scope.key.replace(':', '_')}_{fy_label.replace('/', '-')}.xlsx"
-    download("Download the breakdown as Excel", book, name, ctx, "Budget and spend export")
-
-
-def risk_chart(table: pd.DataFrame) -> alt.LayerChart:
-    """Bars: each partner's share of the forecast variance; a yellow tick: its share under the what if."""
-    data = table.assign(partner=table["provider_name"] + " (" + table["collaborative_id"] + ")")
-    data["shown"] = data["share_gbp"].map(format_gbp)
-    data["what_if_shown"] = data["what_if_share_gbp"].map(format_gbp)
-    data["side"] = ["Overspend share" if v > 0 else "Underspend share" for v in data["share_gbp"].fillna(0)]
-    y = alt.Y("partner:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
-    x_axis = alt.Axis(labelExpr="'£' + format(datum.value, '~s')")
-    tooltip = [alt.Tooltip("partner:N", title="Partner"), alt.Tooltip("shown:N", title="Share of forecast variance"),
-               alt.Tooltip("what_if_shown:N", title="Share, what if")]
-    bars = alt.Chart(data).mark_bar(height={"band": 0.6}).encode(
-        y=y, x=alt.X("share_gbp:Q", title="Share of the over (+) or under (−) spend (£)", axis=x_axis),
-        color=alt.Color("side:N", title=None, scale=alt.Scale(domain=["Overspend share", "Underspend share"],
-                                                              range=[RED, GREEN]), legend=alt.Legend(orient="top")),
-        tooltip=tooltip)
-    ticks = alt.Chart(data).mark_tick(color=YELLOW, thickness=4, size=28).encode(
-        y=y, x="what_if_share_gbp:Q", tooltip=tooltip)
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=GREY).encode(x="x:Q")
-    return alt.layer(bars, ticks, zero).properties(height=56 * len(data) + 110)  # autosize fit: legend, axis
-
-
-@st.fragment
-def risk_share(ctx, data, shares, fy_label: str) -> None:
-    st.subheader("Risk share and what if")
-    left, right = st.columns(2)
-    occupancy = left.slider("Change in occupancy (%)", -30, 30, 0, 1, key="fin_whatif_occupancy")
-    ooa = right.slider("Change in out-of-area placements (%)", -50, 50, 0, 5, key="fin_whatif_ooa")
-    st.caption("Assumptions of the what if (simple, stated): for the months not yet closed, the forecast for "
-               "own inpatient beds (NHS and independent sector) moves in proportion to occupancy, and the "
-               "out-of-area forecast moves in proportion to out-of-area placements. Closed months, other "
-               "categories and the budget do not change.")
-    result = fm.what_if(data["category"], occupancy, ooa)
-    shown = fm.shown_money(pd.DataFrame([result]), ["outturn", "what_if_outturn", "what_if_variance", "change"],
-                           ctx.rule, ctx.scope.level).iloc[0]
-    cols = st.columns(3)
-    cols[0].metric(f"{label('forecast_outturn_gbp')} (what if)", format_value("gbp", shown["what_if_outturn"]),
-                   delta=what_if_delta(shown["change"]),
-                   delta_color="inverse", border=True)
-    cols[1].metric(f"{label('variance_gbp')} (what if)", format_value("gbp", shown["what_if_variance"]),
-                   border=True)
-    rag = fm.variance_rag(result["what_if_variance_pct"])
-    if rag:
-        rag_badge(rag, RAG_TEXT[rag], cols[2])
-    if shares.empty:
-        st.info(f"No risk-share agreement is recorded for {fy_label} in this scope.", icon=":material/info:")
-        return
-    table = fm.risk_share_table(shares, occupancy, ooa)
-    shown = fm.shown_money(table, ["variance", "share_gbp", "what_if_share_gbp"], ctx.rule, ctx.scope.level)
-    display = shown[["collaborative_name", "provider_name", "share_pct", "variance", "share_gbp",
-                     "what_if_share_gbp"]].rename(columns={
-                         "collaborative_name": "Collaborative", "provider_name": "Partner", "share_pct": "Share (%)",
-                         "variance": "Collaborative variance (£)", "share_gbp": "Partner's share (£)",
-                         "what_if_share_gbp": "Share, what if (£)"})
-    show_table(display, "fin_risk_table")
-    show_chart(risk_chart(shown), "Risk share and what if", "Horizontal bars: each partner's share of the forecast "
-               "variance, with a tick at its share under the what if; the figures are in the table above.",
-               width="stretch")
-    st.caption("Bars: share of the forecast variance; yellow ticks: share under the what if. A partner's share "
-               "= its agreed share (%) × its collaborative's variance (forecast outturn − "
-               "budget, all the collaborative's lines). Positive: the partner carries part of an overspend.")
+    download("Download the budget, spend and financial risk as Excel (exact £)", book, name, ctx,
+             "Budget and spend export")
 
 
 def import_section(ctx, fy_label: str) -> None:
@@ -348,7 +323,7 @@ def main() -> None:
         st.info(f"Your role shows the finance lines of your own provider only ({', '.join(allowed) or 'none'}).",
                 icon=":material/lock:")
     try:
-        data, obd, shares, closed = load(ctx, fy)
+        data, obd, closed = load(ctx, fy)
     except (access.AccessDenied, NotApplicable) as error:
         st.warning(str(error), icon=":material/lock:")
         return
@@ -359,11 +334,14 @@ def main() -> None:
     head = fm.headline(data["category"])
     cost, _ = fm.total_cost_per_bed_day(head, obd)
     headline_tiles(ctx, head, cost)
+    band = band_for("variance_gbp", cached.bands(ctx))
     st.caption(f"RAG on variance as a % of budget: green within ±{fm.VARIANCE_GREEN_PCT:g}%, amber within "
-               f"±{fm.VARIANCE_AMBER_PCT:g}%, red beyond (over- or underspend).")
+               f"±{fm.VARIANCE_AMBER_PCT:g}%, red beyond (over- or underspend). Source: {band.source} — the same "
+               "rule as the Overview.")
+    sheets = money_month_by_month(ctx, data, fy, closed)
     month_by_month(ctx, data, fy)
-    breakdown(ctx, data, obd, closed, head)
-    risk_share(ctx, data, shares, fy[0])
+    sheets = breakdown(ctx, data, obd, closed, head) | sheets | forecast_and_risk(ctx, data, fy, head, cost)
+    export(ctx, {name: frame for name, frame in sheets.items() if frame is not None and not frame.empty})
     import_section(ctx, fy[0])
 
 

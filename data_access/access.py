@@ -52,13 +52,14 @@ DEFAULT_DISCLOSURE = {"national": "mhsds", "commissioner": "mhsds", "lead_provid
 DISCLOSURE_RULES = ("mhsds", "hes", "none")
 # The named actions of `allowed`. "view page:<file stem>" (e.g. "view page:finance") is the action of a page.
 ACTIONS = ("see scope", "see every scope", "see finance", "see patient rows", "import", "export", "read audit",
-           "restate", "find beds anywhere", "submit bed state", "write governance")
+           "restate", "find beds anywhere", "submit bed state", "write governance", "manage financial risks")
 # What each role may do at all; a scope given to `allowed` narrows it further. The one table of role rules.
 RIGHTS = {
-    "national": {"see every scope", "see finance", "import", "export", "read audit", "restate", "find beds anywhere"},
+    "national": {"see every scope", "see finance", "import", "export", "read audit", "restate", "find beds anywhere",
+                 "manage financial risks"},
     "commissioner": {"see finance", "export", "find beds anywhere"},
     "lead_provider": {"see finance", "see patient rows", "import", "export", "read audit", "restate",
-                      "find beds anywhere", "write governance"},
+                      "find beds anywhere", "write governance", "manage financial risks"},
     "provider": {"see every scope", "see finance", "see patient rows", "export", "find beds anywhere",
                  "submit bed state", "write governance"},
     "crg": {"export"},
@@ -75,6 +76,7 @@ REFUSALS = {
     "submit bed state": "Only a provider's users may submit the bed state of their own wards.",
     "write governance": "Only the lead provider (or a provider, for its own figures) writes to the meeting pack.",
     "restate": "Your role may not restate a closed month.",
+    "manage financial risks": "Only the lead provider (or a national user) records financial risks and reserves.",
 }
 # The levels a role's home may be at.
 HOME_LEVELS = {

@@ -15,8 +15,18 @@ import sqlalchemy as sa
 
 from data_access import access
 from data_access.aggregates import census_days
-from data_access.kpi_queries import finance_filter
-from data_access.schema import INPATIENT_CATEGORIES, collaborative, finance_ledger, provider, risk_share
+from data_access.kpi_queries import finance_filter, financial_year
+from data_access.schema import (
+    INPATIENT_CATEGORIES,
+    collaborative,
+    finance_forecast_history,
+    finance_ledger,
+    financial_reserve,
+    financial_risk,
+    provider,
+    risk_share,
+    risk_share_tier,
+)
 
 FINANCE_LEVELS = ("national", "region", "collaborative", "provider")
 MONEY = ["budget", "actual", "outturn", "open_forecast"]
@@ -151,3 +161,202 @@ def risk_shares(conn, viewer, level: str, code: str | None, fy_label: str, fy_st
     frame = _frame(conn, query, ["budget", "outturn", "open_inpatient_forecast", "open_ooa_forecast"])
     frame["share_pct"] = frame["share_pct"].astype(float)
     return frame
+
+
+# --------------------------------------------------------------------------- financial risk (issue 19)
+
+def _collab_where(column, level, code):
+    """WHERE on a table's collaborative_id for the collaboratives under a node (None at provider level and below)."""
+    if level == "national":
+        return sa.true()
+    if level == "region":
+        return column.in_(sa.select(collaborative.c.collaborative_id).where(collaborative.c.region_code == code))
+    if level == "collaborative":
+        return column == code
+    return None
+
+
+def last_return_month(end: dt.date) -> dt.date:
+    """The latest month whose return can stand at `end`: the month of `end` when `end` is its last day, else the
+    month before (a month's return is made once the month has ended)."""
+    if (end + dt.timedelta(days=1)).day == 1:
+        return end.replace(day=1)
+    first = end.replace(day=1) - dt.timedelta(days=1)
+    return first.replace(day=1)
+
+
+def _monthly_actuals(conn, level, code, fy_start, fy_end) -> list[tuple]:
+    """(month, Σ budget, Σ actual, lines with an actual) of the scope's ledger, months of the year, in SQL."""
+    f = finance_ledger
+    rows = conn.execute(
+        sa.select(f.c.month_start, sa.func.sum(f.c.budget_gbp), sa.func.sum(f.c.actual_gbp),
+                  sa.func.count(f.c.actual_gbp))
+        .select_from(_joins()).where(finance_filter(level, code), f.c.month_start.between(_date(fy_start),
+                                                                                          _date(fy_end)))
+        .group_by(f.c.month_start).order_by(f.c.month_start)).all()
+    return [(m, float(b or 0), None if a is None else float(a), int(n)) for m, b, a, n in rows]
+
+
+def _sector_actuals(conn, level, code, fy_start, fy_end) -> dict:
+    f = finance_ledger
+    row = conn.execute(
+        sa.select(sa.func.sum(sa.case((f.c.category == "independent_inpatient", f.c.actual_gbp))),
+                  sa.func.sum(sa.case((f.c.category.in_(INPATIENT_CATEGORIES), f.c.actual_gbp))))
+        .select_from(_joins()).where(finance_filter(level, code), f.c.month_start.between(_date(fy_start),
+                                                                                          _date(fy_end)))).one()
+    return {"independent_actual": None if row[0] is None else float(row[0]),
+            "inpatient_actual": None if row[1] is None else float(row[1])}
+
+
+def forecast_returns(conn, level, code, fy_label: str, last: dt.date) -> list[tuple]:
+    """(collaborative, return month, Σ forecast outturn) of the scope's kept returns up to `last`, in SQL.
+
+    Provider level: the lines carrying that provider's code."""
+    h = finance_forecast_history
+    where = _collab_where(h.c.collaborative_id, level, code)
+    if where is None:
+        where = h.c.provider_code == code if level == "provider" else sa.false()
+    rows = conn.execute(
+        sa.select(h.c.collaborative_id, h.c.return_month, sa.func.sum(h.c.forecast_outturn_gbp))
+        .where(where, h.c.financial_year == fy_label, h.c.return_month <= _date(last))
+        .group_by(h.c.collaborative_id, h.c.return_month).order_by(h.c.collaborative_id, h.c.return_month)).all()
+    return [(c, m, float(v)) for c, m, v in rows]
+
+
+def risk_totals(conn, level, code, fy_label: str, end: dt.date) -> dict:
+    """Σ value × likelihood and Σ mitigation of the open risks raised by `end`; reserves held and committed.
+    None where the node holds no risks (provider and below) or none are recorded."""
+    where = _collab_where(financial_risk.c.collaborative_id, level, code)
+    if where is None:
+        return {"expected_risk": None, "mitigation": None, "reserve_held": None, "reserve_committed": None}
+    r = financial_risk
+    risk = conn.execute(
+        sa.select(sa.func.sum(r.c.value_gbp * r.c.likelihood_pct / 100.0), sa.func.sum(r.c.mitigation_gbp))
+        .where(where, r.c.financial_year == fy_label, r.c.status == "open", r.c.raised_date <= _date(end))).one()
+    v = financial_reserve
+    reserve = conn.execute(
+        sa.select(sa.func.sum(v.c.held_gbp), sa.func.sum(v.c.committed_gbp))
+        .where(_collab_where(v.c.collaborative_id, level, code), v.c.financial_year == fy_label)).one()
+    num = lambda x: None if x is None else float(x)  # noqa: E731
+    return {"expected_risk": num(risk[0]) or 0.0, "mitigation": num(risk[1]) or 0.0,
+            "reserve_held": num(reserve[0]), "reserve_committed": num(reserve[1])}
+
+
+def finance_risk(conn, level, code, end) -> dict:
+    """The KPI aggregate of the second-round money KPIs (raw sums; metrics.kpis does the arithmetic)."""
+    if finance_filter(level, code) is None:
+        return {"finance_applicable": False}
+    fy_label, fy_start, fy_end = financial_year(end)
+    return {"finance_applicable": True, "months": _monthly_actuals(conn, level, code, fy_start, fy_end),
+            "returns": forecast_returns(conn, level, code, fy_label, last_return_month(end)),
+            **_sector_actuals(conn, level, code, fy_start, fy_end), **risk_totals(conn, level, code, fy_label, end)}
+
+
+# --------------------------------------------------------------------------- the page's readers (issue 19)
+
+def ledger_monthly(conn, viewer, level: str, code: str | None, fy_start: dt.date, fy_end: dt.date,
+                   by: str) -> pd.DataFrame:
+    """Ledger sums per month and category (`by='category'`) or provider (`by='provider'`), aggregated in SQL."""
+    check(conn, viewer, level, code)
+    f = finance_ledger
+    where = _ledger_where(viewer, level, code, fy_start, fy_end)
+    if by == "category":
+        keys, joins = [f.c.category.label("key"), f.c.category.label("name")], _joins()
+    else:
+        keys = [f.c.provider_code.label("key"), provider.c.name.label("name"), provider.c.sector]
+        joins = _joins().outerjoin(provider, provider.c.provider_code == f.c.provider_code)
+    query = (sa.select(f.c.month_start, *keys, *_sums()).select_from(joins).where(where)
+             .group_by(f.c.month_start, *[k.element if hasattr(k, "element") else k for k in keys])
+             .order_by(f.c.month_start, keys[0].element))
+    return _frame(conn, query)
+
+
+def sector_bed_days(conn, viewer, level: str, code: str | None, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Occupied bed days per month and provider sector (nhs, independent) of the wards under the node
+    (census_days: the one source of bed days)."""
+    check(conn, viewer, level, code)
+    days = census_days(conn, level, code, first, last, by=("month", "provider"),
+                       restrict=lambda ward, unit: access.finance_lines(viewer, ward.c.collaborative_id,
+                                                                        unit.c.provider_code))
+    sectors = dict(conn.execute(sa.select(provider.c.provider_code, provider.c.sector)).all())
+    days["sector"] = days["provider"].map(sectors)
+    return days.groupby(["month", "sector"], as_index=False)["obd"].sum()
+
+
+def forecast_history(conn, viewer, level: str, code: str | None, fy_label: str, end: dt.date) -> pd.DataFrame:
+    """(collaborative_id, return_month, outturn) of every kept return of the year up to `end`."""
+    check(conn, viewer, level, code)
+    rows = forecast_returns(conn, level, code, fy_label, last_return_month(end))
+    own = access.finance_providers(viewer)
+    if own is not None and level != "provider":
+        rows = []  # a provider's users see their own lines only: the returns' totals are the collaborative's
+    return pd.DataFrame(rows, columns=["collaborative_id", "return_month", "outturn"])
+
+
+def _collabs_in_scope(conn, viewer, level, code) -> list[tuple[str, str, str]]:
+    """(id, name, lead provider) of the collaboratives whose risks and agreement the node shows."""
+    c = collaborative
+    where = _collab_where(c.c.collaborative_id, level, code)
+    if where is None:
+        where = c.c.collaborative_id.in_(sa.select(risk_share.c.collaborative_id)
+                                         .where(risk_share.c.provider_code == code))
+    limit = access.finance_collaboratives(viewer)
+    if limit is not None:
+        where = sa.and_(where, c.c.collaborative_id.in_(limit))
+    return [tuple(r) for r in conn.execute(sa.select(c.c.collaborative_id, c.c.name, c.c.lead_provider_code)
+                                           .where(where).order_by(c.c.name)).all()]
+
+
+def risk_register(conn, viewer, level: str, code: str | None, fy_label: str) -> dict:
+    """The risk register and reserves of the collaboratives in scope for the year (rows as entered)."""
+    check(conn, viewer, level, code)
+    ids = [c for c, _, _ in _collabs_in_scope(conn, viewer, level, code)] if level != "provider" else []
+    r, v = financial_risk, financial_reserve
+    risks = _frame(conn, sa.select(r).where(r.c.collaborative_id.in_(ids), r.c.financial_year == fy_label)
+                   .order_by(r.c.collaborative_id, r.c.status.desc(), r.c.risk_id),
+                   ["value_gbp", "mitigation_gbp"])
+    reserves = _frame(conn, sa.select(v).where(v.c.collaborative_id.in_(ids), v.c.financial_year == fy_label)
+                      .order_by(v.c.collaborative_id), ["held_gbp", "committed_gbp"])
+    return {"risks": risks, "reserves": reserves}
+
+
+def agreement(conn, viewer, level: str, code: str | None, end: dt.date) -> list[dict]:
+    """For each collaborative in scope: its risk-share tiers and partner shares for the year of `end`, and the raw
+    sums its exposures are worked from (budget and outturn, the months for the run rate, open risks)."""
+    from data_access.kpi_queries import finance
+
+    check(conn, viewer, level, code)
+    fy_label = financial_year(end)[0]
+    t, rs = risk_share_tier, risk_share
+    out = []
+    for cid, name, lead in _collabs_in_scope(conn, viewer, level, code):
+        tiers = conn.execute(sa.select(t.c.direction, t.c.tier, t.c.up_to_gbp, t.c.up_to_pct, t.c.carried_by)
+                             .where(t.c.collaborative_id == cid, t.c.financial_year == fy_label)
+                             .order_by(t.c.direction, t.c.tier)).mappings().all()
+        shares = conn.execute(sa.select(rs.c.provider_code, provider.c.name, rs.c.share_pct)
+                              .select_from(rs.join(provider, provider.c.provider_code == rs.c.provider_code))
+                              .where(rs.c.collaborative_id == cid, rs.c.financial_year == fy_label)
+                              .order_by(rs.c.share_pct.desc(), provider.c.name)).all()
+        sums = finance(conn, "collaborative", cid, end)
+        out.append({"collaborative_id": cid, "name": name, "lead": lead,
+                    "tiers": [{k: (float(v) if k == "up_to_gbp" and v is not None else v) for k, v in r.items()}
+                              for r in tiers],
+                    "shares": [(p, n, float(s)) for p, n, s in shares],
+                    "budget": sums["budget"], "outturn": sums["outturn"],
+                    "months": finance_risk(conn, "collaborative", cid, end)["months"],
+                    **risk_totals(conn, "collaborative", cid, fy_label, end)})
+    return out
+
+
+def drivers(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> dict:
+    """The forecast range's drivers as of `end`: accepted referrals awaiting admission, out-of-area placements
+    (home patients in a bed out of area), clinically-ready bed days in the period (and its days)."""
+    from data_access.kpi_queries import bed_days, census_home, referral_filter, referral_joins, waiting_stage
+
+    check(conn, viewer, level, code)
+    pending = conn.execute(sa.select(sa.func.count()).select_from(referral_joins())
+                           .where(referral_filter(level, code), waiting_stage(end) == "awaiting_admission")).scalar()
+    home = census_home(conn, level, code, end) if level != "provider" else {"out_of_area_patients": 0}
+    days = bed_days(conn, level, code, start, end)
+    return {"pending_admissions": int(pending or 0), "out_of_area_patients": int(home["out_of_area_patients"]),
+            "ready_days": int(days["delayed_days"]), "period_days": (end - start).days + 1}

@@ -23,11 +23,15 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from data_access import access, audit, bulk, clock
+from data_access import finance_risk as fr
 from data_access.schema import (
     FINANCE_CATEGORIES,
     collaborative,
     collaborative_member,
+    finance_forecast_history,
     finance_ledger,
+    financial_reserve,
+    financial_risk,
     load_log,
     provider,
 )
@@ -44,6 +48,11 @@ MAX_PROBLEMS = 50  # problems kept and shown; the count of all of them is kept t
 MAX_AMOUNT = 999_999_999_999.99  # Numeric(14, 2)
 UNPACKED_FACTOR = 20  # an .xlsx may unpack to at most 20 x the upload limit (zip bombs)
 FEED = "finance"
+# Optional sheets of the return (issue 19): earlier returns' forecasts, the risk register, the reserve.
+HISTORY_SHEET, RISKS_SHEET, RESERVES_SHEET = "Forecast history", "Risks", "Reserves"
+HISTORY_COLUMNS = ["collaborative_id", "return_month", "category", "provider_code", "forecast_outturn_gbp"]
+EXTRA_SHEETS = {HISTORY_SHEET: HISTORY_COLUMNS, RISKS_SHEET: fr.RISK_COLUMNS, RESERVES_SHEET: fr.RESERVE_COLUMNS}
+CELL_LIMITS = {RISKS_SHEET: fr.MAX_TEXT}  # a risk's description may be longer than a code or an amount
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,7 @@ def template_bytes(conn, viewer, fy_label: str, collab_id: str | None = None, mo
             cell.number_format = "#,##0.00"
     sheet.freeze_panes = "A2"
     _lists_sheet(book, sheet, [codes, months, list(FINANCE_CATEGORIES), providers])
+    _extra_sheets(conn, book, fy_label, collab_id if collab_id in codes else None)
     _instructions(book, fy_label)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -182,6 +192,27 @@ def _lists_sheet(book, sheet, lists) -> None:
     sheet.add_data_validation(amounts)
 
 
+def _extra_sheets(conn, book, fy_label: str, collab_id: str | None) -> None:
+    """The optional sheets: forecast history (empty), the collaborative's risks and reserve as they stand."""
+    r, v = financial_risk, financial_reserve
+    risks = conn.execute(sa.select(*[r.c[c] for c in fr.RISK_COLUMNS])
+                         .where(r.c.collaborative_id == collab_id, r.c.financial_year == fy_label)
+                         .order_by(r.c.risk_id)).all() if collab_id else []
+    reserve = conn.execute(sa.select(*[v.c[c] for c in fr.RESERVE_COLUMNS])
+                           .where(v.c.collaborative_id == collab_id, v.c.financial_year == fy_label)).all() \
+        if collab_id else []
+    money = lambda x: float(x) if isinstance(x, Decimal) else x  # noqa: E731
+    for name, rows in ((HISTORY_SHEET, []), (RISKS_SHEET, risks), (RESERVES_SHEET, reserve)):
+        ws = book.create_sheet(name)
+        ws.append(EXTRA_SHEETS[name])
+        for cell in ws[1]:
+            cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="005EB8")
+        for row in rows:
+            ws.append([money(x) for x in row])
+        for i in range(len(EXTRA_SHEETS[name])):
+            ws.column_dimensions["ABCDEFGHIJ"[i]].width = 40 if EXTRA_SHEETS[name][i] == "description" else 18
+
+
 def _instructions(book, fy_label: str) -> None:
     ws = book.create_sheet("Instructions")
     lines = [
@@ -193,6 +224,13 @@ def _instructions(book, fy_label: str) -> None:
         "Amounts in pounds, 0 or more. No duplicate rows for the same collaborative, month, category and provider.",
         "Loading replaces all rows of each collaborative and month in the file; loading the same file twice "
         "gives the same data. A file with any problem loads nothing.",
+        "The forecast outturn as it stands after the load is kept as the return of the last closed month "
+        "(forecast history). Optional sheets, loaded with the return or not at all:",
+        f"'{HISTORY_SHEET}': earlier returns' forecast outturn per line (return_month = the month that return "
+        "closed; not this return's own month).",
+        f"'{RISKS_SHEET}': the risk register (risk_id, value and mitigation in £, likelihood_pct 0-100, status open "
+        "or closed, raised_date not in the future); a risk_id already held is replaced.",
+        f"'{RESERVES_SHEET}': the reserve held and committed for the year, one row per collaborative.",
     ]
     for line in lines:
         ws.append([line])
@@ -216,36 +254,62 @@ def _check_size(data: bytes, max_bytes: int) -> None:
 
 
 def _sheet(book):
-    """The return sheet: the one named SHEET, else the first sheet; Rejected when it is hidden."""
-    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-    if getattr(sheet, "sheet_state", "visible") != "visible":
-        raise Rejected(f"The sheet '{sheet.title[:40]}' is hidden. Unhide it (or delete it) and check what it "
-                       "holds before loading: a hidden sheet is never loaded.")
+    """The return sheet: the one named SHEET, else the first sheet that is not an optional one; Rejected when it
+    is hidden."""
+    if SHEET in book.sheetnames:
+        sheet = book[SHEET]
+    else:
+        sheet = next((ws for ws in book.worksheets if ws.title not in EXTRA_SHEETS), book.worksheets[0])
+    _visible(sheet)
     return sheet
 
 
-def _cells(number: int, values) -> tuple:
-    """The row's values; Rejected at the first cell longer than MAX_CELL_CHARS (never quoted back)."""
+def _visible(sheet) -> None:
+    if getattr(sheet, "sheet_state", "visible") != "visible":
+        raise Rejected(f"The sheet '{sheet.title[:40]}' is hidden. Unhide it (or delete it) and check what it "
+                       "holds before loading: a hidden sheet is never loaded.")
+
+
+def _cells(number: int, values, limit: int = MAX_CELL_CHARS, title: str = SHEET) -> tuple:
+    """The row's values; Rejected at the first cell longer than `limit` (never quoted back)."""
     for i, value in enumerate(values or ()):
-        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            raise Rejected(f"Row {number}, column {i + 1}: a cell of {len(value):,} characters; no cell of a finance "
-                           f"return is longer than {MAX_CELL_CHARS}.")
+        if isinstance(value, str) and len(value) > limit:
+            where = "" if title == SHEET else f"Sheet '{title}', "
+            raise Rejected(f"{where}Row {number}, column {i + 1}: a cell of {len(value):,} characters; no cell of "
+                           f"this sheet is longer than {limit}.")
     return tuple(values or ())
 
 
 def _rows(sheet):
     """(excel row, values) of every row, blank ones included, up to MAX_ROWS; Rejected beyond."""
+    limit = CELL_LIMITS.get(sheet.title, MAX_CELL_CHARS)
     for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
         if number > MAX_ROWS:
-            raise Rejected(f"The sheet has more than {MAX_ROWS:,} rows (blank rows count); a monthly return is "
-                           "far smaller. Delete the unused rows and upload again.")
-        yield number, _cells(number, values)
+            raise Rejected(f"The sheet '{sheet.title[:40]}' has more than {MAX_ROWS:,} rows (blank rows count); a "
+                           "monthly return is far smaller. Delete the unused rows and upload again.")
+        yield number, _cells(number, values, limit, sheet.title)
 
 
-def read_rows(data: bytes, max_bytes: int) -> list[tuple[int, dict]]:
-    """[(excel row, {column: raw value})] of the return sheet; Rejected for an unreadable or wrong file.
+def _sheet_rows(sheet, columns: list[str], required: bool) -> list[tuple[int, dict]]:
+    """[(excel row, {column: raw value})] of one sheet. An optional sheet may be empty or a header alone."""
+    header, out = None, []
+    for number, values in _rows(sheet):
+        if all(_blank(v) for v in values):
+            continue
+        if header is None:
+            header = _header(values, sheet.title, columns)
+            continue
+        out.append((number, {c: values[i] if i < len(values) else None for c, i in header.items()}))
+    if header is None and required:
+        _header(None, sheet.title, columns)
+    if not out and required:
+        raise Rejected(f"The sheet '{sheet.title}' has a header but no rows of data.")
+    return out
 
-    Blank rows before the header are skipped (they count against MAX_ROWS like every row)."""
+
+def read_book(data: bytes, max_bytes: int) -> dict[str, list[tuple[int, dict]]]:
+    """{sheet: [(excel row, {column: raw value})]}: the return sheet, and each optional sheet present
+    (EXTRA_SHEETS); Rejected for an unreadable or wrong file. Blank rows before a header are skipped."""
     _check_size(data, max_bytes)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -253,38 +317,36 @@ def read_rows(data: bytes, max_bytes: int) -> list[tuple[int, dict]]:
         raise Rejected(f"The file is not a readable Excel workbook (.xlsx): {type(error).__name__}.") from error
     try:
         sheet = _sheet(book)
-        columns, out = None, []
-        for number, values in _rows(sheet):
-            if all(_blank(v) for v in values):
-                continue
-            if columns is None:
-                columns = _header(values, sheet.title)
-                continue
-            out.append((number, {c: values[i] if i < len(values) else None for c, i in columns.items()}))
+        out = {SHEET: _sheet_rows(sheet, COLUMNS, required=True)}
+        for name, columns in EXTRA_SHEETS.items():
+            if name in book.sheetnames and book[name] is not sheet:
+                _visible(book[name])
+                out[name] = _sheet_rows(book[name], columns, required=False)
     except Rejected:
         raise
     except Exception as error:  # noqa: BLE001 - a corrupt sheet part is "not a readable workbook"
         raise Rejected(f"The file is not a readable Excel workbook (.xlsx): {type(error).__name__}.") from error
     finally:
         book.close()
-    if columns is None:
-        _header(None, sheet.title)
-    if not out:
-        raise Rejected(f"The sheet '{sheet.title}' has a header but no rows of data.")
     return out
+
+
+def read_rows(data: bytes, max_bytes: int) -> list[tuple[int, dict]]:
+    """[(excel row, {column: raw value})] of the return sheet; Rejected for an unreadable or wrong file."""
+    return read_book(data, max_bytes)[SHEET]
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header(header, title: str) -> dict[str, int]:
+def _header(header, title: str, columns: list[str] = COLUMNS) -> dict[str, int]:
     if header is None or all(_blank(v) for v in header):
         raise Rejected(f"The sheet '{title}' is empty: it has no header row and no data.")
     names = [str(v).strip().lower().replace(" ", "_") if not _blank(v) else "" for v in header]
-    missing = [c for c in COLUMNS if c not in names]
-    unknown = [n[:40] for n in names if n and n not in COLUMNS][:10]
-    repeated = [c for c in COLUMNS if names.count(c) > 1]
+    missing = [c for c in columns if c not in names]
+    unknown = [n[:40] for n in names if n and n not in columns][:10]
+    repeated = [c for c in columns if names.count(c) > 1]
     if missing or unknown or repeated:
         parts = []
         if missing:
@@ -294,8 +356,8 @@ def _header(header, title: str) -> dict[str, int]:
         if repeated:
             parts.append(f"more than once: {', '.join(repeated)}")
         raise Rejected(f"The sheet '{title}' has the wrong columns ({'; '.join(parts)}). "
-                       f"Expected exactly: {', '.join(COLUMNS)}.")
-    return {c: names.index(c) for c in COLUMNS}
+                       f"Expected exactly: {', '.join(columns)}.")
+    return {c: names.index(c) for c in columns}
 
 
 # --------------------------------------------------------------------------- validation
@@ -509,13 +571,134 @@ def _replace(conn, rows: list[dict]) -> None:
     conn.execute(sa.insert(f), [{c: r[c] for c in COLUMNS} for r in rows])
 
 
+# --------------------------------------------------------------------------- the optional sheets (issue 19)
+
+@dataclass
+class Extras:
+    """The clean rows of the optional sheets, and each collaborative's own return month (its snapshot)."""
+    history: list = field(default_factory=list)
+    risks: list = field(default_factory=list)
+    reserves: list = field(default_factory=list)
+    snapshots: dict = field(default_factory=dict)  # collaborative -> the last closed month after the load
+
+
+def snapshot_months(conn, rows: list[dict], fy_label: str) -> dict:
+    """{collaborative: the last month with an actual once the file is loaded} (None: no month closed yet)."""
+    fy_start, fy_end = fy_bounds(fy_label)
+    f = finance_ledger
+    out = {}
+    for collab in sorted({r["collaborative_id"] for r in rows}):
+        replaced = {r["month_start"] for r in rows if r["collaborative_id"] == collab}
+        held = {m for (m,) in conn.execute(
+            sa.select(f.c.month_start).where(f.c.collaborative_id == collab, f.c.actual_gbp.is_not(None),
+                                             f.c.month_start.between(fy_start, fy_end)).distinct())}
+        given = {r["month_start"] for r in rows if r["collaborative_id"] == collab and r["actual_gbp"] is not None}
+        closed = (held - replaced) | given
+        out[collab] = max(closed) if closed else None
+    return out
+
+
+def _check_history(number, raw, ref: _Reference, snapshots) -> tuple[dict, list[tuple[str, str]]]:
+    problems, row = [], {}
+    line, found = _check_row(number, {**raw, "month_start": raw.get("return_month"), "budget_gbp": 0,
+                                      "actual_gbp": None, "forecast_gbp": raw.get("forecast_outturn_gbp")}, ref)
+    rename = {"month_start": "return_month", "forecast_gbp": "forecast_outturn_gbp"}
+    problems += [(rename.get(p.column, p.column), p.message.replace("forecast_gbp", "forecast_outturn_gbp"))
+                 for p in found if p.column != "budget_gbp"]
+    row = {"collaborative_id": line["collaborative_id"], "provider_code": line["provider_code"],
+           "category": line["category"], "return_month": line["month_start"], "financial_year": ref.fy_label,
+           "forecast_outturn_gbp": line.get("forecast_gbp")}
+    month = row["return_month"]
+    if month is not None and month > ref.this_month:
+        problems.append(("return_month", f"{month:%b %Y} has not happened yet"))
+    if month is not None and snapshots.get(row["collaborative_id"]) == month:
+        problems.append(("return_month", f"{month:%b %Y} is this return's own month for {row['collaborative_id']}: "
+                                         "its forecast is taken from the ledger sheet, not given here"))
+    return row, problems
+
+
+def _sheet_problems(sheet: str, number: int, found) -> list[Problem]:
+    return [Problem(number, f"{column} ({sheet})", message) for column, message in found]
+
+
+def validate_extras(conn, viewer, book: dict, rows: list[dict], fy_label: str,
+                    today: dt.date | None = None) -> tuple[Extras, list[Problem]]:
+    """Check every row of the optional sheets (the same checks as the app's form for risks and reserves)."""
+    ref = _reference(conn, viewer, fy_label, today)
+    extras, problems = Extras(snapshots=snapshot_months(conn, rows, fy_label)), []
+    seen: dict = {}
+    for number, raw in book.get(HISTORY_SHEET, []):
+        row, found = _check_history(number, raw, ref, extras.snapshots)
+        key = (row["collaborative_id"], row["return_month"], row["category"], row["provider_code"])
+        if not found and key in seen:
+            found.append(("provider_code", f"duplicates row {seen[key]} (same collaborative, month, category and "
+                                           "provider)"))
+        seen.setdefault(key, number)
+        problems += _sheet_problems(HISTORY_SHEET, number, found)
+        extras.history.append(row)
+    allowed, owners, seen = fr.allowed_collaboratives(conn, viewer), fr.risk_owners(conn), {}
+    for number, raw in book.get(RISKS_SHEET, []):
+        row, found = fr.check_risk(raw, ref.collaboratives, allowed, today or dt.date.today(), owners)
+        if row["risk_id"] in seen and not found:
+            found.append(("risk_id", f"duplicates row {seen[row['risk_id']]} (the same risk id)"))
+        seen.setdefault(row["risk_id"], number)
+        problems += _sheet_problems(RISKS_SHEET, number, found)
+        extras.risks.append(row)
+    seen = {}
+    for number, raw in book.get(RESERVES_SHEET, []):
+        row, found = fr.check_reserve(raw, ref.collaboratives, allowed)
+        if row["collaborative_id"] in seen and not found:
+            found.append(("collaborative_id", f"duplicates row {seen[row['collaborative_id']]} (one reserve per "
+                                              "collaborative and year)"))
+        seen.setdefault(row["collaborative_id"], number)
+        problems += _sheet_problems(RESERVES_SHEET, number, found)
+        extras.reserves.append(row)
+    return extras, problems
+
+
+def write_snapshot(conn, collab: str, month: dt.date, fy_label: str) -> int:
+    """Keep this return's forecast: each ledger line's full-year outturn (Σ actual, else forecast) as it now
+    stands, under return month `month` (replacing an earlier load of the same month)."""
+    fy_start, fy_end = fy_bounds(fy_label)
+    f, h = finance_ledger, finance_forecast_history
+    lines = conn.execute(
+        sa.select(f.c.category, f.c.provider_code, sa.func.sum(sa.func.coalesce(f.c.actual_gbp, f.c.forecast_gbp)))
+        .where(f.c.collaborative_id == collab, f.c.month_start.between(fy_start, fy_end))
+        .group_by(f.c.category, f.c.provider_code)).all()
+    conn.execute(sa.delete(h).where(h.c.collaborative_id == collab, h.c.return_month == month))
+    if lines:
+        conn.execute(sa.insert(h), [{"collaborative_id": collab, "provider_code": p, "category": c,
+                                     "return_month": month, "financial_year": fy_label, "forecast_outturn_gbp": v}
+                                    for c, p, v in lines])
+    return len(lines)
+
+
+def _write_extras(conn, extras: Extras, fy_label: str) -> str:
+    h = finance_forecast_history
+    for collab, month in sorted({(r["collaborative_id"], r["return_month"]) for r in extras.history}):
+        conn.execute(sa.delete(h).where(h.c.collaborative_id == collab, h.c.return_month == month))
+    if extras.history:
+        conn.execute(sa.insert(h), extras.history)
+    kept = [f"{c} {m:%b %Y}" for c, m in sorted(extras.snapshots.items()) if m is not None
+            and write_snapshot(conn, c, m, fy_label)]
+    fr.write_risks(conn, extras.risks, fy_label)
+    fr.write_reserves(conn, extras.reserves, fy_label)
+    bulk.analyze(conn, ["finance_forecast_history", "financial_risk", "financial_reserve"])
+    parts = [f"forecast kept for {', '.join(kept)}" if kept else "",
+             f"{len(extras.history)} earlier forecast line(s)" if extras.history else "",
+             f"{len(extras.risks)} risk(s)" if extras.risks else "",
+             f"{len(extras.reserves)} reserve(s)" if extras.reserves else ""]
+    return "; ".join(p for p in parts if p)
+
+
 def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, fy_label: str,
                         max_bytes: int, restate: bool = False, today: dt.date | None = None) -> ImportResult:
     """Validate the upload and load it all in one transaction, or load nothing; always logged.
 
     A file that would change a closed month (one with actuals) is refused unless `restate` is True and
     the viewer may restate (access.allowed(viewer, "restate")); the load's message and audit row then
-    name the months."""
+    name the months. The optional sheets (forecast history, risks, reserves) load in the same transaction,
+    and each collaborative's forecast as it stands after the load is kept under its last closed month."""
     source = (filename or "upload")[:200]
     if not access.allowed(viewer, "import"):
         _reject(engine, viewer, source, f"Refused: the role '{viewer.role}' may not import finance.", [],
@@ -523,11 +706,13 @@ def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, f
         raise access.AccessDenied("Only lead providers and national users may import the finance return.")
     try:
         fy_bounds(fy_label)
-        raw_rows = read_rows(data, max_bytes)
+        book = read_book(data, max_bytes)
     except Rejected as error:
         return _reject(engine, viewer, source, str(error), [Problem(None, None, str(error))], fy_label)
     with engine.connect() as conn:
-        rows, problems, count = validate(conn, viewer, raw_rows, fy_label, today)
+        rows, problems, count = validate(conn, viewer, book[SHEET], fy_label, today)
+        extras, more = validate_extras(conn, viewer, book, rows, fy_label, today) if not problems else (Extras(), [])
+        problems, count = (problems + more)[:MAX_PROBLEMS], count + len(more)
         closed = [] if problems else closed_changes(conn, rows)
     scope_key = _scope_of(viewer, [r["collaborative_id"] for r in rows if not problems])
     if problems:
@@ -536,10 +721,10 @@ def load_finance_return(engine: sa.Engine, viewer, data: bytes, filename: str, f
         text = _closed_problem(closed, viewer)
         return _reject(engine, viewer, source, text, [Problem(None, "month_start", text)], fy_label,
                        scope_key=scope_key, closed=closed)
-    return _load(engine, viewer, rows, source, fy_label, scope_key, closed)
+    return _load(engine, viewer, rows, source, fy_label, scope_key, closed, extras)
 
 
-def _load(engine, viewer, rows, source, fy_label, scope_key, closed) -> ImportResult:
+def _load(engine, viewer, rows, source, fy_label, scope_key, closed, extras: Extras | None = None) -> ImportResult:
     months = sorted({(r["collaborative_id"], r["month_start"]) for r in rows})
     message = "Replaced " + ", ".join(f"{c} {m:%b %Y}" for c, m in months)
     if closed:
@@ -548,6 +733,8 @@ def _load(engine, viewer, rows, source, fy_label, scope_key, closed) -> ImportRe
         with engine.begin() as conn:
             _replace(conn, rows)
             bulk.analyze(conn, ["finance_ledger"])
+            kept = _write_extras(conn, extras or Extras(), fy_label)
+            message += f"; {kept}" if kept else ""
             _log(conn, viewer, "ok", len(rows), source, message, scope_key if scope_key.startswith("collab")
                  else "national", fy_label)
     except sa.exc.SQLAlchemyError as error:

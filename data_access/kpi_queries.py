@@ -581,7 +581,14 @@ AGGREGATES = {
     "readmissions": lambda c, lv, k, s, e, t: readmissions(c, lv, k, s, e),
     "finance": lambda c, lv, k, s, e, t: finance_year(c, lv, k, e),
     "women_history": lambda c, lv, k, s, e, t: women_history(c, lv, k, e),
+    "finance_risk": lambda c, lv, k, s, e, t: _finance_risk(c, lv, k, e),
 }
+
+
+def _finance_risk(conn, level, code, end) -> dict:
+    from data_access.finance import finance_risk  # the finance page's module builds on this one
+
+    return finance_risk(conn, level, code, end)
 
 
 def _restrictive(name: str):
@@ -597,7 +604,8 @@ def _restrictive(name: str):
 # open on the as-of date; people subject to restrictive interventions.
 AGGREGATES |= {"restrictive": _restrictive("events"), "segregation": _restrictive("segregation"),
                "people_restricted": _restrictive("people")}
-NOT_APPLICABLE = {"finance": {"finance_applicable": False}}
+# Aggregates hidden (not applicable) where the viewer may not see finance (access.allowed "see finance").
+NOT_APPLICABLE = {"finance": {"finance_applicable": False}, "finance_risk": {"finance_applicable": False}}
 
 
 def kpi_aggregates(engine, level: str, code: str | None, start: dt.date, end: dt.date, names, targets=None,
@@ -613,7 +621,7 @@ def kpi_aggregates(engine, level: str, code: str | None, start: dt.date, end: dt
     with engine.connect() as conn:
         resolve(conn, level, code)
         access.require(viewer, "see scope", (level, code), conn)
-        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else {"finance"}
+        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else set(NOT_APPLICABLE)
         return {name: NOT_APPLICABLE[name] if name in hidden else AGGREGATES[name](conn, level, code, start, end,
                                                                                      targets)
                 for name in names}
@@ -696,7 +704,7 @@ def kpi_aggregates_by_month(engine, level: str, code: str | None, start: dt.date
     with engine.connect() as conn:
         resolve(conn, level, code)
         access.require(viewer, "see scope", (level, code), conn)
-        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else {"finance"}
+        hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else set(NOT_APPLICABLE)
         for name in names:
             for month, value in zip(out, _monthly(conn, name, hidden, level, code, months, targets)):
                 month[name] = value

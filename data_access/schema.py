@@ -261,6 +261,61 @@ risk_share = Table(
     PrimaryKeyConstraint("collaborative_id", "provider_code", "financial_year"),
 )
 
+# Financial risk (docs/finance.md): each monthly return's forecast outturn kept (not only the latest), the
+# risk register and reserves of the lead provider, and the risk-share agreement's tiers as data.
+RISK_STATUSES = ("open", "closed")
+TIER_DIRECTIONS = ("overspend", "underspend")
+TIER_BEARERS = ("lead", "partners", "commissioner", "reinvestment")
+
+finance_forecast_history = Table(
+    "finance_forecast_history", metadata,
+    _fk("collaborative.collaborative_id"),
+    _fk("provider.provider_code", nullable=True),
+    Column("category", CODE, nullable=False),
+    Column("return_month", Date, nullable=False),  # the last month the return closed (its month end = "as at")
+    Column("financial_year", String(7), nullable=False),
+    Column("forecast_outturn_gbp", Numeric(14, 2), nullable=False),  # the line's full-year outturn then
+)
+
+financial_risk = Table(
+    "financial_risk", metadata,
+    Column("risk_id", CODE, primary_key=True),
+    _fk("collaborative.collaborative_id"),
+    Column("financial_year", String(7), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("value_gbp", Numeric(14, 2), nullable=False),
+    Column("likelihood_pct", Double, nullable=False),  # 0-100
+    Column("mitigation_gbp", Numeric(14, 2), nullable=False),
+    Column("owner", NAME, nullable=False),
+    Column("status", CODE, nullable=False),  # RISK_STATUSES
+    Column("raised_date", Date, nullable=False),
+    Column("review_date", Date, nullable=True),
+)
+
+financial_reserve = Table(
+    "financial_reserve", metadata,
+    _fk("collaborative.collaborative_id"),
+    Column("financial_year", String(7), nullable=False),
+    Column("held_gbp", Numeric(14, 2), nullable=False),
+    Column("committed_gbp", Numeric(14, 2), nullable=False),
+    PrimaryKeyConstraint("collaborative_id", "financial_year"),
+)
+
+# One row per band of the agreement: for an over- or underspend, tier 1 takes the first |variance| up to its
+# bound (up_to_gbp, or up_to_pct of the collaborative's budget; both null = no bound), tier 2 the next...;
+# carried_by lead (the lead provider), partners (by risk_share.share_pct), commissioner, reinvestment (the pot).
+risk_share_tier = Table(
+    "risk_share_tier", metadata,
+    _fk("collaborative.collaborative_id"),
+    Column("financial_year", String(7), nullable=False),
+    Column("direction", CODE, nullable=False),  # TIER_DIRECTIONS
+    Column("tier", Integer, nullable=False),
+    Column("up_to_gbp", Numeric(14, 2), nullable=True),
+    Column("up_to_pct", Double, nullable=True),
+    Column("carried_by", CODE, nullable=False),  # TIER_BEARERS
+    PrimaryKeyConstraint("collaborative_id", "financial_year", "direction", "tier"),
+)
+
 governance_forum = Table(
     "governance_forum", metadata,
     Column("forum_id", CODE, primary_key=True),
@@ -413,6 +468,9 @@ published_pack = Table(
 # Indexes the queries need (joins by ward and spell, date-range filters).
 Index("ix_finance_ledger_key", finance_ledger.c.collaborative_id, finance_ledger.c.month_start,
       finance_ledger.c.category, finance_ledger.c.provider_code, unique=True)
+Index("ix_forecast_history_key", finance_forecast_history.c.collaborative_id, finance_forecast_history.c.return_month,
+      finance_forecast_history.c.category, finance_forecast_history.c.provider_code, unique=True)
+Index("ix_financial_risk_collab", financial_risk.c.collaborative_id, financial_risk.c.financial_year)
 Index("ix_ward_unit", ward.c.unit_code)
 Index("ix_ward_collaborative", ward.c.collaborative_id)
 Index("ix_unit_provider", unit.c.provider_code)

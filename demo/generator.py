@@ -1466,6 +1466,80 @@ class Builder:
             rs, columns=["collaborative_id", "provider_code", "financial_year", "share_pct"]
         )
 
+    def finance_risk(self) -> None:
+        """Issue 19: each monthly return's forecast (a random walk settling on today's outturn), the risk register,
+        the reserve and the risk-share tiers. Its own generator (seeded from the demo's seed), so the rest of the
+        demo is unchanged by it."""
+        rng = np.random.default_rng([self.seed, 19])
+        ledger = self.frames["finance_ledger"]
+        months = pd.to_datetime(ledger["month_start"])
+        ledger = ledger.assign(fy=np.where(months.dt.month >= 4, months.dt.year, months.dt.year - 1),
+                               outturn=ledger["actual_gbp"].fillna(ledger["forecast_gbp"]))
+        history, risks, reserves, tiers = [], [], [], []
+        for (cid, fy), part in ledger.groupby(["collaborative_id", "fy"], sort=True):
+            label = f"{fy}/{(fy + 1) % 100:02d}"
+            budget = float(part["budget_gbp"].sum())
+            history += self._history(rng, cid, label, part)
+            risks += self._risks(rng, cid, label, fy, budget)
+            held = budget * rng.uniform(0.008, 0.015)
+            reserves.append((cid, label, round(held, 2), round(held * rng.uniform(0.2, 0.6), 2)))
+            tiers += self._tiers(cid, label)
+        self.frames["finance_forecast_history"] = pd.DataFrame(history, columns=[
+            "collaborative_id", "provider_code", "category", "return_month", "financial_year", "forecast_outturn_gbp"])
+        self.frames["financial_risk"] = pd.DataFrame(risks, columns=[
+            "risk_id", "collaborative_id", "financial_year", "description", "value_gbp", "likelihood_pct",
+            "mitigation_gbp", "owner", "status", "raised_date", "review_date"])
+        self.frames["financial_reserve"] = pd.DataFrame(reserves, columns=[
+            "collaborative_id", "financial_year", "held_gbp", "committed_gbp"])
+        self.frames["risk_share_tier"] = pd.DataFrame(tiers, columns=[
+            "collaborative_id", "financial_year", "direction", "tier", "up_to_gbp", "up_to_pct", "carried_by"])
+
+    def _history(self, rng, cid, label, part) -> list:
+        closed = sorted(pd.to_datetime(part.loc[part["actual_gbp"].notna(), "month_start"]).dt.date.unique())
+        lines = part.groupby(["category", "provider_code"], dropna=False)["outturn"].sum()
+        walk = np.cumsum(rng.normal(0, 0.004, len(closed))[::-1])[::-1]  # 0-ish at the latest return
+        walk = walk - walk[-1] if len(walk) else walk
+        return [(cid, None if pd.isna(prov) else prov, cat, month, label, round(float(v) * (1 + drift), 2))
+                for month, drift in zip(closed, walk) for (cat, prov), v in lines.items()]
+
+    RISK_TEXTS = [
+        ("Out-of-area placements above tariff while beds are closed", "Head of commissioning"),
+        ("Accepted referrals waiting for a bed: admissions above plan", "Clinical director"),
+        ("Agency staffing premium on the women's service", "Director of nursing"),
+        ("Independent sector price uplift above the inflation assumption", "Head of finance"),
+        ("Delayed discharges: clinically-ready patients waiting for community places", "Head of transitions"),
+        ("Estates: ward refurbishment overrun", "Estates lead"),
+        ("Prison transfers above the planned number", "Clinical director"),
+    ]
+
+    def _risks(self, rng, cid, label, fy, budget) -> list:
+        out = []
+        fy_start = date(int(fy), 4, 1)
+        last = min(self.end_date, date(int(fy) + 1, 3, 31))
+        span = max(1, (last - fy_start).days)
+        for i in rng.choice(len(self.RISK_TEXTS), size=int(rng.integers(4, 7)), replace=False):
+            text, owner = self.RISK_TEXTS[int(i)]
+            value = round(budget * rng.uniform(0.002, 0.012), -3)
+            likelihood = float(rng.choice([10.0, 25.0, 50.0, 75.0]))
+            raised = fy_start + timedelta(days=int(rng.integers(0, span)))
+            status = "closed" if rng.uniform() < 0.2 else "open"
+            out.append((f"{cid}-{str(fy)[2:]}-{len(out) + 1:02d}"[:32], cid, label, text, value, likelihood,
+                        round(value * likelihood / 100 * rng.uniform(0, 0.4), -2), owner, status, raised,
+                        raised + timedelta(days=int(rng.integers(60, 91)))))
+        return out
+
+    def _tiers(self, cid, label) -> list:
+        """IMPACT: the lead carries the first 0.5% of budget, partners by share to 2% (the cap), the commissioner
+        beyond; an underspend goes to the reinvestment pot. Others vary: every third shares an underspend."""
+        k = sorted(self.sim.collab_ids).index(cid)
+        if cid == IMPACT:
+            lead, cap, under = 0.5, 2.0, "reinvestment"
+        else:
+            lead, cap, under = (0.5, 1.0, 1.5)[k % 3], (2.0, 3.0, None)[k % 3], ("reinvestment", "reinvestment",
+                                                                                 "partners")[k % 3]
+        return [(cid, label, "overspend", 1, None, lead, "lead"), (cid, label, "overspend", 2, None, cap, "partners"),
+                (cid, label, "underspend", 1, None, None, under)]
+
     def governance(self) -> None:
         forums, kpis = _governance(self.ref)
         self.frames["governance_forum"] = pd.DataFrame(
@@ -1795,6 +1869,7 @@ def generate(scale: str = "region", seed: int = 42, end_date: date | None = None
         ),
         ("Staffing", b.staffing),
         ("Finance", b.finance),
+        ("Financial risk", b.finance_risk),
         ("Governance and survey", b.governance),
         ("Extract submissions", b.extract_submissions),
         ("Load log", b.load_log),

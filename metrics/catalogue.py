@@ -55,6 +55,15 @@ _ROWS = [
     ("cost_per_obd_gbp", "Cost per occupied bed day", "down", "gbp", "money"),
     ("out_of_area_spend_pct", "Out of area spend", "down", "pct", "money"),
     ("reinvestment_gbp", "Released for reinvestment", "up", "gbp", "money"),
+    # --- Second-round money KPIs (../shared/kpi-catalogue-2.md, "Money (lead provider directors)"); docs/finance.md
+    ("budget_to_date_gbp", "Budget to date", "neutral", "gbp", "money"),
+    ("variance_to_date_gbp", "Variance to date", "down", "gbp", "money"),
+    ("run_rate_outturn_gbp", "Run-rate outturn", "neutral", "gbp", "money"),
+    ("forecast_movement_gbp", "Forecast movement", "neutral", "gbp", "money"),
+    ("risk_adjusted_outturn_gbp", "Risk-adjusted outturn", "down", "gbp", "money"),
+    ("reserves_gbp", "Uncommitted reserves", "up", "gbp", "money"),
+    ("independent_sector_spend_pct", "Independent sector spend", "neutral", "pct", "money"),
+    # --- end of the second-round money block
     ("women_share_pct", "Women in secure beds", "neutral", "pct", "women"),
     ("women_median_los_days", "Women's median length of stay", "down", "days", "women"),
     ("women_median_distance_km", "Women's median distance from home", "down", "km", "women"),

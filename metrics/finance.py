@@ -1,11 +1,13 @@
 """Finance arithmetic on ledger sums: outturn, variance and RAG, the cumulative series, breakdowns,
-cost per occupied bed day by provider and security level, risk shares and the "what if".
+cost per occupied bed day by provider and security level; month by month, the forecast's history, the risk share
+by the agreement's tiers, and the one forecast model (range and "what if").
 
 Pure functions on the frames of data_access/finance.py; no SQL, no Streamlit. Definitions in
-docs/kpi-definitions.md ("Money" and "Finance page").
+docs/kpi-definitions.md ("Money" and "Finance page") and docs/finance.md (issue 19).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -203,7 +205,9 @@ def what_if_outturn(outturn: float, open_inpatient: float, open_ooa: float, occu
     independent sector) moves in proportion to occupancy; the open months' out-of-area forecast moves
     in proportion to out-of-area placements; closed months, other categories and the budget do not move.
     """
-    return outturn + open_inpatient * occupancy_pct / 100.0 + open_ooa * ooa_pct / 100.0
+    base = {"outturn": outturn, "open_inpatient": open_inpatient, "open_ooa": open_ooa, "open_days": 0,
+            "pending_admissions": 0, "ready_days": 0, "period_days": 1}
+    return model_outturn(base, Drivers(occupancy_pct=occupancy_pct, ooa_pct=ooa_pct))
 
 
 def what_if(by_category: pd.DataFrame, occupancy_pct: float, ooa_pct: float) -> dict:
@@ -222,18 +226,6 @@ def what_if(by_category: pd.DataFrame, occupancy_pct: float, ooa_pct: float) -> 
             "change": new - head["outturn"], "open_inpatient": open_inpatient, "open_ooa": open_ooa}
 
 
-def risk_share_table(shares: pd.DataFrame, occupancy_pct: float = 0.0, ooa_pct: float = 0.0) -> pd.DataFrame:
-    """Each partner's share (share_pct × its collaborative's variance), now and under the what-if."""
-    out = shares.copy()
-    out["variance"] = out["outturn"] - out["budget"]
-    out["share_gbp"] = out["share_pct"] / 100.0 * out["variance"]
-    new = [what_if_outturn(o, i, a, occupancy_pct, ooa_pct) for o, i, a in
-           zip(out["outturn"], out["open_inpatient_forecast"], out["open_ooa_forecast"])]
-    out["what_if_variance"] = pd.Series(new, index=out.index, dtype=float) - out["budget"]
-    out["what_if_share_gbp"] = out["share_pct"] / 100.0 * out["what_if_variance"]
-    return out
-
-
 def shown_money(frame: pd.DataFrame, columns: list[str], rule: str, level: str) -> pd.DataFrame:
     """`frame` with each £ column passed through disclosure (money is not suppressed by either rule)."""
     out = frame.copy()
@@ -250,3 +242,267 @@ def shown_counts(frame: pd.DataFrame, columns: list[str], rule: str, level: str)
 
 def shown_pct(value, numerator, denominator, rule: str, level: str):
     return disclose("pct", value, numerator, denominator, rule=rule, level=level)
+
+
+# --------------------------------------------------------------------------- month by month (issue 19)
+
+def monthly(by_month: pd.DataFrame) -> pd.DataFrame:
+    """Per month: budget, actual (closed months), forecast (open months), the month's variance ((actual or
+    forecast) − budget) and the variance to date (running Σ of the closed months' variance)."""
+    out = by_month[["month_start", "budget", "actual", "open_forecast", "closed_lines"]].copy()
+    closed = out["closed_lines"] > 0
+    out["actual"] = out["actual"].where(closed)
+    out["forecast"] = out["open_forecast"].where(~closed)
+    out["variance"] = out["actual"].fillna(out["forecast"]) - out["budget"]
+    out["variance_to_date"] = out["variance"].where(closed).cumsum().where(closed)
+    out["month_start"] = out["month_start"].map(_as_date)
+    return out[["month_start", "budget", "actual", "forecast", "variance", "variance_to_date"]].reset_index(drop=True)
+
+
+def monthly_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """(month_start, series, value) of budget, actual and forecast, for the month-by-month chart."""
+    long = frame.melt(id_vars="month_start", value_vars=["budget", "actual", "forecast"], var_name="series")
+    long["series"] = long["series"].map({"budget": "Budget", "actual": "Actual", "forecast": "Forecast"})
+    return long.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def monthly_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per month and category or provider: actual-or-forecast (outturn) against budget, the variance, labelled."""
+    out = frame.copy()
+    out["variance"] = out["outturn"] - out["budget"]
+    if by == "category":
+        out["label"] = out["key"].map(lambda c: CATEGORY_LABELS.get(c, c))
+    else:
+        out["label"] = [NO_PROVIDER if pd.isna(k) else n for k, n in zip(out["key"], out["name"])]
+    out["month_start"] = out["month_start"].map(_as_date)
+    return out[["month_start", "label", "budget", "outturn", "variance"]]
+
+
+def sector_series(by_category: pd.DataFrame, sector_obd: pd.DataFrame) -> pd.DataFrame:
+    """Per closed month: the independent sector's share of inpatient spend (%) and the cost per occupied bed day
+    of NHS and independent providers' own beds (their category's actual ÷ their wards' bed days)."""
+    closed = by_category.dropna(subset=["actual"])
+    spend = closed.pivot_table(index="month_start", columns="key", values="actual", aggfunc="sum").fillna(0.0)
+    obd = sector_obd.pivot_table(index="month", columns="sector", values="obd", aggfunc="sum") if not \
+        sector_obd.empty else pd.DataFrame()
+    rows = []
+    for month, row in spend.iterrows():
+        month = _as_date(month)
+        inpatient = sum(float(row.get(c, 0.0)) for c in INPATIENT_CATEGORIES)
+        days = obd.loc[month] if month in obd.index else {}
+        rows.append({"month_start": month,
+                     "independent_share_pct": ratio(float(row.get("independent_inpatient", 0.0)), inpatient),
+                     "nhs_cost_per_obd": ratio(float(row.get("nhs_inpatient", 0.0)), _num(days.get("nhs")), 1),
+                     "independent_cost_per_obd": ratio(float(row.get("independent_inpatient", 0.0)),
+                                                       _num(days.get("independent")), 1)})
+    return pd.DataFrame(rows, columns=["month_start", "independent_share_pct", "nhs_cost_per_obd",
+                                       "independent_cost_per_obd"])
+
+
+def history_series(history: pd.DataFrame) -> pd.DataFrame:
+    """Per return month: Σ of the collaboratives' forecast outturn then, and the movement from the return before
+    (metrics.kpis.forecast_movement over the returns up to that month: the KPI's one definition)."""
+    from metrics.kpis import forecast_movement
+
+    rows = []
+    returns = list(history[["collaborative_id", "return_month", "outturn"]].itertuples(index=False, name=None))
+    for month in sorted({r[1] for r in returns}):
+        upto = [r for r in returns if r[1] <= month]
+        rows.append({"return_month": _as_date(month), "outturn": sum(r[2] for r in upto if r[1] == month),
+                     "movement": forecast_movement(upto)})
+    return pd.DataFrame(rows, columns=["return_month", "outturn", "movement"])
+
+
+# --------------------------------------------------------------------------- the risk share as data
+
+BEARER_LABELS = {"lead": "Lead provider's band", "partners": "Partners by share", "commissioner":
+                 "Beyond the cap: commissioner", "reinvestment": "Reinvestment pot"}
+# Without tiers for a direction: an overspend is shared by the partners (no cap); an underspend goes to the
+# reinvestment pot (never a negative "share" to partners unless the agreement says shared).
+DEFAULT_TIERS = {"overspend": [{"tier": 1, "up_to_gbp": None, "up_to_pct": None, "carried_by": "partners"}],
+                 "underspend": [{"tier": 1, "up_to_gbp": None, "up_to_pct": None, "carried_by": "reinvestment"}]}
+
+
+def tier_bands(variance: float, budget: float, tiers: list[dict]) -> list[tuple[int, str, float]]:
+    """(tier, carried_by, amount) of |variance| cut into the agreement's bands for its direction.
+
+    Bands are cumulative: a tier's bound (up_to_gbp, or up_to_pct % of the budget) is on |variance|; what is left
+    beyond the last bound goes to the commissioner. Amounts carry the variance's sign (negative = underspend)."""
+    direction = "overspend" if variance > 0 else "underspend"
+    rows = sorted([t for t in tiers if t.get("direction", direction) == direction], key=lambda t: t["tier"]) \
+        or DEFAULT_TIERS[direction]
+    sign, size, lower, out = (1.0 if variance > 0 else -1.0), abs(variance), 0.0, []
+    for t in rows:
+        bound = t["up_to_gbp"] if t["up_to_gbp"] is not None else \
+            (t["up_to_pct"] / 100.0 * budget if t["up_to_pct"] is not None else None)
+        upper = float("inf") if bound is None else max(float(bound), lower)
+        amount = max(0.0, min(size, upper) - lower)
+        out.append((int(t["tier"]), t["carried_by"], sign * amount))
+        lower = upper
+    if size > lower:
+        out.append((len(rows) + 1, "commissioner", sign * (size - lower)))
+    return out
+
+
+def exposure(variance: float, budget: float, tiers: list[dict], shares: list[tuple], lead: str | None) -> list[dict]:
+    """Who carries `variance`: one row per (party, tier): the lead provider its band, each partner its share of the
+    partners' band (share_pct), the commissioner beyond the cap, the reinvestment pot an unshared underspend."""
+    names = {code: name for code, name, _ in shares}
+    rows = []
+    for tier, bearer, amount in tier_bands(variance, budget, tiers):
+        if bearer == "partners":
+            rows += [{"party": name, "provider_code": code, "tier": tier, "bearer": bearer,
+                      "amount": amount * pct / 100.0} for code, name, pct in shares]
+        elif bearer == "lead":
+            rows.append({"party": names.get(lead, lead or "Lead provider"), "provider_code": lead, "tier": tier,
+                         "bearer": bearer, "amount": amount})
+        else:
+            rows.append({"party": "Commissioner" if bearer == "commissioner" else "Reinvestment pot",
+                         "provider_code": None, "tier": tier, "bearer": bearer, "amount": amount})
+    return rows
+
+
+def outturns(agreement: dict) -> dict:
+    """A collaborative's outturn three ways: the forecast, the run rate and the risk-adjusted forecast."""
+    from metrics.kpis import risk_adjusted, to_date
+
+    return {"Forecast": agreement["outturn"], "Run rate": to_date(agreement["months"])["run_rate"],
+            "Risk-adjusted": risk_adjusted(agreement["outturn"], agreement["expected_risk"], agreement["mitigation"])}
+
+
+def exposures(agreements: list[dict], only: tuple | None = None) -> pd.DataFrame:
+    """Every collaborative's exposure by party and tier under each outturn (long frame); `only` keeps the rows of
+    those providers (a provider's users)."""
+    rows = []
+    for a in agreements:
+        for basis, outturn in outturns(a).items():
+            if outturn is None or a["budget"] is None:
+                continue
+            variance = outturn - a["budget"]
+            for row in exposure(variance, a["budget"], a["tiers"], a["shares"], a["lead"]):
+                rows.append({"collaborative_id": a["collaborative_id"], "collaborative": a["name"], "basis": basis,
+                             "outturn": outturn, "variance": variance, **row,
+                             "band": BEARER_LABELS[row["bearer"]]})
+    out = pd.DataFrame(rows, columns=["collaborative_id", "collaborative", "basis", "outturn", "variance", "party",
+                                      "provider_code", "tier", "bearer", "amount", "band"])
+    if only is not None:
+        out = out[out["provider_code"].isin(only)]
+    return out.reset_index(drop=True)
+
+
+def agreement_text(agreement: dict) -> list[str]:
+    """The agreement's tiers in words, for beside the chart."""
+    lines = []
+    for direction in ("overspend", "underspend"):
+        tiers = [t for t in agreement["tiers"] if t["direction"] == direction]
+        if not tiers:
+            tiers = DEFAULT_TIERS[direction]
+            lines.append(f"{direction.capitalize()}: no tiers recorded; the dashboard's default applies.")
+        parts = []
+        for t in tiers:
+            bound = f"up to £{t['up_to_gbp']:,.0f}" if t["up_to_gbp"] is not None else \
+                f"up to {t['up_to_pct']:g}% of budget" if t["up_to_pct"] is not None else "all of it"
+            parts.append(f"tier {t['tier']} {bound}: {BEARER_LABELS[t['carried_by']].lower()}")
+        lines.append(f"{direction.capitalize()}: " + "; ".join(parts) + (
+            "; beyond: the commissioner." if any(t["up_to_gbp"] is not None or t["up_to_pct"] is not None
+                                                 for t in tiers[-1:]) else "."))
+    return lines
+
+
+# --------------------------------------------------------------------------- forecast range and the what if
+
+ASSUMED_WAIT_DAYS = 30  # a pending admission is admitted this many days into the open months, then stays
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """What moves the outturn: % change in occupancy of own beds, % of pending admissions admitted this year,
+    % change in out-of-area placements, % of clinically-ready bed days released by discharge."""
+    occupancy_pct: float = 0.0
+    admitted_pct: float = 0.0
+    ooa_pct: float = 0.0
+    released_pct: float = 0.0
+
+
+# The range (stated beside it): low = favourable, high = adverse; central = the likely case.
+RANGE = {"Low": Drivers(-2.0, 50.0, -10.0, 50.0), "Central": Drivers(0.0, 75.0, 0.0, 25.0),
+         "High": Drivers(2.0, 100.0, 10.0, 0.0)}
+
+
+def model_outturn(base: dict, d: Drivers) -> float:
+    """THE forecast model (the range and the what-if sliders): the outturn moved by the drivers, open months only.
+
+    + open own-bed forecast × occupancy %; + pending admissions × admitted % × cost per bed day × (open days −
+    ASSUMED_WAIT_DAYS); + open out-of-area forecast × out-of-area %; − clinically-ready beds (ready bed days ÷ days
+    of the period) × released % × cost per bed day × open days."""
+    cost = base.get("cost_per_obd") or 0.0
+    stay = max(0, base["open_days"] - ASSUMED_WAIT_DAYS)
+    return (base["outturn"] + base["open_inpatient"] * d.occupancy_pct / 100.0
+            + base["pending_admissions"] * d.admitted_pct / 100.0 * cost * stay
+            + base["open_ooa"] * d.ooa_pct / 100.0
+            - ready_beds(base) * d.released_pct / 100.0 * cost * base["open_days"])
+
+
+def model_base(by_category: pd.DataFrame, by_month: pd.DataFrame, drivers: dict, cost_per_obd) -> dict | None:
+    """The model's starting point from the ledger sums, the drivers (data_access.finance.drivers) and the cost per
+    occupied bed day (closed months)."""
+    head = headline(by_category)
+    if head["outturn"] is None:
+        return None
+    frame = by_category.set_index("category")["open_forecast"]
+    open_months = [_as_date(m) for m, n in zip(by_month["month_start"], by_month["closed_lines"]) if n == 0]
+    return {"outturn": head["outturn"], "budget": head["budget"],
+            "open_inpatient": float(frame.reindex(list(OCCUPANCY_CATEGORIES)).fillna(0).sum()),
+            "open_ooa": float(frame.get(OUT_OF_AREA_CATEGORY, 0.0) or 0.0), "cost_per_obd": cost_per_obd,
+            "open_days": sum((month_end(m) - m).days + 1 for m in open_months), **drivers}
+
+
+def what_if_figures(base: dict, d: Drivers) -> dict:
+    """The what-if sliders' figures: outturn under the drivers, its variance to budget and its change from the
+    return's forecast."""
+    outturn = model_outturn(base, d)
+    return {"outturn": outturn, "variance": outturn - base["budget"], "change": outturn - base["outturn"]}
+
+
+def ready_beds(base: dict) -> float:
+    """Clinically-ready beds on an average day of the period (the range's driver)."""
+    return ratio(base["ready_days"], base["period_days"], 1) or 0.0
+
+
+def forecast_range(base: dict) -> dict:
+    """{Low, Central, High: outturn} from RANGE."""
+    return {name: model_outturn(base, d) for name, d in RANGE.items()}
+
+
+def variance_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """monthly_by's variance as a grid: one row per category or provider, one column per month (Mon YYYY)."""
+    if frame.empty:
+        return pd.DataFrame()
+    grid = frame.pivot_table(index="label", columns="month_start", values="variance", aggfunc="sum")
+    grid.columns = [f"{pd.Timestamp(m):%b %Y} (£)" for m in grid.columns]
+    return grid.reset_index()
+
+
+def exposure_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exposures as a table: one row per collaborative, party and band; one £ column per outturn basis."""
+    if frame.empty:
+        return pd.DataFrame()
+    grid = frame.pivot_table(index=["collaborative", "party", "tier", "band"], columns="basis", values="amount",
+                             aggfunc="sum", sort=False)
+    grid.columns = [f"{c} (£)" for c in grid.columns]
+    return grid.reset_index().drop(columns="tier")
+
+
+def open_risk_lines(risks: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """The register with each open risk's expected value (value × likelihood) and its net of mitigation;
+    closed risks, and risks raised after `end`, count for nothing."""
+    out = risks.copy()
+    counts = (out["status"] == "open") & (pd.to_datetime(out["raised_date"]).dt.date <= end)
+    out["expected_gbp"] = (out["value_gbp"] * out["likelihood_pct"] / 100.0).where(counts, 0.0)
+    out["net_gbp"] = (out["expected_gbp"] - out["mitigation_gbp"]).where(counts, 0.0)
+    return out
+
+
+def uncommitted(reserves: pd.DataFrame) -> pd.Series:
+    """Reserve held − committed, per row (the catalogue's reserves_gbp for one collaborative)."""
+    return reserves["held_gbp"] - reserves["committed_gbp"]

@@ -134,14 +134,14 @@ def _staffing(a) -> dict:
                                        _float(staff["actual_hours"]), _float(staff["planned_hours"]))}
 
 
-MONEY_IDS = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
+LEDGER_IDS = ["budget_gbp", "actual_gbp", "forecast_outturn_gbp", "variance_gbp", "cost_per_obd_gbp",
              "out_of_area_spend_pct", "reinvestment_gbp"]
 
 
 def _money(a) -> dict:
     f = a["finance"]
     if not f["finance_applicable"]:
-        return {kpi_id: (None, None, None) for kpi_id in MONEY_IDS}
+        return {kpi_id: (None, None, None) for kpi_id in LEDGER_IDS}
     budget, actual, outturn = f["budget"], f["actual"], f["outturn"]
     variance = None if outturn is None or budget is None else outturn - budget
     inpatient, obd = f["inpatient_actual"], f["closed_obd"]
@@ -153,6 +153,71 @@ def _money(a) -> dict:
         "cost_per_obd_gbp": (ratio(inpatient, obd, 1), inpatient, obd),
         "out_of_area_spend_pct": (ratio(f["out_of_area_actual"], inpatient), f["out_of_area_actual"], inpatient),
         "reinvestment_gbp": (f["reinvestment"], f["reinvestment"], None),
+    }
+
+
+# Second-round money KPIs (../shared/kpi-catalogue-2.md; docs/finance.md): hidden like MONEY_IDS where the
+# viewer may not see finance (data_access.kpi_queries.NOT_APPLICABLE).
+MONEY_RISK_IDS = ["budget_to_date_gbp", "variance_to_date_gbp", "run_rate_outturn_gbp", "forecast_movement_gbp",
+                  "risk_adjusted_outturn_gbp", "reserves_gbp", "independent_sector_spend_pct"]
+RUN_RATE_MONTHS = 3
+# Every money KPI: None where the viewer may not see finance.
+MONEY_IDS = LEDGER_IDS + MONEY_RISK_IDS
+
+
+def to_date(months) -> dict:
+    """Budget and spend to date, and the run-rate outturn, from (month, Σ budget, Σ actual, lines with an actual).
+
+    Closed months have an actual; open months are the year's ledger months without one. Run rate = spend to
+    date + mean spend of the last RUN_RATE_MONTHS closed months × open months."""
+    closed = [m for m in months if m[3] > 0]
+    open_months = len(months) - len(closed)
+    if not closed:
+        return {"budget_to_date": None, "spend_to_date": None, "run_rate": None, "open_months": open_months}
+    spend = sum(m[2] for m in closed)
+    recent = [m[2] for m in closed[-RUN_RATE_MONTHS:]]
+    return {"budget_to_date": sum(m[1] for m in closed), "spend_to_date": spend,
+            "run_rate": spend + sum(recent) / len(recent) * open_months, "open_months": open_months}
+
+
+def forecast_movement(returns) -> float | None:
+    """Σ over collaboratives of (latest kept return's outturn − the one before), from (collab, month, Σ outturn);
+    None when no collaborative in scope has two returns."""
+    by_collab: dict = defaultdict(list)
+    for collab, _month, value in sorted(returns, key=lambda r: (r[0], r[1])):
+        by_collab[collab].append(value)
+    moves = [values[-1] - values[-2] for values in by_collab.values() if len(values) >= 2]
+    return sum(moves) if moves else None
+
+
+def risk_adjusted(outturn, expected_risk, mitigation) -> float | None:
+    """Forecast outturn + Σ open risks' value × likelihood − Σ their mitigations (None without risks held)."""
+    if outturn is None or expected_risk is None:
+        return None
+    return outturn + expected_risk - (mitigation or 0.0)
+
+
+def _money_risk(a) -> dict:
+    f, r = a["finance"], a["finance_risk"]
+    if not r["finance_applicable"] or not f["finance_applicable"]:
+        return {kpi_id: (None, None, None) for kpi_id in MONEY_RISK_IDS}
+    d = to_date(r["months"])
+    budget, spend = d["budget_to_date"], d["spend_to_date"]
+    variance = None if budget is None else spend - budget
+    adjusted = risk_adjusted(f["outturn"], r["expected_risk"], r["mitigation"])
+    held, committed = r["reserve_held"], r["reserve_committed"]
+    reserves = None if held is None else held - (committed or 0.0)
+    movement = forecast_movement(r["returns"])
+    independent, inpatient = r["independent_actual"], r["inpatient_actual"]
+    return {
+        "budget_to_date_gbp": (budget, budget, None),
+        "variance_to_date_gbp": (variance, spend, budget),
+        "run_rate_outturn_gbp": (d["run_rate"], d["run_rate"], None),
+        "forecast_movement_gbp": (movement, movement, None),
+        "risk_adjusted_outturn_gbp": (adjusted, adjusted, None),
+        "reserves_gbp": (reserves, held, committed),
+        "independent_sector_spend_pct": (ratio(independent or 0.0, inpatient) if inpatient else None,
+                                         independent or 0.0, inpatient),
     }
 
 
@@ -214,7 +279,8 @@ FAMILIES: list[Family] = [
     per_1000_obd("prone_restraint_per_1000_obd", "events", "prone"),
     per_1000_obd("incidents_per_1000_obd", "events", "incidents"),
     Family(("staffing_fill_rate_pct",), ("staffing",), _staffing),
-    Family(tuple(MONEY_IDS), ("finance",), _money),
+    Family(tuple(LEDGER_IDS), ("finance",), _money),
+    Family(tuple(MONEY_RISK_IDS), ("finance", "finance_risk"), _money_risk),
     Family(("women_share_pct", "women_median_los_days", "women_median_distance_km", "women_mean_hospitals",
             "women_detained_over_3y_pct"), ("census_wards", "census_home", "women_history"), _women),
 ]

@@ -863,6 +863,83 @@ CASES = [
     },
 ]
 
+
+# ---------------------------------------------------------------------------------------
+# Second-round money KPIs (docs/finance.md), FY 2023/24 as of P1's end (10 March 2024). Closed months: Jan and
+# Feb 2024 (every scope); open months: the year's ledger months without an actual (March). Returns kept: IMPACT
+# Jan (281000) and Feb (289500), NORTH Feb only (217000); IMPACT's March return is after 10 March (not counted).
+# Open risks raised by 10 March (2023/24): FR1 20000 x 50% = 10000, mitigation 4000; FR2 10000 x 25% = 2500;
+# FR5 (NORTH) 12000 x 50% = 6000, mitigation 1000. FR3 is closed, FR4 raised 20 March, FR6 another year.
+# Reserves 2023/24: IMPACT held 15000 committed 6000; NORTH held 5000 committed 5000.
+
+def _case_of(level, code, period):
+    return next(c for c in CASES if (c["scope_level"], c["scope_id"], c["start"], c["end"]) == (level, code, *period))
+
+
+_case_of("national", None, P1)["expected"].update({
+    # budget of Jan + Feb: IMPACT 95000 + 92000, NORTH 68000 + 72500, CAMHS 26000 + 30000
+    "budget_to_date_gbp": money(383500),
+    # spend to date 389300 - 383500
+    "variance_to_date_gbp": (5800, 389300, 383500),
+    # actual Jan 99000 + 68000 + 24800 = 191800, Feb 94500 + 71000 + 32000 = 197500; 389300 + 194650 x 1 open
+    "run_rate_outturn_gbp": money(389300 + 194650),
+    # IMPACT 289500 - 281000; NORTH has one return
+    "forecast_movement_gbp": money(8500),
+    # 588800 + 10000 + 2500 + 6000 - 4000 - 1000
+    "risk_adjusted_outturn_gbp": money(602300),
+    # (15000 + 5000) - (6000 + 5000)
+    "reserves_gbp": (9000, 20000, 11000),
+    # independent_inpatient actual: IMPACT 28000 + 29000, CAMHS 24000 + 26000; inpatient actual 370000
+    "independent_sector_spend_pct": pct(107000, 370000),
+})
+
+_case_of("collaborative", "IMPACT", P1)["expected"].update({
+    # Jan 50000 + 30000 + 10000 + 5000, Feb 50000 + 30000 + 10000 + 2000
+    "budget_to_date_gbp": money(187000),
+    # 193500 - 187000
+    "variance_to_date_gbp": (6500, 193500, 187000),
+    # 193500 + (99000 + 94500) / 2 x 1 open month
+    "run_rate_outturn_gbp": money(290250),
+    "forecast_movement_gbp": money(289500 - 281000),
+    # 289500 + 10000 + 2500 - 4000
+    "risk_adjusted_outturn_gbp": money(298000),
+    "reserves_gbp": (9000, 15000, 6000),
+    # 57000 / (103000 + 57000 + 27000)
+    "independent_sector_spend_pct": pct(57000, 187000),
+})
+
+_case_of("collaborative", "NORTH", P1)["expected"].update({
+    # Jan 60000 + 8000, Feb 60000 + 6000 + 1500 + 5000
+    "budget_to_date_gbp": money(140500),
+    "variance_to_date_gbp": (-1500, 139000, 140500),
+    # 139000 + (68000 + 71000) / 2 x 1
+    "run_rate_outturn_gbp": money(208500),
+    # one return kept: no movement yet
+    "forecast_movement_gbp": NONE,
+    # 217000 + 6000 - 1000
+    "risk_adjusted_outturn_gbp": money(222000),
+    "reserves_gbp": (0, 5000, 5000),
+    # NPR's line has no actual yet: 0 of 61000 + 7000 + 59000
+    "independent_sector_spend_pct": pct(0, 127000),
+})
+
+_case_of("provider", "RHA", P1)["expected"].update({
+    "budget_to_date_gbp": money(100000),
+    "variance_to_date_gbp": (3000, 103000, 100000),
+    # 103000 + (52000 + 51000) / 2 x 1
+    "run_rate_outturn_gbp": money(154500),
+    # RHA's lines of IMPACT's returns: 156000 - 150000
+    "forecast_movement_gbp": money(6000),
+    # risks and reserves are the collaborative's, not a provider's
+    "risk_adjusted_outturn_gbp": NONE,
+    "reserves_gbp": NONE,
+    "independent_sector_spend_pct": pct(0, 103000),
+})
+
+_case_of("ward", "W1", P1)["expected"].update({k: NONE for k in (
+    "budget_to_date_gbp", "variance_to_date_gbp", "run_rate_outturn_gbp", "forecast_movement_gbp",
+    "risk_adjusted_outturn_gbp", "reserves_gbp", "independent_sector_spend_pct")})
+
 # ---------------------------------------------------------------------------------------
 # Second round (kpi-catalogue-2.md): restrictive practice and safety, merged into the cases above.
 #

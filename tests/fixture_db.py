@@ -394,6 +394,51 @@ RISK_SHARE = [
     ("CAMHS", "NQ1", "2023/24", 100.0),
 ]
 
+# Financial risk (docs/finance.md). Forecast history: each return's full-year outturn per line.
+FORECAST_HISTORY = [
+    # collaborative, provider, category, return month, financial year, forecast outturn
+    ("IMPACT", "RHA", "nhs_inpatient", D(2024, 1, 1), "2023/24", 150000),
+    ("IMPACT", "NQ1", "independent_inpatient", D(2024, 1, 1), "2023/24", 88000),
+    ("IMPACT", None, "out_of_area", D(2024, 1, 1), "2023/24", 34000),
+    ("IMPACT", None, "community", D(2024, 1, 1), "2023/24", 4000),
+    ("IMPACT", None, "reinvestment", D(2024, 1, 1), "2023/24", 5000),  # Jan return: 281000
+    ("IMPACT", "RHA", "nhs_inpatient", D(2024, 2, 1), "2023/24", 156000),
+    ("IMPACT", "NQ1", "independent_inpatient", D(2024, 2, 1), "2023/24", 88000),
+    ("IMPACT", None, "out_of_area", D(2024, 2, 1), "2023/24", 36000),
+    ("IMPACT", None, "community", D(2024, 2, 1), "2023/24", 4000),
+    ("IMPACT", None, "reinvestment", D(2024, 2, 1), "2023/24", 5500),  # Feb return: 289500 (= the ledger)
+    ("IMPACT", "RHA", "nhs_inpatient", D(2024, 3, 1), "2023/24", 170000),  # March return: after 10 March
+    ("NORTH", "RX4", "nhs_inpatient", D(2024, 2, 1), "2023/24", 217000),  # NORTH: one return only
+]
+
+RISKS = [
+    # id, collaborative, year, description, value, likelihood %, mitigation, owner, status, raised, review
+    ("FR1", "IMPACT", "2023/24", "Two out-of-area placements above tariff", 20000, 50.0, 4000, "Head of finance",
+     "open", D(2024, 1, 15), D(2024, 4, 1)),
+    ("FR2", "IMPACT", "2023/24", "Agency staffing on the women's ward", 10000, 25.0, 0, "Director of nursing",
+     "open", D(2024, 2, 1), None),
+    ("FR3", "IMPACT", "2023/24", "Closed: estates work", 50000, 100.0, 0, "Estates", "closed", D(2023, 11, 1), None),
+    ("FR4", "IMPACT", "2023/24", "Raised after 10 March", 8000, 100.0, 0, "Head of finance", "open",
+     D(2024, 3, 20), None),
+    ("FR5", "NORTH", "2023/24", "Independent sector price uplift", 12000, 50.0, 1000, "Lead provider CFO", "open",
+     D(2024, 2, 10), D(2024, 5, 1)),
+    ("FR6", "NORTH", "2022/23", "Last year's risk", 9000, 100.0, 0, "Lead provider CFO", "open", D(2023, 1, 10),
+     None),
+]
+
+RESERVES = [
+    ("IMPACT", "2023/24", 15000, 6000), ("NORTH", "2023/24", 5000, 5000), ("IMPACT", "2024/25", 99999, 0),
+]
+
+RISK_SHARE_TIERS = [
+    # collaborative, year, direction, tier, up to £, up to % of budget, carried by
+    ("IMPACT", "2023/24", "overspend", 1, None, 1.0, "lead"),  # lead provider: first 1% of budget (2,790)
+    ("IMPACT", "2023/24", "overspend", 2, 10000, None, "partners"),  # partners by share up to a £10,000 cap
+    ("IMPACT", "2023/24", "underspend", 1, None, None, "reinvestment"),  # underspend: the reinvestment pot
+    ("NORTH", "2023/24", "overspend", 1, None, None, "partners"),
+    ("NORTH", "2023/24", "underspend", 1, None, None, "partners"),  # NORTH's agreement shares an underspend
+]
+
 FORUMS = [
     {"forum_id": "F0", "collaborative_id": None, "name": "Improved Admissions task and finish group",
      "parent_forum_id": None},
@@ -481,6 +526,19 @@ def build_fixture(engine: sa.Engine) -> None:
             {"collaborative_id": c, "provider_code": p, "financial_year": fy, "share_pct": pct}
             for c, p, fy, pct in RISK_SHARE
         ]),
+        (s.finance_forecast_history, [
+            {"collaborative_id": c, "provider_code": p, "category": cat, "return_month": m, "financial_year": fy,
+             "forecast_outturn_gbp": v} for c, p, cat, m, fy, v in FORECAST_HISTORY
+        ]),
+        (s.financial_risk, [dict(zip(
+            ["risk_id", "collaborative_id", "financial_year", "description", "value_gbp", "likelihood_pct",
+             "mitigation_gbp", "owner", "status", "raised_date", "review_date"], r)) for r in RISKS]),
+        (s.financial_reserve, [
+            {"collaborative_id": c, "financial_year": fy, "held_gbp": h, "committed_gbp": k} for c, fy, h, k in RESERVES
+        ]),
+        (s.risk_share_tier, [dict(zip(
+            ["collaborative_id", "financial_year", "direction", "tier", "up_to_gbp", "up_to_pct", "carried_by"], r))
+            for r in RISK_SHARE_TIERS]),
         (s.governance_forum, FORUMS),
         (s.forum_kpi, [{"forum_id": f, "kpi_id": k} for f, k in FORUM_KPIS]),
         (s.kpi_threshold, [

@@ -161,15 +161,22 @@ def test_cost_per_bed_day_national(fixture_engine):
 
 
 def test_risk_shares_hand_worked(fixture_engine):
-    table = fm.risk_share_table(shares(fixture_engine, "national", None))
-    got = {(c, p): s for c, p, s in zip(table["collaborative_id"], table["provider_code"], table["share_gbp"])}
-    # IMPACT +10500 x 60% / 40%; NORTH -3500 x 80% / 20%; CAMHS +1300 x 100%
-    assert got == pytest.approx({("IMPACT", "RHA"): 6300, ("IMPACT", "NQ1"): 4200, ("NORTH", "RX4"): -2800,
-                                 ("NORTH", "NPR"): -700, ("CAMHS", "NQ1"): 1300})
-    provider = fm.risk_share_table(shares(fixture_engine, "provider", "NQ1"))
-    assert sorted(provider["share_gbp"]) == pytest.approx([1300, 4200])
-    region = fm.risk_share_table(shares(fixture_engine, "region", "Y63"))
-    assert set(region["collaborative_id"]) == {"NORTH"}
+    """The agreement as data (tests/fixture_db.py RISK_SHARE_TIERS; full working in tests/test_finance_risk.py)."""
+    from data_access import finance as dfin
+
+    with fixture_engine.connect() as conn:
+        agreements = dfin.agreement(conn, None, "national", None, dt.date(2024, 3, 10))
+    table = fm.exposures(agreements)
+    forecast = table[table["basis"] == "Forecast"]
+    who = forecast["provider_code"].fillna(forecast["bearer"])
+    got = forecast.groupby([forecast["collaborative_id"], who])["amount"].sum().to_dict()
+    # IMPACT +10500: lead RHA first 1% of 279000 = 2790; partners to the 10000 cap: 7210 x 60% / 40%; 500 beyond.
+    # NORTH -3500 shared by its agreement: 80% / 20%. CAMHS +1300, no tiers: partners by share.
+    assert got == pytest.approx({("IMPACT", "RHA"): 2790 + 4326, ("IMPACT", "NQ1"): 2884,
+                                 ("IMPACT", "commissioner"): 500, ("NORTH", "RX4"): -2800, ("NORTH", "NPR"): -700,
+                                 ("CAMHS", "NQ1"): 1300})
+    assert forecast.groupby("collaborative_id")["amount"].sum().to_dict() == pytest.approx(
+        {"IMPACT": 10500, "NORTH": -3500, "CAMHS": 1300})
 
 
 def test_what_if_hand_worked(fixture_engine):
@@ -179,13 +186,6 @@ def test_what_if_hand_worked(fixture_engine):
     assert result["what_if_outturn"] == pytest.approx(289500 + 8400 - 1800)
     assert result["what_if_variance"] == pytest.approx(17100)
     assert fm.what_if(data["category"], 0, 0)["what_if_outturn"] == pytest.approx(289500)
-    table = fm.risk_share_table(shares(fixture_engine, "national", None), 10, -20).set_index(
-        ["collaborative_id", "provider_code"])["what_if_share_gbp"]
-    assert table[("IMPACT", "RHA")] == pytest.approx(0.6 * 17100)
-    # NORTH: March own-bed forecast 60000 + 18000 -> +7800: variance -3500 + 7800 = 4300
-    assert table[("NORTH", "NPR")] == pytest.approx(0.2 * 4300)
-    # CAMHS: 25500 x 10% = 2550: variance 1300 + 2550 = 3850
-    assert table[("CAMHS", "NQ1")] == pytest.approx(3850)
 
 
 def test_what_if_arithmetic():
@@ -250,7 +250,8 @@ def test_page_shows_hand_worked_headline(monkeypatch, fixture_url):
     delta = next(m.delta for m in at.metric if m.label == "Variance to budget")
     assert delta == "+3.8% overspend"
     tables = [d.value for d in at.dataframe]
-    categories = next(t for t in tables if "Category" in t.columns).set_index("Category")
+    categories = next(t for t in tables if "Variance to budget (£)" in t.columns and "Category" in t.columns)
+    categories = categories.set_index("Category")
     assert categories.loc["NHS inpatient", "Variance to budget (£)"] == 6000
     assert any("Import the monthly finance return" in e.label for e in at.expander)
 
@@ -262,9 +263,9 @@ def test_page_what_if_slider(monkeypatch, fixture_url):
     at.run()
     assert not at.exception
     assert metrics(at)["Variance to budget (what if)"] == "£17k"  # 17100
-    risk = next(d.value for d in at.dataframe if "Partner" in d.value.columns).set_index("Partner")
-    assert risk.loc["Nottinghamshire Healthcare NHS Foundation Trust", "Share, what if (£)"] == \
-        pytest.approx(10260)
+    exposure = next(d.value for d in at.dataframe if "Who" in d.value.columns)
+    lead = exposure[exposure["Tier"] == "Lead provider's band"].iloc[0]
+    assert lead["Who"] == "Nottinghamshire Healthcare NHS Foundation Trust" and lead["Forecast (£)"] == 2790
 
 
 def test_page_not_applicable_for_a_ward(monkeypatch, fixture_url):

@@ -101,8 +101,11 @@ def test_valid_file_loads_and_replaces_the_month(db):
     keep = [r for r in before["finance_ledger"] if not (r.collaborative_id == "IMPACT" and r.month_start == MARCH)]
     assert [r for r in after["finance_ledger"] if not (r.collaborative_id == "IMPACT" and
                                                        r.month_start == MARCH)] == keep
-    assert {k: v for k, v in after.items() if k != "finance_ledger"} == \
-        {k: v for k, v in before.items() if k != "finance_ledger"}
+    kept = ("finance_ledger", "finance_forecast_history")  # the load also keeps its forecast (docs/finance.md)
+    assert {k: v for k, v in after.items() if k not in kept} == {k: v for k, v in before.items() if k not in kept}
+    march = [r for r in after["finance_forecast_history"] if r.return_month == MARCH]
+    # March is now closed: each line's Σ actual-or-forecast for the year (community's March line is still open)
+    assert sum(r.forecast_outturn_gbp for r in march) == Decimal("155500") + Decimal("87500.25") + 35000 + 8500 + 5300
     (log,) = log_rows(db)
     assert (log["status"], log["rows"], log["source"]) == ("ok", 5, "impact_march.xlsx")
 
@@ -261,7 +264,8 @@ def test_template_has_lists_and_round_trips(db):
     with db.connect() as conn:
         data = template_bytes(conn, None, FY, "IMPACT", MARCH)
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == [SHEET, "Lists", "Instructions"]
+    assert book.sheetnames == [SHEET, "Lists", "Forecast history", "Risks", "Reserves", "Instructions"]
+    assert [c.value for c in book["Risks"]["A"][1:]] == ["FR1", "FR2", "FR3", "FR4"]  # IMPACT's risks as they stand
     sheet = book[SHEET]
     assert [c.value for c in sheet[1]] == COLUMNS
     formulas = sorted(v.formula1 for v in sheet.data_validations.dataValidation)
