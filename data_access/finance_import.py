@@ -11,7 +11,6 @@ Only roles allowed "import" (access.allowed; and trusted callers, viewer None) m
 
 import datetime as dt
 import io
-import math
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ MAX_ROWS = 50_000  # rows of the sheet read, blank rows included (a return is a 
 MAX_CELL_CHARS = 100  # no cell of a return is longer (codes, dates, amounts)
 MAX_COLUMNS = 64  # cells read per row; a header wider than this is refused
 MAX_PROBLEMS = 50  # problems kept and shown; the count of all of them is kept too
-MAX_AMOUNT = 999_999_999_999.99  # Numeric(14, 2)
+MAX_AMOUNT = fr.MAX_AMOUNT  # Numeric(14, 2)
 UNPACKED_FACTOR = 20  # an .xlsx may unpack to at most 20 x the upload limit (zip bombs)
 FEED = "finance"
 # Optional sheets of the return (issue 19): earlier returns' forecasts, the risk register, the reserve.
@@ -386,26 +385,6 @@ def _month(value) -> dt.date:
     raise ValueError(f"'{text[:30]}' is not a date (use YYYY-MM-DD)")
 
 
-def _amount(value) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError("is not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", "").replace("£", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"'{str(value)[:30]}' is not a number") from None
-    if math.isnan(number) or math.isinf(number):
-        raise ValueError("is not a number")
-    if number < 0:
-        raise ValueError(f"is negative ({number:,.2f}); amounts are 0 or more")
-    if number > MAX_AMOUNT:
-        raise ValueError("is too large")
-    return Decimal(str(round(number, 2)))
-
-
 @dataclass(frozen=True)
 class _Reference:
     collaboratives: set
@@ -466,7 +445,7 @@ def _check_row(number: int, raw: dict, ref: _Reference) -> tuple[dict, list[Prob
             row[column] = None
             continue
         try:
-            row[column] = _amount(raw[column])
+            row[column] = fr.amount(raw[column])
         except ValueError as error:
             problem(column, str(error))
     if month is not None and month > ref.this_month and row.get("actual_gbp") is not None:
