@@ -37,7 +37,7 @@ EXPORTS = {
     "app_pages/referrals.py": ["Referrals to admission: stage table and waiting list"],
     "app_pages/finance.py": ["Budget and spend export", "Finance return template"],
     "app_pages/women.py": ["Women's pathway export"],
-    "app_pages/quality.py": ["Quality summary export"],
+    "app_pages/quality.py": ["Quality summary export", "Restrictive practice export"],
     "app_pages/packs.py": ["Meeting pack export"],
     "app_pages/audit.py": ["Audit trail export"],
 }
