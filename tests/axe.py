@@ -35,6 +35,24 @@ def require_axe() -> None:
     pytest.skip("axe-core not installed (npm ci --prefix tests): accessibility browser tests skipped")
 
 
+def framework_findings(browser, database_url: str, settle_ms: int = 1500) -> set[tuple[str, str]]:
+    """What axe finds on the minimal Streamlit app (tests/a11y_baseline, its two pages): Streamlit's own
+    findings, not the dashboard's; `beyond` leaves these out."""
+    from tests.browser import streamlit_server, wait_for_app  # the browser helpers build on this module
+
+    require_axe()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    found = set()
+    with streamlit_server(database_url, script="tests/a11y_baseline/app.py") as base:
+        for path in ("", "second"):
+            page.goto(f"{base}/{path}")
+            wait_for_app(page)
+            page.wait_for_timeout(settle_ms)
+            found |= findings(violations(page))
+    page.close()
+    return found
+
+
 def violations(page, tags=WCAG_TAGS) -> list[dict]:
     """axe-core's violations on the page as it is now (inject first if needed)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from data_access.access import Viewer
 from demo.generator import build_demo
-from tests.axe import BLOCKING, beyond, findings, require_axe, tab_through, violations
+from tests.axe import BLOCKING, beyond, framework_findings, require_axe, tab_through, violations
 from tests.browser import require_chromium, streamlit_server, wait_for_app
 from ui.navigation import available_pages, menu, url_path
 
@@ -47,16 +47,7 @@ def demo_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def framework(demo_url, browser):
     """What axe finds on the minimal Streamlit app (its two pages): Streamlit's own, not the dashboard's."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    found = set()
-    with streamlit_server(demo_url, script="tests/a11y_baseline/app.py") as base:
-        for path in ("", "second"):
-            page.goto(f"{base}/{path}")
-            wait_for_app(page)
-            page.wait_for_timeout(SETTLE_MS)
-            found |= findings(violations(page))
-    page.close()
-    return found
+    return framework_findings(browser, demo_url, SETTLE_MS)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ axe-core: no critical or serious violation beyond Streamlit's own (the baseline 
 
 import pytest
 
-from tests.axe import BLOCKING, beyond, findings, require_axe, violations
+from tests.axe import BLOCKING, beyond, framework_findings, violations
 from tests.browser import build_duckdb_file, require_chromium, screenshot, streamlit_server, wait_for_app
 from tests.fixture_db import build_fixture
 
@@ -30,17 +30,7 @@ def server(url):
 @pytest.fixture(scope="module")
 def framework(url, browser):
     """What axe finds on the minimal Streamlit app: Streamlit's own findings, not the dashboard's."""
-    require_axe()
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    found = set()
-    with streamlit_server(url, script="tests/a11y_baseline/app.py") as base:
-        for path in ("", "second"):
-            page.goto(f"{base}/{path}")
-            wait_for_app(page)
-            page.wait_for_timeout(1500)
-            found |= findings(violations(page))
-    page.close()
-    return found
+    return framework_findings(browser, url, 1500)
 
 
 def open_page(page, server):

@@ -10,7 +10,7 @@ from PIL import Image
 
 from assets import palette
 from metrics import beds as mb
-from tests.axe import BLOCKING, beyond, findings, require_axe, violations
+from tests.axe import BLOCKING, beyond, framework_findings, violations
 from tests.browser import build_duckdb_file, require_chromium, screenshot, streamlit_server, wait_for_app
 from tests.fixture_db import build_fixture
 from tests.test_beds import add_beds_world
@@ -75,17 +75,7 @@ def test_map_draws_outline_and_free_bed_colours(server, page, name):
 
 @pytest.fixture(scope="module")
 def framework(world_url, browser):
-    require_axe()
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    found = set()
-    with streamlit_server(world_url, script="tests/a11y_baseline/app.py") as base:
-        for path in ("", "second"):
-            page.goto(f"{base}/{path}")
-            wait_for_app(page)
-            page.wait_for_timeout(1500)
-            found |= findings(violations(page))
-    page.close()
-    return found
+    return framework_findings(browser, world_url, 1500)
 
 
 @pytest.mark.parametrize("query", ["", "&meeting=1", "&meeting=1&step=4"])

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from demo import build_demo
-from tests.axe import BLOCKING, beyond, findings, require_axe, violations
+from tests.axe import BLOCKING, beyond, framework_findings, require_axe, violations
 from tests.browser import build_duckdb_file, require_chromium, screenshot, streamlit_server, wait_for_app
 from tests.fixture_db import build_fixture
 
@@ -33,17 +33,7 @@ def fixture_server(fixture_url):
 def framework(fixture_url, browser):
     """What axe finds on the minimal Streamlit app of tests/a11y_baseline/ (Streamlit's own, not the dashboard's),
     as tests/test_accessibility_browser.py measures it."""
-    require_axe()
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    found = set()
-    with streamlit_server(fixture_url, script="tests/a11y_baseline/app.py") as base:
-        for path in ("", "second"):
-            page.goto(f"{base}/{path}")
-            wait_for_app(page)
-            page.wait_for_timeout(SETTLE_MS)
-            found |= findings(violations(page))
-    page.close()
-    return found
+    return framework_findings(browser, fixture_url, SETTLE_MS)
 
 
 @pytest.fixture(scope="module")
