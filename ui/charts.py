@@ -4,7 +4,13 @@ Each chart gets a title (Vega-Lite `title`, unless it has one) and a short descr
 "<title>. <description>", which Vega renders as the chart's accessible name (aria-label) for a screen reader
 (Streamlit's own `alt` would override it and log a warning, so it is not used). When given, the chart's figures
 follow as a table in an expander below it, so nothing is only in the picture.
+
+Charts are drawn without Altair's schema validation (jsonschema over the whole Vega-Lite spec: about 0.1 s of
+CPU per chart, a third of a page's first render). The charts are built by our own code and the tests validate
+them (tests/test_charts.py draws every page and validates each spec it drew).
 """
+
+import functools
 
 import altair as alt
 import pandas as pd
@@ -18,9 +24,15 @@ def accessible(chart, title: str, description: str):
     return chart.properties(description=f"{title}. {description}")
 
 
+def unvalidated(chart):
+    """The chart, whose to_dict() (called by st.altair_chart) skips the schema validation."""
+    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
+    return chart
+
+
 def show_chart(chart, title: str, description: str, data: pd.DataFrame | None = None, where=st, **kwargs):
     """st.altair_chart with a title, a description and (if given) the data behind it as a table."""
-    shown = where.altair_chart(accessible(chart, title, description), **kwargs)
+    shown = where.altair_chart(unvalidated(accessible(chart, title, description)), **kwargs)
     if data is not None:
         with where.expander(f"Chart data: {title}"):
             st.dataframe(data, hide_index=True, width="stretch")
