@@ -55,6 +55,6 @@ st.caption(f"{len(rows):,} rows{limit_note}. Times are UK time (GMT or BST).")
 show(display, hide_index=True, width="stretch",
              column_config={"When": st.column_config.DatetimeColumn(format="DD MMM YYYY HH:mm:ss")})
 download("Download as Excel",
-               workbook_bytes({"Audit trail": (display, {"When": "dd mmm yyyy hh:mm:ss"})},
+               lambda: workbook_bytes({"Audit trail": (display, {"When": "dd mmm yyyy hh:mm:ss"})},
                               export_metadata(ctx, f"Audit trail {start:%d %b %Y} to {end:%d %b %Y}")),
                f"audit_{start}_{end}.xlsx", ctx, "Audit trail export")

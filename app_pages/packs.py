@@ -321,7 +321,7 @@ def excel_download(content: dict) -> None:
     metadata = export_metadata(ctx, f"Meeting pack: {content['forum']['name']}") | {
         "Forum": content["forum"]["name"], "Month": _month(content["month"]), "Meeting": _day(content["meeting_date"]),
         "Disclosure": content["rule_label"]}
-    download("Download the pack as Excel", workbook_bytes({"Pack": (rows, {}), "Actions": (actions, {})},
+    download("Download the pack as Excel", lambda: workbook_bytes({"Pack": (rows, {}), "Actions": (actions, {})},
                                                                 metadata),
                    f"pack_{content['forum']['forum_id']}_{content['meeting_date']}.xlsx", ctx, "Meeting pack export")
 

@@ -281,7 +281,7 @@ def draw_export() -> None:
                                                                             "Upper process limit", "Target")}),
               "Monthly values": (series.rename(columns={"label": "Measure"}), {"Value": "0.0"})}
     download("Download the summary as Excel",
-             workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
+             lambda: workbook_bytes(sheets, export_metadata(ctx, f"Quality summary for {ctx.scope.name}")),
              f"quality_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Quality summary export")
 
 

@@ -306,7 +306,7 @@ def export(stage: pd.DataFrame, target: pd.DataFrame, waiting: tuple[str, pd.Dat
               waiting[0]: (plain(waiting[1]), {WAITING_HEADERS["age_days"]: days,
                                         WAITING_HEADERS["received_date"]: "dd mmm yyyy"})}
     download("Download stage table and waiting list (Excel)",
-                   workbook_bytes(sheets, export_metadata(ctx, f"Referrals to admission, {ctx.scope.name}")),
+                   lambda: workbook_bytes(sheets, export_metadata(ctx, f"Referrals to admission, {ctx.scope.name}")),
                    f"referrals_{ctx.scope.key.replace(':', '_')}_{ctx.start}_{ctx.end}.xlsx", ctx,
                    f"Referrals to admission: stage table and {waiting[0].lower()}", key="referrals_export")
 

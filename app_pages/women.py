@@ -301,7 +301,7 @@ def export(head: pd.DataFrame, children: pd.DataFrame | None) -> None:
         formats = {_unit_label(k): excel_format(wm.KINDS[k]) for k in wm.INDICATOR_IDS}
         sheets["By " + CHILD_LEVEL[level]] = (children, formats)
     download("Download indicator table as Excel",
-             workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
+             lambda: workbook_bytes(sheets, export_metadata(ctx, f"Women's pathway indicators, {ctx.scope.name}")),
              f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Women's pathway export")
 
 

@@ -63,6 +63,23 @@ def test_no_page_or_ui_module_calls_download_button_but_the_helper():
     assert _calls_download_button(ROOT / "ui" / "exports.py")
 
 
+def _workbooks_built_on_render(path: Path) -> list[int]:
+    """Lines where download(...) is handed workbook_bytes(...) already built, rather than a function that builds it
+    when the button is clicked (building a workbook costs a page's render tens of milliseconds)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "download" and len(node.args) > 1:
+            data = node.args[1]
+            if isinstance(data, ast.Call) and getattr(data.func, "id", None) == "workbook_bytes":
+                lines.append(node.lineno)
+    return lines
+
+
+def test_workbooks_are_built_only_when_the_download_is_clicked():
+    offenders = {p.name: lines for p in ROOT.glob("app_pages/*.py") if (lines := _workbooks_built_on_render(p))}
+    assert offenders == {}
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_menu_lists_only_the_pages_the_role_can_use(role):
     viewer = Viewer(f"{role}@example.nhs.uk", role, (HOMES[role],))
