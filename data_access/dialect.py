@@ -12,6 +12,7 @@ engines: DuckDB and PostgreSQL agree on them. SQL Server would need its own bran
 
 import io
 import threading
+import time
 
 import pandas as pd
 import sqlalchemy as sa
@@ -242,19 +243,63 @@ def _limit(conn: sa.Connection) -> float:
     return _limits.get(id(conn.engine), 0.0)
 
 
+class _Watchdog:
+    """One daemon thread that interrupts DuckDB queries running past their deadline.
+
+    A threading.Timer per query would start a thread per query: cheap alone, but Thread.start waits for the new
+    thread to take the GIL, up to the 5 ms switch interval while another thread of the page is busy.
+    """
+
+    def __init__(self):
+        self._due: dict[object, tuple[float, object]] = {}  # token -> (deadline, interrupt)
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, seconds: float, interrupt) -> object:
+        token = object()
+        with self._cond:
+            self._due[token] = (time.monotonic() + seconds, interrupt)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pcd-query-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return token
+
+    def cancel(self, token) -> None:
+        with self._cond:
+            self._due.pop(token, None)
+
+    @staticmethod
+    def _interrupt(interrupt) -> None:
+        """Call it (no reference to the connection stays in the watchdog's frame)."""
+        try:
+            interrupt()
+        except Exception:  # noqa: BLE001 - a connection closed meanwhile has nothing to interrupt
+            pass
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token in [t for t, (due, _) in self._due.items() if due <= now]:
+                    self._interrupt(self._due.pop(token)[1])
+                nearest = min((due for due, _ in self._due.values()), default=None)
+                self._cond.wait(None if nearest is None else max(nearest - now, 0.001))
+
+
+_watchdog = _Watchdog()
+
+
 def _start_timer(conn, cursor, statement, parameters, context, executemany) -> None:
     seconds = _limit(conn)
     if seconds > 0:
-        timer = threading.Timer(seconds, conn.connection.dbapi_connection.interrupt)
-        timer.daemon = True
-        conn.info["pcd_timer"] = timer
-        timer.start()
+        conn.info["pcd_timer"] = _watchdog.add(seconds, conn.connection.dbapi_connection.interrupt)
 
 
 def _stop_timer(conn, cursor, statement, parameters, context, executemany) -> None:
-    timer = conn.info.pop("pcd_timer", None)
-    if timer is not None:
-        timer.cancel()
+    token = conn.info.pop("pcd_timer", None)
+    if token is not None:
+        _watchdog.cancel(token)
 
 
 def _on_error(context: sa.engine.ExceptionContext):
