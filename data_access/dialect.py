@@ -10,6 +10,7 @@ engines: DuckDB and PostgreSQL agree on them. SQL Server would need its own bran
 (DATEDIFF, PERCENTILE_CONT ... OVER) and nothing else.
 """
 
+import atexit
 import io
 import threading
 import time
@@ -254,6 +255,7 @@ class _Watchdog:
         self._due: dict[object, tuple[float, object]] = {}  # token -> (deadline, interrupt)
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     def add(self, seconds: float, interrupt) -> object:
         token = object()
@@ -277,9 +279,17 @@ class _Watchdog:
         except Exception:  # noqa: BLE001 - a connection closed meanwhile has nothing to interrupt
             pass
 
+    def stop(self) -> None:
+        """End the thread (at exit: a thread left running keeps the interpreter from releasing DuckDB cleanly)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+
     def _run(self) -> None:
         with self._cond:
-            while True:
+            while not self._stopping:
                 now = time.monotonic()
                 for token in [t for t, (due, _) in self._due.items() if due <= now]:
                     self._interrupt(self._due.pop(token)[1])
@@ -288,6 +298,7 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+atexit.register(_watchdog.stop)
 
 
 def _start_timer(conn, cursor, statement, parameters, context, executemany) -> None:
