@@ -9,7 +9,9 @@ import json
 
 import altair as alt
 import jsonschema
+import pandas as pd
 import pytest
+from altair.utils import schemapi
 from altair.utils.schemapi import validate_jsonschema
 
 from tests.apptest import run_app, scope_keys
@@ -50,3 +52,14 @@ def test_the_pages_draw_charts(monkeypatch, fixture_url):
     broken = {**drawn[0], "mark": {"type": "no_such_mark"}}
     with pytest.raises(jsonschema.ValidationError):
         validate_jsonschema(broken, SCHEMA)
+
+
+def test_altairs_class_table_is_built_once_and_still_resolves_channels():
+    import ui.charts  # noqa: F401 - shares the table on import
+
+    classes = list(alt.vegalite.v6.schema.core.VegaLiteSchema._default_wrapper_classes())
+    first, second = schemapi._FromDict(classes), schemapi._FromDict(iter(classes))
+    assert first.class_dict is second.class_dict
+    chart = alt.Chart(pd.DataFrame({"a": [1], "b": ["x"]})).mark_bar().encode(x="a:Q", y="b:N", tooltip=["a", "b"])
+    assert isinstance(chart.encoding.x, alt.X) and isinstance(chart.encoding.y, alt.Y)
+    assert chart.to_dict()["encoding"]["x"] == {"field": "a", "type": "quantitative"}
