@@ -1,0 +1,41 @@
+"""The one formatting path: tables keep their numbers and show `*` for suppressed, `–` for missing, never "None";
+changes that round to zero read "no change"; money in £, £k, £m."""
+
+import numpy as np
+import pandas as pd
+
+from ui.formatting import NO_CHANGE, format_change, format_gbp, format_value, styled
+
+
+def shown(style) -> list[list[str]]:
+    """The cell texts a Styler gives st.dataframe (its display values), row by row."""
+    style._compute()
+    body = style._translate(False, False)["body"]
+    return [[cell["display_value"] for cell in row if cell["type"] == "td"] for row in body]
+
+
+def test_table_cells_show_star_for_suppressed_dash_for_missing_and_numbers_otherwise():
+    """Suppressed cells arrive empty (metrics.disclosure keeps the raw figure elsewhere) and flagged."""
+    frame = pd.DataFrame({"Ward": ["A", "B", "C"], "Occupancy (%)": [91.26, None, None],
+                          "Admissions": [12, None, None], "Length of stay (days)": [40.0, None, 12.0]})
+    suppressed = pd.DataFrame({"Occupancy (%)": [False, True, False], "Admissions": [False, True, False],
+                               "Length of stay (days)": [False, False, False]})
+    kinds = {"Occupancy (%)": "pct", "Admissions": "count", "Length of stay (days)": "days"}
+    style = styled(frame, kinds, suppressed)
+    assert shown(style) == [["A", "91.3", "12", "40"], ["B", "*", "*", "–"], ["C", "–", "–", "12"]]
+    assert style.data["Occupancy (%)"].dtype == np.float64  # numbers stay numbers (sorting)
+
+
+def test_suppression_in_different_rows_per_column():
+    frame = pd.DataFrame({"x": [1.0, None, 3.0], "y": [None, 2.0, None]})
+    suppressed = pd.DataFrame({"x": [False, True, False], "y": [True, False, False]})
+    assert shown(styled(frame, {"x": "count", "y": "count"}, suppressed)) == [["1", "*"], ["*", "2"], ["3", "–"]]
+
+
+def test_changes_and_money():
+    assert format_change("pct", -0.04) == NO_CHANGE
+    assert format_change("days", 0.2) == NO_CHANGE
+    assert format_change("pct", 1.25) == "+1.2 pp"
+    assert format_value("pct", -0.04) == "0.0%"
+    assert [format_gbp(v) for v in (950, 12_345, -2_500_000)] == ["£950", "£12k", "-£2.50m"]
+    assert format_value("count", None) == "–" and format_value("count", 5, suppressed=True) == "*"
