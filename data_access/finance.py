@@ -185,16 +185,23 @@ def last_return_month(end: dt.date) -> dt.date:
     return first.replace(day=1)
 
 
+def _monthly_query(where, fy_start, fy_end, key=None) -> sa.Select:
+    """(key, month, Σ budget, Σ actual, lines with an actual) of the ledger lines `where`, months of the year."""
+    f = finance_ledger
+    keys = [] if key is None else [key]
+    return (sa.select(*keys, f.c.month_start, sa.func.sum(f.c.budget_gbp), sa.func.sum(f.c.actual_gbp),
+                      sa.func.count(f.c.actual_gbp))
+            .select_from(_joins()).where(where, f.c.month_start.between(_date(fy_start), _date(fy_end)))
+            .group_by(*keys, f.c.month_start).order_by(*keys, f.c.month_start))
+
+
+def _month(month, budget, actual, lines) -> tuple:
+    return month, float(budget or 0), None if actual is None else float(actual), int(lines)
+
+
 def _monthly_actuals(conn, level, code, fy_start, fy_end) -> list[tuple]:
     """(month, Σ budget, Σ actual, lines with an actual) of the scope's ledger, months of the year, in SQL."""
-    f = finance_ledger
-    rows = conn.execute(
-        sa.select(f.c.month_start, sa.func.sum(f.c.budget_gbp), sa.func.sum(f.c.actual_gbp),
-                  sa.func.count(f.c.actual_gbp))
-        .select_from(_joins()).where(finance_filter(level, code), f.c.month_start.between(_date(fy_start),
-                                                                                          _date(fy_end)))
-        .group_by(f.c.month_start).order_by(f.c.month_start)).all()
-    return [(m, float(b or 0), None if a is None else float(a), int(n)) for m, b, a, n in rows]
+    return [_month(*row) for row in conn.execute(_monthly_query(finance_filter(level, code), fy_start, fy_end))]
 
 
 def _sector_actuals(conn, level, code, fy_start, fy_end) -> dict:
@@ -223,23 +230,36 @@ def forecast_returns(conn, level, code, fy_label: str, last: dt.date) -> list[tu
     return [(c, m, float(v)) for c, m, v in rows]
 
 
+def _risk_queries(where_risk, where_reserve, fy_label: str, end: dt.date, key_risk=None, key_reserve=None):
+    """(Σ value × likelihood and Σ mitigation of the open risks raised by `end`; Σ reserves held and committed),
+    as two selects, grouped by the keys when given."""
+    r, v = financial_risk, financial_reserve
+    risk = (sa.select(*([key_risk] if key_risk is not None else []),
+                      sa.func.sum(r.c.value_gbp * r.c.likelihood_pct / 100.0), sa.func.sum(r.c.mitigation_gbp))
+            .where(where_risk, r.c.financial_year == fy_label, r.c.status == "open", r.c.raised_date <= _date(end)))
+    reserve = (sa.select(*([key_reserve] if key_reserve is not None else []),
+                         sa.func.sum(v.c.held_gbp), sa.func.sum(v.c.committed_gbp))
+               .where(where_reserve, v.c.financial_year == fy_label))
+    if key_risk is not None:
+        risk, reserve = risk.group_by(key_risk), reserve.group_by(key_reserve)
+    return risk, reserve
+
+
+def _risk_dict(risk, reserve) -> dict:
+    num = lambda x: None if x is None else float(x)  # noqa: E731
+    return {"expected_risk": num(risk[0]) or 0.0, "mitigation": num(risk[1]) or 0.0,
+            "reserve_held": num(reserve[0]), "reserve_committed": num(reserve[1])}
+
+
 def risk_totals(conn, level, code, fy_label: str, end: dt.date) -> dict:
     """Σ value × likelihood and Σ mitigation of the open risks raised by `end`; reserves held and committed.
     None where the node holds no risks (provider and below) or none are recorded."""
     where = _collab_where(financial_risk.c.collaborative_id, level, code)
     if where is None:
         return {"expected_risk": None, "mitigation": None, "reserve_held": None, "reserve_committed": None}
-    r = financial_risk
-    risk = conn.execute(
-        sa.select(sa.func.sum(r.c.value_gbp * r.c.likelihood_pct / 100.0), sa.func.sum(r.c.mitigation_gbp))
-        .where(where, r.c.financial_year == fy_label, r.c.status == "open", r.c.raised_date <= _date(end))).one()
-    v = financial_reserve
-    reserve = conn.execute(
-        sa.select(sa.func.sum(v.c.held_gbp), sa.func.sum(v.c.committed_gbp))
-        .where(_collab_where(v.c.collaborative_id, level, code), v.c.financial_year == fy_label)).one()
-    num = lambda x: None if x is None else float(x)  # noqa: E731
-    return {"expected_risk": num(risk[0]) or 0.0, "mitigation": num(risk[1]) or 0.0,
-            "reserve_held": num(reserve[0]), "reserve_committed": num(reserve[1])}
+    risk, reserve = _risk_queries(where, _collab_where(financial_reserve.c.collaborative_id, level, code), fy_label,
+                                  end)
+    return _risk_dict(conn.execute(risk).one(), conn.execute(reserve).one())
 
 
 def finance_risk(conn, level, code, end) -> dict:
@@ -322,30 +342,57 @@ def risk_register(conn, viewer, level: str, code: str | None, fy_label: str) -> 
 
 def agreement(conn, viewer, level: str, code: str | None, end: dt.date) -> list[dict]:
     """For each collaborative in scope: its risk-share tiers and partner shares for the year of `end`, and the raw
-    sums its exposures are worked from (budget and outturn, the months for the run rate, open risks)."""
-    from data_access.kpi_queries import finance
-
+    sums its exposures are worked from (budget and outturn, the months for the run rate, open risks). Six queries
+    for all the collaboratives in scope (41 at England), not six per collaborative."""
     check(conn, viewer, level, code)
-    fy_label = financial_year(end)[0]
-    t, rs = risk_share_tier, risk_share
-    out = []
-    for cid, name, lead in _collabs_in_scope(conn, viewer, level, code):
-        tiers = conn.execute(sa.select(t.c.direction, t.c.tier, t.c.up_to_gbp, t.c.up_to_pct, t.c.carried_by)
-                             .where(t.c.collaborative_id == cid, t.c.financial_year == fy_label)
-                             .order_by(t.c.direction, t.c.tier)).mappings().all()
-        shares = conn.execute(sa.select(rs.c.provider_code, provider.c.name, rs.c.share_pct)
-                              .select_from(rs.join(provider, provider.c.provider_code == rs.c.provider_code))
-                              .where(rs.c.collaborative_id == cid, rs.c.financial_year == fy_label)
-                              .order_by(rs.c.share_pct.desc(), provider.c.name)).all()
-        sums = finance(conn, "collaborative", cid, end)
-        out.append({"collaborative_id": cid, "name": name, "lead": lead,
-                    "tiers": [{k: (float(v) if k == "up_to_gbp" and v is not None else v) for k, v in r.items()}
-                              for r in tiers],
-                    "shares": [(p, n, float(s)) for p, n, s in shares],
-                    "budget": sums["budget"], "outturn": sums["outturn"],
-                    "months": finance_risk(conn, "collaborative", cid, end)["months"],
-                    **risk_totals(conn, "collaborative", cid, fy_label, end)})
+    fy_label, fy_start, fy_end = financial_year(end)
+    collabs = _collabs_in_scope(conn, viewer, level, code)
+    ids = [cid for cid, _, _ in collabs]
+    t, rs, f = risk_share_tier, risk_share, finance_ledger
+    tiers = _grouped(conn.execute(
+        sa.select(t.c.collaborative_id, t.c.direction, t.c.tier, t.c.up_to_gbp, t.c.up_to_pct, t.c.carried_by)
+        .where(t.c.collaborative_id.in_(ids), t.c.financial_year == fy_label)
+        .order_by(t.c.collaborative_id, t.c.direction, t.c.tier)).mappings())
+    shares = _grouped(conn.execute(
+        sa.select(rs.c.collaborative_id, rs.c.provider_code, provider.c.name, rs.c.share_pct)
+        .select_from(rs.join(provider, provider.c.provider_code == rs.c.provider_code))
+        .where(rs.c.collaborative_id.in_(ids), rs.c.financial_year == fy_label)
+        .order_by(rs.c.collaborative_id, rs.c.share_pct.desc(), provider.c.name)).mappings())
+    budget, _, outturn, _ = _sums()
+    money = {row[0]: row[1:] for row in conn.execute(
+        sa.select(f.c.collaborative_id, budget, outturn).where(f.c.collaborative_id.in_(ids),
+                                                               f.c.month_start.between(_date(fy_start), _date(fy_end)))
+        .group_by(f.c.collaborative_id))}
+    months: dict[str, list] = {}
+    for cid, *row in conn.execute(_monthly_query(f.c.collaborative_id.in_(ids), fy_start, fy_end,
+                                                 f.c.collaborative_id)):
+        months.setdefault(cid, []).append(_month(*row))
+    risk, reserve = _risk_queries(financial_risk.c.collaborative_id.in_(ids),
+                                  financial_reserve.c.collaborative_id.in_(ids), fy_label, end,
+                                  financial_risk.c.collaborative_id, financial_reserve.c.collaborative_id)
+    risks = {row[0]: row[1:] for row in conn.execute(risk)}
+    reserves = {row[0]: row[1:] for row in conn.execute(reserve)}
+    none = (None, None)
+    return [{"collaborative_id": cid, "name": name, "lead": lead,
+             "tiers": [{k: (float(v) if k == "up_to_gbp" and v is not None else v) for k, v in r.items()}
+                       for r in tiers.get(cid, [])],
+             "shares": [(r["provider_code"], r["name"], float(r["share_pct"])) for r in shares.get(cid, [])],
+             "budget": _money(money.get(cid, none)[0]), "outturn": _money(money.get(cid, none)[1]),
+             "months": months.get(cid, []), **_risk_dict(risks.get(cid, none), reserves.get(cid, none))}
+            for cid, name, lead in collabs]
+
+
+def _grouped(rows) -> dict[str, list[dict]]:
+    """{collaborative_id: [the row's other columns]} of rows ordered by collaborative."""
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        values = dict(row)
+        out.setdefault(values.pop("collaborative_id"), []).append(values)
     return out
+
+
+def _money(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def drivers(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> dict:

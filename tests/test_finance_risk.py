@@ -140,6 +140,18 @@ def test_north_underspend_is_shared_by_its_agreement(fixture_engine):
     assert forecast.to_dict() == pytest.approx({"RX4": -3500 * 0.8, "NPR": -3500 * 0.2})
 
 
+def test_england_agreements_are_each_collaboratives_own(fixture_engine):
+    """agreement() reads every collaborative in scope with one query per part: at England each collaborative's
+    entry is exactly what agreement() gives at that collaborative (IMPACT as hand-worked above)."""
+    with fixture_engine.connect() as conn:
+        england = dfin.agreement(conn, None, "national", None, END)
+        alone = [dfin.agreement(conn, None, "collaborative", a["collaborative_id"], END)[0] for a in england]
+    assert len(england) >= 3 and england == alone
+    impact = next(a for a in england if a["collaborative_id"] == "IMPACT")
+    assert impact["tiers"] == IMPACT_TIERS
+    assert [(code, share) for code, _, share in impact["shares"]] == [(code, share) for code, _, share in SHARES]
+
+
 # --------------------------------------------------------------------------- the forecast range
 
 def north_base(engine) -> dict:
