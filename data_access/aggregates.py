@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.sql.util import find_tables
 
 from data_access.schema import calendar, collaborative, unit, ward, ward_day_capacity, ward_day_census
 from data_access.scope import HOME_LEVELS, ward_filter
@@ -51,14 +52,17 @@ def _grain_sums(conn, fact: sa.Table, sums: dict, level, code, start, end, by, f
     """Σ `sums` ({name: column expression of `fact`}) of a daily ward fact table over [start, end] under a node,
     one row per value of `by`: the grain mechanism every daily fact shares."""
     keys = [_key(fact, name, follow).label(name) for name in by]
-    joins = (fact.join(ward, ward.c.ward_code == fact.c.ward_code).join(unit, unit.c.unit_code == ward.c.unit_code)
-             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
-    if "month" in by:
-        joins = joins.join(calendar, calendar.c.date == fact.c.day)
-    where = [fact.c.day >= sa.literal(start, sa.Date), fact.c.day <= sa.literal(end, sa.Date)]
-    where.append(node_filter(level, code, follow) if codes is None else keys[0].in_(codes))
+    node = node_filter(level, code, follow) if codes is None else keys[0].in_(codes)
+    where = [fact.c.day >= sa.literal(start, sa.Date), fact.c.day <= sa.literal(end, sa.Date), node]
+    joins = fact
+    used = {table for clause in (node, *keys) for table in find_tables(clause, check_columns=True)}
+    if restrict is not None or not used <= {fact, calendar}:  # the ward hierarchy only when a key or filter uses it
+        joins = (joins.join(ward, ward.c.ward_code == fact.c.ward_code).join(unit, unit.c.unit_code == ward.c.unit_code)
+                 .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
     if restrict is not None:
         where.append(restrict(ward, unit))
+    if "month" in by:
+        joins = joins.join(calendar, calendar.c.date == fact.c.day)
     totals = [sa.func.coalesce(sa.func.sum(col), 0).label(name) for name, col in sums.items()]
     query = sa.select(*keys, *totals).select_from(joins).where(*where)
     if keys:

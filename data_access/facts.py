@@ -16,6 +16,7 @@ builds them for a database loaded before they existed (the app does it itself wh
 import argparse
 import datetime as dt
 import sys
+import time
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,7 +26,16 @@ from data_access.bulk import analyze, tidy
 from data_access.dialect import spec_for
 from data_access.engine import make_engine
 from data_access.kpi_queries import stay_facts
-from data_access.schema import bed_state, calendar, leave_episode, ward, ward_day_capacity, ward_day_census, ward_stay
+from data_access.schema import (
+    bed_state,
+    calendar,
+    leave_episode,
+    metadata,
+    ward,
+    ward_day_capacity,
+    ward_day_census,
+    ward_stay,
+)
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
 TABLES = ["ward_day_census", "ward_day_capacity"]
@@ -132,6 +142,12 @@ def refresh_reports(conn: sa.Connection, reports: pd.DataFrame) -> int:
     return refresh_capacity(conn, wards, (stamps.min().date(), stamps.max().date()))
 
 
+def counts(conn: sa.Connection) -> dict[str, int]:
+    """{facts table: its row count}."""
+    return {name: conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[name])).scalar()
+            for name in TABLES}
+
+
 def _empty(conn, table) -> bool:
     return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
 
@@ -163,10 +179,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     engine = make_engine(args.url)
     try:
-        print(f"ward_day_census: {build(engine):,} rows")
+        started = time.perf_counter()
+        build(engine)
+        seconds = time.perf_counter() - started
         with engine.connect() as conn:
-            rows = conn.execute(sa.select(sa.func.count()).select_from(ward_day_capacity)).scalar()
-        print(f"ward_day_capacity: {rows:,} rows")
+            for name, rows in counts(conn).items():
+                print(f"{name}: {rows:,} rows")
+        print(f"built in {seconds:.1f} s")
     finally:
         engine.dispose()
     return 0
