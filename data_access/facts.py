@@ -118,9 +118,9 @@ def _capacity_rows(wards: list[str] | None, days: tuple[dt.date, dt.date] | None
 
 
 def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
-                     days: tuple[dt.date, dt.date] | None = None) -> int:
+                     days: tuple[dt.date, dt.date] | None = None) -> None:
     """Rewrite ward_day_capacity (in the caller's transaction): all of it, or only the rows of `wards`
-    and/or the inclusive range of `days` (a bed-state load); returns the number of rows written."""
+    and/or the inclusive range of `days` (a bed-state load)."""
     delete = sa.delete(ward_day_capacity)
     if wards is not None:
         delete = delete.where(ward_day_capacity.c.ward_code.in_(wards))
@@ -129,17 +129,16 @@ def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
                                                               sa.literal(days[1], sa.Date)))
     conn.execute(delete)
     columns = ["day", "ward_code", "commissioned_beds", "closed_beds"]
-    return conn.execute(sa.insert(ward_day_capacity).from_select(columns, _capacity_rows(wards, days))).rowcount
+    conn.execute(sa.insert(ward_day_capacity).from_select(columns, _capacity_rows(wards, days)))
 
 
-def refresh_reports(conn: sa.Connection, reports: pd.DataFrame) -> int:
+def refresh_reports(conn: sa.Connection, reports: pd.DataFrame) -> None:
     """After a bed-state load wrote or removed `reports` (ward_code, reported_at), in its transaction: rewrite
     the capacity facts of those wards over those days (the caller then ANALYZEs bed_state and ward_day_capacity)."""
     if reports.empty:
-        return 0
+        return
     stamps = pd.to_datetime(reports["reported_at"])
-    wards = sorted(set(reports["ward_code"]))
-    return refresh_capacity(conn, wards, (stamps.min().date(), stamps.max().date()))
+    refresh_capacity(conn, sorted(set(reports["ward_code"])), (stamps.min().date(), stamps.max().date()))
 
 
 def counts(conn: sa.Connection) -> dict[str, int]:
