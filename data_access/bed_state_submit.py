@@ -5,8 +5,7 @@ provider(s)); `check(rows, wards)` validates submitted rows (a ward of theirs, n
 available + closed no more than commissioned, on leave no more than occupied, a reason for closed beds);
 `submit(engine, viewer, rows, source)` writes them to `bed_state` stamped with the time, with a load_log
 row (feed bed_state), an audit row and those wards' capacity facts of the day (data_access/facts.py), in one
-transaction. `read_upload` reads the same as a spreadsheet
-(.xlsx or .csv) within the upload cap.
+transaction. `read_upload` reads the same as a spreadsheet (.xlsx or .csv) within the upload cap.
 """
 
 from __future__ import annotations
