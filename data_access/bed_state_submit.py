@@ -4,8 +4,8 @@
 provider(s)); `check(rows, wards)` validates submitted rows (a ward of theirs, no negatives, occupied +
 available + closed no more than commissioned, on leave no more than occupied, a reason for closed beds);
 `submit(engine, viewer, rows, source)` writes them to `bed_state` stamped with the time, with a load_log
-row (feed bed_state) and an audit row, in one transaction. `read_upload` reads the same as a spreadsheet
-(.xlsx or .csv) within the upload cap.
+row (feed bed_state), an audit row and those wards' capacity facts of the day (data_access/facts.py), in one
+transaction. `read_upload` reads the same as a spreadsheet (.xlsx or .csv) within the upload cap.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import access, audit, bulk, clock, finance_import
+from data_access import access, audit, bulk, clock, facts, finance_import
 from data_access.schema import bed_state, load_log, unit, ward
 
 COLUMNS = ["ward_code", "occupied", "available", "closed", "closed_reason", "on_leave"]
@@ -116,6 +116,8 @@ def submit(engine: sa.Engine, viewer, rows: list[dict], source: str = "form") ->
         conn.execute(sa.delete(bed_state).where(bed_state.c.reported_at == ward_time,
                                                 bed_state.c.ward_code.in_(list(frame["ward_code"]))))
         bulk.insert_frame(conn, "bed_state", frame)
+        facts.refresh_reports(conn, frame)
+        bulk.analyze(conn, ["bed_state", "ward_day_capacity"])
         conn.execute(sa.insert(load_log).values(load_id=f"beds-{uuid.uuid4().hex[:27]}", feed=FEED, loaded_at=now,
                                                 rows=len(frame), source=f"submission: {source}"[:500], status="ok",
                                                 message=None))

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
-from data_access.aggregates import census_days
+from data_access.aggregates import capacity_days, census_days
 from data_access.kpi_queries import facts_filter, free_beds, latest_reports, stay_facts
 from data_access.schema import (
     bed_state,
@@ -110,32 +110,6 @@ def _period_days(start: dt.date, end: dt.date) -> sa.Subquery:
     return sa.select(calendar.c.date).where(_in_period(start, end)).subquery("days")
 
 
-def _daily_available(conn, level, code, start, end) -> pd.DataFrame:
-    """Σ commissioned beds of open wards − closed beds of the day's latest report, per date and level."""
-    day = calendar.c.date
-    end1 = end + dt.timedelta(days=1)
-    report_day = dialect.to_date(bed_state.c.reported_at)
-    newest = (sa.select(bed_state.c.ward_code, report_day.label("day"),
-                        sa.func.max(bed_state.c.reported_at).label("at"))
-              .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end1))
-              .group_by(bed_state.c.ward_code, report_day).subquery("newest"))
-    closed = (sa.select(newest.c.ward_code, newest.c.day, bed_state.c.closed)
-              .select_from(newest.join(bed_state, sa.and_(bed_state.c.ward_code == newest.c.ward_code,
-                                                          bed_state.c.reported_at == newest.c.at)))
-              .subquery("closed_of_day"))
-    open_ward = sa.and_(ward.c.opened_date <= day, sa.or_(ward.c.closed_date.is_(None), day < ward.c.closed_date))
-    joins = (calendar.join(ward, open_ward)
-             .join(unit, unit.c.unit_code == ward.c.unit_code)
-             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)
-             .outerjoin(closed, sa.and_(closed.c.ward_code == ward.c.ward_code, closed.c.day == day)))
-    query = (sa.select(day.label("date"), ward.c.security_level,
-                       sa.func.sum(ward.c.commissioned_beds - sa.func.coalesce(closed.c.closed, 0))
-                       .label("available_days"))
-             .select_from(joins).where(_in_period(start, end), ward_filter(level, code))
-             .group_by(day, ward.c.security_level))
-    return _frame(conn, query)
-
-
 def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Per calendar date and security level of wards under the node: obd, leave_days, available_days.
 
@@ -145,7 +119,8 @@ def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> 
     access.require(viewer, "see scope", (level, code), conn)
     keys = ["date", "security_level"]
     days = census_days(conn, level, code, start, end, by=("day", "security_level")).rename(columns={"day": "date"})
-    available = _daily_available(conn, level, code, start, end)
+    available = capacity_days(conn, level, code, start, end, by=("day", "security_level"))
+    available = available.rename(columns={"day": "date"})[[*keys, "available_days"]]
     available["date"] = pd.to_datetime(available["date"]).dt.date
     days["date"] = pd.to_datetime(days["date"]).dt.date
     out = available.merge(days[[*keys, "obd", "leave_days"]], on=keys, how="outer")

@@ -18,10 +18,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import dialect
-from data_access.aggregates import census_days
+from data_access.aggregates import capacity_days, census_days
 from data_access.kpi_queries import (
     _date,
-    _overlap_days,
     facts_filter,
     free_beds,
     latest_reports,
@@ -30,7 +29,6 @@ from data_access.kpi_queries import (
     stay_facts,
 )
 from data_access.schema import (
-    bed_state,
     collaborative,
     hospital_spell,
     referral,
@@ -112,26 +110,11 @@ def _bed_days(conn, child, codes, start, end1, parent=NATIONAL):
 
 
 def _available(conn, child, codes, start, end1, parent=NATIONAL):
-    joins, key = _ward_joins(), _ward_key(child)
-    where = sa.and_(key.in_(codes), ward_filter(*parent))
-    open_days = _overlap_days([ward.c.opened_date, _date(start)],
-                              [sa.func.coalesce(ward.c.closed_date, _date(end1)), _date(end1)])
-    beds = _frame(conn, sa.select(key.label("code"), sa.func.sum(ward.c.commissioned_beds * open_days))
-                  .select_from(joins).where(where).group_by(key), ["code", "bed_days_open"])
-    day = dialect.to_date(bed_state.c.reported_at)
-    ranked = (
-        sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed,
-                  sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
-                                            order_by=bed_state.c.reported_at.desc()).label("rn"))
-        .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end1)).subquery("ranked"))
-    closed = _frame(conn, sa.select(key.label("code"), sa.func.sum(ranked.c.closed))
-                    .select_from(joins.join(ranked, ranked.c.ward_code == ward.c.ward_code))
-                    .where(ranked.c.rn == 1, where, ward.c.opened_date <= ranked.c.day,
-                           sa.or_(ward.c.closed_date.is_(None), ranked.c.day < ward.c.closed_date))
-                    .group_by(key), ["code", "closed_days"])
-    out = beds.join(closed, how="left").fillna({"closed_days": 0})
-    out["available_days"] = out["bed_days_open"] - out["closed_days"]
-    return out[["available_days"]]
+    """kpi_queries.available_days by child (the daily capacity facts); 0 for a child with no open ward."""
+    days = capacity_days(conn, child, None, start, end1 - dt.timedelta(days=1), by=(child,), codes=codes,
+                         restrict=_owned(parent))
+    days = days.rename(columns={child: "code"}).set_index("code")[["available_days"]]
+    return days.reindex(pd.Index(codes, name="code"), fill_value=0)
 
 
 def _beds_now(conn, child, codes, end, end1, parent=NATIONAL):

@@ -2,10 +2,12 @@
 
 `refresh(conn)` rebuilds `ward_day_census` (one row per calendar day, ward, sex, home region and
 collaborative, out-of-area flag: patients in a bed, leave episodes running, clinically ready for
-discharge) from ward_stay, hospital_spell, patient and leave_episode, for every day of the calendar.
-Every load path that writes those tables calls it in the same transaction (the demo build; the
-fixture builder of the tests; any later MHSDS loader), then data_access.bulk.analyze. Bed-state
-replays and finance imports do not touch these tables and leave the facts as they are.
+discharge) from ward_stay, hospital_spell, patient and leave_episode, and `ward_day_capacity` (one row
+per calendar day and open ward: commissioned beds, beds closed in the day's latest bed_state report)
+from ward and bed_state, for every day of the calendar. Every load path that writes those tables calls
+it in the same transaction (the demo build; the fixture builder of the tests; the MHSDS loader), then
+data_access.bulk.analyze. Bed-state loads (submissions, replays) rewrite only the capacity facts of the
+wards and days they touched (`refresh_reports`); finance imports leave the facts as they are.
 
     python -m data_access.facts --url URL
 builds them for a database loaded before they existed (the app does it itself when it can write).
@@ -14,19 +16,31 @@ builds them for a database loaded before they existed (the app does it itself wh
 import argparse
 import datetime as dt
 import sys
+import time
 
+import pandas as pd
 import sqlalchemy as sa
 
+from data_access import dialect
 from data_access.bulk import analyze, tidy
 from data_access.dialect import spec_for
 from data_access.engine import make_engine
 from data_access.kpi_queries import stay_facts
-from data_access.schema import calendar, leave_episode, ward_day_census, ward_stay
+from data_access.schema import (
+    bed_state,
+    calendar,
+    leave_episode,
+    metadata,
+    ward,
+    ward_day_capacity,
+    ward_day_census,
+    ward_stay,
+)
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
-TABLES = ["ward_day_census"]
+TABLES = ["ward_day_census", "ward_day_capacity"]
 SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit", "collaborative", "locality",
-           "locality_collaborative", "leave_episode"]
+           "locality_collaborative", "leave_episode", "bed_state"]
 
 
 OPEN_END = dt.date(9999, 12, 31)  # an open stay or leave runs to the end of the calendar
@@ -61,27 +75,95 @@ def _census_rows() -> sa.Select:
 
 
 def refresh(conn: sa.Connection) -> int:
-    """Rebuild ward_day_census from the raw tables (in the caller's transaction); returns its row count."""
+    """Rebuild ward_day_census and ward_day_capacity from the raw tables (in the caller's transaction);
+    returns ward_day_census's row count."""
     spec_for(conn).for_bulk_work(conn)
     conn.execute(sa.delete(ward_day_census))
     columns = ["day", "ward_code", "sex", "security_level", "home_region_code", "home_collaborative_id",
                "out_of_area", "patients", "on_leave", "ready_for_discharge"]
     conn.execute(sa.insert(ward_day_census).from_select(columns, _census_rows()))
+    refresh_capacity(conn)
     return conn.execute(sa.select(sa.func.count()).select_from(ward_day_census)).scalar()
 
 
+def _closed_of_day(where) -> sa.Subquery:
+    """(ward_code, day, closed) of each ward's latest bed_state report of each day (reports matching `where`)."""
+    day = dialect.to_date(bed_state.c.reported_at)
+    ranked = (sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed,
+                        sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
+                                                  order_by=bed_state.c.reported_at.desc()).label("rn"))
+              .where(*where).subquery("ranked"))
+    return sa.select(ranked.c.ward_code, ranked.c.day, ranked.c.closed).where(ranked.c.rn == 1).subquery("closed")
+
+
+def _capacity_rows(wards: list[str] | None, days: tuple[dt.date, dt.date] | None) -> sa.Select:
+    """(day, ward_code, commissioned_beds, closed_beds) of the calendar days each ward is open
+    (opened_date <= day < closed_date), for `wards` and the inclusive range `days` when given."""
+    day = calendar.c.date
+    open_on = sa.and_(ward.c.opened_date <= day, sa.or_(ward.c.closed_date.is_(None), day < ward.c.closed_date))
+    where, reports = [], []
+    if wards is not None:
+        where.append(ward.c.ward_code.in_(wards))
+        reports.append(bed_state.c.ward_code.in_(wards))
+    if days is not None:
+        first, last = (sa.literal(d, sa.Date) for d in days)
+        where.append(day.between(first, last))
+        reports += [bed_state.c.reported_at >= first,
+                    bed_state.c.reported_at < sa.literal(days[1] + dt.timedelta(days=1), sa.Date)]
+    closed = _closed_of_day(reports)
+    joins = calendar.join(ward, open_on).outerjoin(closed, sa.and_(closed.c.ward_code == ward.c.ward_code,
+                                                                   closed.c.day == day))
+    return (sa.select(day, ward.c.ward_code, ward.c.commissioned_beds, sa.func.coalesce(closed.c.closed, 0))
+            .select_from(joins).where(*where).order_by(day, ward.c.ward_code))
+
+
+def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
+                     days: tuple[dt.date, dt.date] | None = None) -> None:
+    """Rewrite ward_day_capacity (in the caller's transaction): all of it, or only the rows of `wards`
+    and/or the inclusive range of `days` (a bed-state load)."""
+    delete = sa.delete(ward_day_capacity)
+    if wards is not None:
+        delete = delete.where(ward_day_capacity.c.ward_code.in_(wards))
+    if days is not None:
+        delete = delete.where(ward_day_capacity.c.day.between(sa.literal(days[0], sa.Date),
+                                                              sa.literal(days[1], sa.Date)))
+    conn.execute(delete)
+    columns = ["day", "ward_code", "commissioned_beds", "closed_beds"]
+    conn.execute(sa.insert(ward_day_capacity).from_select(columns, _capacity_rows(wards, days)))
+
+
+def refresh_reports(conn: sa.Connection, reports: pd.DataFrame) -> None:
+    """After a bed-state load wrote or removed `reports` (ward_code, reported_at), in its transaction: rewrite
+    the capacity facts of those wards over those days (the caller then ANALYZEs bed_state and ward_day_capacity)."""
+    if reports.empty:
+        return
+    stamps = pd.to_datetime(reports["reported_at"])
+    refresh_capacity(conn, sorted(set(reports["ward_code"])), (stamps.min().date(), stamps.max().date()))
+
+
+def counts(conn: sa.Connection) -> dict[str, int]:
+    """{facts table: its row count}."""
+    return {name: conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[name])).scalar()
+            for name in TABLES}
+
+
+def _empty(conn, table) -> bool:
+    return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+
+
 def missing(conn: sa.Connection) -> bool:
-    """Is the facts table absent, or empty while there are ward stays (a database built before it existed)?"""
-    if not sa.inspect(conn).has_table("ward_day_census"):
+    """Is a facts table absent, or empty while what it summarises is not (a database built before it existed)?"""
+    if not all(sa.inspect(conn).has_table(name) for name in TABLES):
         return True
-    has_facts = conn.execute(sa.select(sa.literal(1)).select_from(ward_day_census).limit(1)).first()
-    has_stays = conn.execute(sa.select(sa.literal(1)).select_from(ward_stay).limit(1)).first()
-    return has_facts is None and has_stays is not None
+    if _empty(conn, ward_day_census) and not _empty(conn, ward_stay):
+        return True
+    return _empty(conn, ward_day_capacity) and not _empty(conn, ward) and not _empty(conn, calendar)
 
 
 def build(engine: sa.Engine) -> int:
     """Create the facts tables if need be and (re)write them in one transaction, then ANALYZE them."""
-    ward_day_census.create(engine, checkfirst=True)
+    for table in (ward_day_census, ward_day_capacity):
+        table.create(engine, checkfirst=True)
     with engine.begin() as conn:
         analyze(conn, SOURCES)  # the planner needs statistics of what the facts are computed from
         rows = refresh(conn)
@@ -96,7 +178,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     engine = make_engine(args.url)
     try:
-        print(f"ward_day_census: {build(engine):,} rows")
+        started = time.perf_counter()
+        build(engine)
+        seconds = time.perf_counter() - started
+        with engine.connect() as conn:
+            for name, rows in counts(conn).items():
+                print(f"{name}: {rows:,} rows")
+        print(f"built in {seconds:.1f} s")
     finally:
         engine.dispose()
     return 0

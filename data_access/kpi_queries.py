@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data_access import dialect
-from data_access.aggregates import census_days, census_totals
+from data_access.aggregates import capacity_days, census_days, census_totals
 from data_access.schema import (
     INPATIENT_CATEGORIES,
     bed_state,
@@ -40,10 +40,6 @@ MODERATE_OR_WORSE = ("moderate", "severe", "death")  # incident harm levels coun
 def _date(value):
     """A DATE literal, or the expression itself when it is one already (a period's bound, month_periods)."""
     return value if isinstance(value, sa.ColumnElement) else sa.literal(value, sa.Date)
-
-
-def _next_day(value):
-    return dialect.add_days(value, 1) if isinstance(value, sa.ColumnElement) else value + dt.timedelta(days=1)
 
 
 def month_periods(start: dt.date, end: dt.date) -> sa.Subquery:
@@ -142,8 +138,10 @@ def bed_days(conn, level, code, start, end) -> dict:
 
 
 def available_days(conn, level, code, start, end) -> dict:
-    """Commissioned bed days of the open wards under the node, less the beds reported closed."""
-    return {"available_days": _available_days(conn, level, code, start, end + dt.timedelta(days=1))}
+    """Commissioned bed days of the open wards under the node, less the beds reported closed (the daily
+    capacity facts, docs/facts.md)."""
+    days = capacity_days(conn, level, code, start, end)
+    return {"available_days": int(days["available_days"].iloc[0])}
 
 
 def _scoped_wards(level, code):
@@ -151,50 +149,10 @@ def _scoped_wards(level, code):
             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)), ward_filter(level, code)
 
 
-def _available_columns(level, code, start, end, periods=None):
-    """(Σ commissioned bed days of open wards, Σ beds reported closed) as two selects, for [start, end] or, with
-    `periods` (month_periods), per period: the one definition of available bed days."""
-    lo, hi = (periods.c.lo, periods.c.hi) if periods is not None else (_date(start), _date(end))
-    end1 = _next_day(hi)
-    joins, where = _scoped_wards(level, code)
-    open_days = _overlap_days([ward.c.opened_date, lo], [sa.func.coalesce(ward.c.closed_date, end1), end1])
-    keys = [] if periods is None else [periods.c.month]
-    beds_from = joins if periods is None else joins.join(periods, sa.true())
-    beds = (sa.select(*keys, sa.func.coalesce(sa.func.sum(ward.c.commissioned_beds * open_days), 0))
-            .select_from(beds_from).where(where))
-    day = dialect.to_date(bed_state.c.reported_at)
-    ranked = (
-        sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed,
-                  sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
-                                            order_by=bed_state.c.reported_at.desc()).label("rn"))
-        .where(bed_state.c.reported_at >= _date(start), bed_state.c.reported_at < _date(end + dt.timedelta(days=1)))
-        .subquery("ranked")
-    )
-    closed_from = (ranked.join(ward, ward.c.ward_code == ranked.c.ward_code)
-                   .join(unit, unit.c.unit_code == ward.c.unit_code)
-                   .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
-    if periods is not None:
-        closed_from = closed_from.join(periods, ranked.c.day.between(periods.c.lo, periods.c.hi))
-    closed = (sa.select(*keys, sa.func.coalesce(sa.func.sum(ranked.c.closed), 0)).select_from(closed_from)
-              .where(ranked.c.rn == 1, where, ward.c.opened_date <= ranked.c.day,
-                     sa.or_(ward.c.closed_date.is_(None), ranked.c.day < ward.c.closed_date)))
-    if periods is not None:
-        beds, closed = beds.group_by(periods.c.month), closed.group_by(periods.c.month)
-    return beds, closed
-
-
-def _available_days(conn, level, code, start, end1) -> int:
-    beds, closed = _available_columns(level, code, start, end1 - dt.timedelta(days=1))
-    return int(conn.execute(beds).scalar()) - int(conn.execute(closed).scalar())
-
-
 def available_days_by_month(conn, level, code, start, end, targets=None) -> dict:
-    """{month start: available_days()} for each calendar month of [start, end] (one query each part)."""
-    periods = month_periods(start, end)
-    beds, closed = _available_columns(level, code, start, end, periods)
-    shut = dict(conn.execute(closed).all())
-    return {_day(month): {"available_days": int(value) - int(shut.get(month, 0))}
-            for month, value in conn.execute(beds).all()}
+    """{month start: available_days()} for each calendar month of [start, end] (one query)."""
+    days = capacity_days(conn, level, code, start, end, by=("month",))
+    return {_day(row.month): {"available_days": int(row.available_days)} for row in days.itertuples()}
 
 
 def latest_reports(bound: dt.datetime | None) -> sa.Subquery:

@@ -5,7 +5,8 @@
 The day's reports (default: the day of the newest report) are taken out of `bed_state`, then
 written back in time order, one slice of `--step-minutes` of reporting time at a time, every
 `--interval` seconds, through the same bulk loader as every import (data_access/bulk.py), each
-slice with its own `load_log` row (feed bed_state). The Bed occupancy page in presentation mode
+slice with its own `load_log` row (feed bed_state) and its wards' capacity facts rewritten in the same
+transaction (data_access/facts.py: refresh_reports). The Bed occupancy page in presentation mode
 shows the map change as the slices arrive. Stopped early (Ctrl+C or an error), the rest of the
 day is written back at once, so the database always ends with every report it started with.
 
@@ -23,7 +24,7 @@ from collections.abc import Callable
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import bulk, clock
+from data_access import bulk, clock, facts
 from data_access.engine import display_url, make_engine
 from data_access.schema import bed_state, load_log
 
@@ -46,12 +47,14 @@ def _day_filter(day: dt.date):
 
 
 def take_day(conn, day: dt.date) -> pd.DataFrame:
-    """Read and delete the day's reports (inside the caller's transaction); returns them in time order."""
+    """Read and delete the day's reports (inside the caller's transaction, with their capacity facts);
+    returns them in time order."""
     result = conn.execute(sa.select(*bed_state.columns).where(_day_filter(day))
                           .order_by(bed_state.c.reported_at, bed_state.c.ward_code))
     frame = pd.DataFrame(result.fetchall(), columns=COLUMNS)
     conn.execute(sa.delete(bed_state).where(_day_filter(day)))
     frame["reported_at"] = pd.to_datetime(frame["reported_at"])
+    facts.refresh_reports(conn, frame)
     return frame
 
 
@@ -62,8 +65,9 @@ def slices(frame: pd.DataFrame, day: dt.date, step_minutes: int) -> list[pd.Data
 
 
 def write_slice(conn, part: pd.DataFrame, source: str) -> None:
-    """Insert one slice through the bulk loader and record it in load_log."""
+    """Insert one slice through the bulk loader, with its capacity facts, and record it in load_log."""
     bulk.insert_frame(conn, "bed_state", part)
+    facts.refresh_reports(conn, part)
     conn.execute(sa.insert(load_log).values(
         load_id=f"replay-{uuid.uuid4().hex[:20]}", feed="bed_state",
         loaded_at=clock.utc_now(), rows=len(part), source=source,
@@ -101,7 +105,7 @@ def replay(engine: sa.Engine, day: dt.date | None = None, interval: float = 3.0,
             log(f"Stopped: wrote the remaining {len(frame) - written} reports back at once.")
             written = len(frame)
         with engine.begin() as conn:
-            bulk.analyze(conn, ["bed_state"])
+            bulk.analyze(conn, ["bed_state", "ward_day_capacity"])
     return written
 
 

@@ -376,6 +376,16 @@ ward_day_census = Table(
     Column("ready_for_discharge", Integer, nullable=False),
 )
 
+# One row per calendar day and ward open that day: its commissioned beds and the beds closed in its latest
+# bed_state report of the day (0 without a report). Σ (commissioned_beds - closed_beds) = available bed days.
+ward_day_capacity = Table(
+    "ward_day_capacity", metadata,
+    Column("day", Date, nullable=False),
+    _fk("ward.ward_code"),
+    Column("commissioned_beds", Integer, nullable=False),
+    Column("closed_beds", Integer, nullable=False),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("at", DateTime, nullable=False, quote=True),
@@ -488,6 +498,7 @@ Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
+Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
 Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.record_id)
 Index("ix_governance_action_forum", governance_action.c.forum_id, governance_action.c.scope_key)
 Index("ix_governance_decision_forum", governance_decision.c.forum_id, governance_decision.c.scope_key)

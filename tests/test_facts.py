@@ -1,5 +1,6 @@
-"""The pre-aggregated daily ward facts (ward_day_census, docs/facts.md) give exactly what the raw tables give,
-on the hand-built fixture and both engines; the aggregate layer's grains add up to the node's total."""
+"""The pre-aggregated daily ward facts (ward_day_census, ward_day_capacity: docs/facts.md) give exactly what the
+raw tables give, on the hand-built fixture and both engines, also after a bed-state submission and a replay; the
+aggregate layer's grains add up to the node's total."""
 
 import datetime as dt
 from collections import Counter
@@ -7,8 +8,11 @@ from collections import Counter
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import facts
-from data_access.aggregates import census_days, census_totals
+from data_access import bed_state_submit, clock, facts, replay
+from data_access.access import Viewer
+from data_access.aggregates import CAPACITY_MEASURES, capacity_days, census_days, census_totals
+from data_access.kpi_queries import available_days
+from tests.fixture_db import build_fixture
 
 D = dt.date
 COLUMNS = ["day", "ward_code", "sex", "security_level", "home_region_code", "home_collaborative_id", "out_of_area"]
@@ -52,6 +56,70 @@ def test_ward_day_census_is_the_raw_tables_day_by_day(fixture_engine):
     assert len(got) == len(actual) and actual == expected
 
 
+def _raw_capacity(conn) -> dict:
+    """(day, ward) -> (commissioned beds, closed beds) worked out in Python from calendar, ward and bed_state: every
+    calendar day the ward is open (opened <= day < closed), the closed beds of its latest report that day, else 0."""
+    days = [r[0] for r in _rows(conn, 'SELECT "date" FROM calendar')]
+    wards = _rows(conn, "SELECT ward_code, commissioned_beds, opened_date, closed_date FROM ward")
+    latest = {}
+    for ward, at, closed in sorted(_rows(conn, "SELECT ward_code, reported_at, closed FROM bed_state")):
+        latest[(pd.Timestamp(at).date(), ward)] = closed  # in time order: the day's last report wins
+    return {(day, ward): (beds, latest.get((day, ward), 0)) for day in days for ward, beds, opened, shut in wards
+            if opened <= day and (shut is None or day < shut)}
+
+
+def _capacity(conn) -> dict:
+    rows = _rows(conn, "SELECT day, ward_code, commissioned_beds, closed_beds FROM ward_day_capacity")
+    out = {(pd.Timestamp(day).date(), ward): (beds, closed) for day, ward, beds, closed in rows}
+    assert len(out) == len(rows)  # one row per ward-day
+    return out
+
+
+def test_ward_day_capacity_is_the_raw_tables_day_by_day(fixture_engine):
+    with fixture_engine.connect() as conn:
+        assert _capacity(conn) == _raw_capacity(conn)
+        # W3 closes on 2024-03-06: its report of 03-07 (3 closed) has no ward-day to count in
+        assert (D(2024, 3, 7), "W3") not in _capacity(conn)
+
+
+def _available_on(engine, day, level="national", code=None) -> int:
+    with engine.connect() as conn:
+        return available_days(conn, level, code, day, day)["available_days"]
+
+
+def test_a_submission_rewrites_its_wards_capacity_of_the_day(empty_engine, monkeypatch):
+    build_fixture(empty_engine)
+    # 9 March 2024: open W1 4, W2 3, W4 3, W5 4, W6 3, W7 2 = 19 beds; W6 and W7 report 2 closed each -> 15
+    assert _available_on(empty_engine, D(2024, 3, 9)) == 15
+    assert _available_on(empty_engine, D(2024, 3, 9), "provider", "RHA") == 7  # W1 4 + W2 3, no report
+    monkeypatch.setattr(clock, "utc_now", lambda precise=False: dt.datetime(2024, 3, 9, 12, 0))  # GMT: UK 12:00
+    rows = [{"ward_code": "W1", "occupied": 2, "available": 1, "closed": 1, "closed_reason": "ligature works",
+             "on_leave": 0},
+            {"ward_code": "W2", "occupied": 1, "available": 0, "closed": 2, "closed_reason": "flood", "on_leave": 0}]
+    ok, _, problems = bed_state_submit.submit(empty_engine, Viewer("nurse@rha", "provider", ("provider:RHA",)), rows)
+    assert ok and problems == []
+    assert _available_on(empty_engine, D(2024, 3, 9)) == 12  # 15 - 1 - 2
+    assert _available_on(empty_engine, D(2024, 3, 9), "provider", "RHA") == 4
+    assert _available_on(empty_engine, D(2024, 3, 10), "provider", "RHA") == 7 - 0  # W1's 16:00 report: 0 closed
+    with empty_engine.connect() as conn:
+        assert _capacity(conn) == _raw_capacity(conn)
+
+
+def test_a_replay_rewrites_the_capacity_of_its_day_step_by_step(empty_engine):
+    build_fixture(empty_engine)
+    seen = []
+
+    def watch(_message):  # replay logs once the day is taken out, then after each step has committed
+        seen.append(_available_on(empty_engine, D(2024, 3, 8)))
+
+    replay.replay(empty_engine, D(2024, 3, 8), interval=0, log=watch)
+    # 8 March 2024: 19 beds open (W3 closed on 03-06); taken out, no report closes any (19); then W5 07:00 closes 2
+    # (17), W2 10:00 closes 1 (16), W4 12:00 closes none (16), W5 19:00 closes 1 instead of 2 (17)
+    assert seen == [19, 17, 16, 16, 17]
+    with empty_engine.connect() as conn:
+        assert _capacity(conn) == _raw_capacity(conn)
+
+
 def test_refresh_rebuilds_the_same_facts(fixture_engine):
     sql = "SELECT * FROM ward_day_census ORDER BY day, ward_code, sex, home_collaborative_id, out_of_area"
     with fixture_engine.connect() as conn:
@@ -70,6 +138,11 @@ def test_grains_add_up_to_the_node(fixture_engine):
         for grain in ("day", "month", "ward", "provider", "collaborative", "security_level", "sex"):
             frame = census_days(conn, "national", None, start, end, by=(grain,))
             assert {m: int(frame[m].sum()) for m in total} == total, grain
+        capacity = capacity_days(conn, "national", None, start, end).iloc[0]
+        assert int(capacity["available_days"]) == available_days(conn, "national", None, start, end)["available_days"]
+        for grain in ("day", "month", "ward", "unit", "provider", "collaborative", "region", "security_level"):
+            frame = capacity_days(conn, "national", None, start, end, by=(grain,))
+            assert [int(frame[m].sum()) for m in CAPACITY_MEASURES] == [int(capacity[m]) for m in CAPACITY_MEASURES]
         home = census_days(conn, "national", None, start, end, by=("collaborative",), follow="home")
         assert int(home["obd"].sum()) == total["obd"]
         assert int(home["out_of_area_days"].sum()) == total["out_of_area_days"]
@@ -87,12 +160,30 @@ def test_a_database_loaded_before_the_facts_gets_them(fixture_engine):
         assert not facts.missing(conn) and _rows(conn, sql) == before
 
 
+def test_a_database_without_the_capacity_facts_gets_them(fixture_engine):
+    with fixture_engine.connect() as conn:
+        before = _capacity(conn)
+    with fixture_engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE ward_day_capacity"))
+    with fixture_engine.connect() as conn:
+        assert facts.missing(conn)
+    facts.build(fixture_engine)
+    with fixture_engine.connect() as conn:
+        assert not facts.missing(conn) and _capacity(conn) == before
+    with fixture_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ward_day_capacity"))
+    with fixture_engine.connect() as conn:
+        assert facts.missing(conn)
+    facts.build(fixture_engine)
+
+
 def test_a_rebuild_leaves_no_dead_rows_behind(fixture_engine):
     """facts.build tidies after it commits: on PostgreSQL no dead row of the old facts is left for reads to visit."""
     facts.build(fixture_engine)
     if fixture_engine.dialect.name != "postgresql":
         return
     with fixture_engine.connect() as conn:
-        dead = conn.execute(sa.text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'ward_day_census' "
-                                    "AND schemaname = current_schema()")).scalar()
-    assert dead == 0
+        for table in facts.TABLES:
+            dead = conn.execute(sa.text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = :table "
+                                        "AND schemaname = current_schema()"), {"table": table}).scalar()
+            assert dead == 0, table

@@ -292,7 +292,8 @@ def test_command_line_load_and_export(source, tmp_path, capsys):
 
 
 def test_reference_only_demo(tmp_path):
-    """python -m demo --reference-only: organisations, wards, places, calendar and governance; no activity."""
+    """python -m demo --reference-only: organisations, wards, places, calendar and governance (and the wards' daily
+    capacity facts); no activity."""
     from demo.generator import REFERENCE_TABLES
     from demo.generator import main as demo_main
 
@@ -303,4 +304,4 @@ def test_reference_only_demo(tmp_path):
         filled = {t for t in schema.TABLE_ORDER
                   if conn.execute(sa.select(sa.func.count()).select_from(schema.metadata.tables[t])).scalar()}
     engine.dispose()
-    assert filled == set(REFERENCE_TABLES)
+    assert filled == {*REFERENCE_TABLES, "ward_day_capacity"}  # the open wards' beds, every calendar day
