@@ -22,8 +22,14 @@ def beds_like(conn, viewer, x):
     return len(CALLS)
 
 
+def kpis_like(conn, viewer, x):
+    CALLS.append(("kpis", viewer, x))
+    return len(CALLS)
+
+
 finance_like.__module__ = "data_access.finance"  # what it depends on is decided by its module
 beds_like.__module__ = "data_access.beds"
+kpis_like.__module__, kpis_like.__qualname__ = "ui.cached", "_kpi_table"  # KPI tables: finance and bed state
 
 
 @pytest.fixture
@@ -51,6 +57,18 @@ def test_an_import_refreshes_only_what_depends_on_it(ctx):
     cached.read(ctx, finance_like, 1)
     cached.read(ctx, beds_like, 1)
     assert [c[0] for c in CALLS] == ["finance", "beds", "finance"]
+
+
+def test_kpi_tables_refresh_after_either_feed_they_read(ctx):
+    """Available bed days come from the capacity facts a bed-state submission rewrites, money from the ledger."""
+    cached.read(ctx, kpis_like, 1)
+    cached.read(ctx, finance_like, 1)
+    cached.changed("bed_state")
+    cached.read(ctx, kpis_like, 1)  # afresh
+    cached.read(ctx, finance_like, 1)  # kept: a submission does not touch the ledger
+    cached.changed("finance")
+    cached.read(ctx, kpis_like, 1)  # afresh
+    assert [c[0] for c in CALLS] == ["kpis", "finance", "kpis", "kpis"]
 
 
 def test_the_settings_ttl_is_honoured(ctx, monkeypatch):

@@ -24,15 +24,15 @@ from metrics import catalogue, kpis, overview, rag
 
 TTL = 600  # seconds: the default of query_ttl_seconds, for reads made before the settings are known
 MAX_TTL = 86400  # settings.py: query_ttl_seconds <= 86400
-# What each reader depends on, by module: a finance import changes only these (and every KPI table).
-FEEDS = {"data_access.finance": "finance", "data_access.finance_import": "finance",
-         "ui.cached._kpi_table": "finance", "ui.cached._kpi_tables": "finance",
-         "ui.cached._kpi_months": "finance", "ui.cached._child_table": "finance",
-        "data_access.kpi_queries.data_as_of": "finance", "ui.cached._headline_tiles": "finance",
-         "ui.cached._children_figures": "finance",
+# What each reader depends on, by reader or module: an import of a feed refreshes only the readers listed under it.
+# KPI tables read the ledger (finance) and, through the daily capacity facts, bed state (available bed days).
+KPI_FEEDS = ("finance", "bed_state")
+FEEDS = {"data_access.finance": ("finance",), "data_access.finance_import": ("finance",),
+         "ui.cached._kpi_table": KPI_FEEDS, "ui.cached._kpi_tables": KPI_FEEDS, "ui.cached._kpi_months": KPI_FEEDS,
+         "ui.cached._child_table": KPI_FEEDS, "ui.cached._headline_tiles": KPI_FEEDS,
+         "ui.cached._children_figures": KPI_FEEDS, "data_access.kpi_queries.data_as_of": ("finance",),
          # live bed state: a provider's submission (app_pages/bed_state_submit.py) refreshes the map and table
-         "data_access.beds.ward_bed_state": "bed_state", "data_access.beds.last_report": "bed_state",
-         "data_access.beds.placement_candidates": "bed_state"}
+         "data_access.beds": ("bed_state",), "data_access.bed_meeting": ("bed_state",)}
 _versions: dict[str, int] = {}  # feed -> how many imports this process has made of it
 NO_VIEWER = "no viewer"
 
@@ -52,7 +52,7 @@ def _name(reader) -> str:
 
 
 @st.cache_data(ttl=MAX_TTL, max_entries=2000, show_spinner=False)
-def _read(_engine: sa.Engine, url: str, name: str, policy, args: tuple, time_slot: int, version: int, _reader):
+def _read(_engine: sa.Engine, url: str, name: str, policy, args: tuple, time_slot: int, version: tuple, _reader):
     with _engine.connect() as conn:
         return _reader(conn, *args) if policy == NO_VIEWER else _reader(conn, policy, *args)
 
@@ -60,8 +60,8 @@ def _read(_engine: sa.Engine, url: str, name: str, policy, args: tuple, time_slo
 def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = TTL, viewer_arg: bool = True):
     """`read` without a page context (the shell, before the context exists)."""
     policy = NO_VIEWER if not viewer_arg else None if viewer is None else viewer.policy
-    feed = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, "")
-    version = _versions.get(feed, 0)
+    feeds = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, ())
+    version = tuple(_versions.get(feed, 0) for feed in feeds)
     return _read(engine, url, _name(reader), policy, args, slot(ttl), version, reader)
 
 
