@@ -269,25 +269,33 @@ def census_wards(conn, level, code, end) -> dict:
 SPELL_KEYS = ["admissions", "discharges", "median_los_days", "mean_los_days"]
 
 
+def _admitted_discharged(lo, hi):
+    s = hospital_spell
+    return s.c.admission_date.between(_date(lo), _date(hi)), s.c.discharge_date.between(_date(lo), _date(hi))
+
+
 def spell_query(level, code, start, end, grain: Grain = NODE):
     """Admissions, discharges and length of stay (median, mean) of the spells with a stay under the node,
     admitted or discharged in [start, end], by `grain` (a month: admitted or discharged in it)."""
     facts = stay_facts()
-    keys = [facts_key(facts, grain.by).label("key")] if grain.child else []
-    under = (sa.select(*keys, facts.c.spell_id).where(facts_filter(facts, level, code)).distinct()
-             .subquery("under"))
     s = hospital_spell
-    source, lo, hi, month = under.join(s, s.c.spell_id == under.c.spell_id), start, end, None
+    where = [sa.or_(*_admitted_discharged(start, end))]  # the whole period, before any pairing with months
+    source, child, lo, hi, month = s, None, start, end, None
+    if grain.child:
+        under = (sa.select(facts_key(facts, grain.by).label("key"), facts.c.spell_id)
+                 .where(facts_filter(facts, level, code)).distinct().subquery("under"))
+        source, child = under.join(s, s.c.spell_id == under.c.spell_id), under.c.key
+    else:
+        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(facts_filter(facts, level, code))))
     if grain.by == MONTH_BY:
         periods = month_periods(start, end)
-        source, lo, hi, month = source.join(periods, sa.true()), periods.c.lo, periods.c.hi, periods.c.month
-    admitted = s.c.admission_date.between(_date(lo), _date(hi))
-    discharged = s.c.discharge_date.between(_date(lo), _date(hi))
+        lo, hi, month = periods.c.lo, periods.c.hi, periods.c.month
+        source = source.join(periods, sa.or_(*_admitted_discharged(lo, hi)))
+    admitted, discharged = _admitted_discharged(lo, hi)
     los = sa.case((discharged, dialect.days_between(s.c.admission_date, s.c.discharge_date)))
     values = [sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))), dialect.median(los),
               sa.func.avg(los)]
-    key = grain.key(month=month, child=lambda _: under.c.key)
-    return grain.select(key, values, source, [sa.or_(admitted, discharged)])
+    return grain.select(grain.key(month=month, child=lambda _: child), values, source, where)
 
 
 def _spell_dict(row) -> dict:
@@ -396,9 +404,9 @@ def _referral_key(level):
     return referral.c.collaborative_id if level == "collaborative" else ward_key(level)
 
 
-def referral_query(level, code, start, end, targets=None, grain: Grain = NODE):
+def referral_query(level, code, start, end, targets=None, grain: Grain = NODE, keys=None):
     """Referral counts, stage medians, within-target shares and the waiting list as of the period's last day,
-    for [start, end], by `grain` (REFERRAL_KEYS)."""
+    for [start, end], by `grain`: the columns `keys` of REFERRAL_KEYS (default all), in that order."""
     targets = targets or ASSESSMENT_TARGET_DAYS
     r = referral
     source, lo, hi, month = referral_joins(), _date(start), _date(end), None
@@ -415,7 +423,7 @@ def referral_query(level, code, start, end, targets=None, grain: Grain = NODE):
     admitted = period(r.c.admission_date)
     prison = sa.and_(admitted, r.c.source == "prison")
     waiting = _waiting(hi)
-    values = [
+    values = dict(zip(REFERRAL_KEYS, [
         sa.func.count(sa.case((period(r.c.received_date), 1))),
         dialect.median(sa.case((assessed, to_assess))), sa.func.count(sa.case((assessed, 1))),
         dialect.median(sa.case((decided, to_decide))), sa.func.count(sa.case((decided, 1))),
@@ -425,8 +433,9 @@ def referral_query(level, code, start, end, targets=None, grain: Grain = NODE):
         sa.func.count(sa.case((sa.and_(prison, to_admit <= PRISON_TRANSFER_DAYS), 1))),
         sa.func.count(sa.case((waiting, 1))),
         dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, hi)))),
-    ]
-    return grain.select(grain.key(month=month, child=_referral_key), values, source, [referral_filter(level, code)])
+    ]))
+    return grain.select(grain.key(month=month, child=_referral_key), [values[k] for k in keys or REFERRAL_KEYS],
+                        source, [referral_filter(level, code)])
 
 
 def referrals(conn, level, code, start, end, targets=None) -> dict:
