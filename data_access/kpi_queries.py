@@ -49,15 +49,21 @@ def _next_day(value):
 
 def month_periods(start: dt.date, end: dt.date) -> sa.Subquery:
     """One row per calendar month touching [start, end] (month, lo, hi: its first and last day inside the
-    range), from the calendar table: the month grain of the KPI aggregates."""
+    range, end1: the day after hi), from the calendar table: the month grain of the KPI aggregates."""
     return (sa.select(calendar.c.month_start.label("month"), sa.func.min(calendar.c.date).label("lo"),
-                      sa.func.max(calendar.c.date).label("hi"))
+                      sa.func.max(calendar.c.date).label("hi"),
+                      dialect.add_days(sa.func.max(calendar.c.date), 1).label("end1"))
             .where(calendar.c.date.between(_date(start), _date(end))).group_by(calendar.c.month_start)
             .subquery("periods"))
 
 
 def _day(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _by_month(conn, query, convert) -> dict:
+    """{month start: convert(values)} of a MONTH grain query (its key first)."""
+    return {_day(row[0]): convert(row[1:]) for row in conn.execute(query).all()}
 
 
 def stay_facts() -> sa.Subquery:
@@ -733,11 +739,6 @@ def home_days_by_month(conn, level, code, start, end, targets=None) -> dict:
             for row in days.itertuples()}
 
 
-def _by_month(conn, query, convert) -> dict:
-    """{month start: convert(values)} of a MONTH grain query (its key first)."""
-    return {_day(row[0]): convert(row[1:]) for row in conn.execute(query).all()}
-
-
 def spells_by_month(conn, level, code, start, end, targets=None) -> dict:
     return _by_month(conn, spell_query(level, code, start, end, MONTH), _spell_dict)
 
@@ -747,11 +748,35 @@ def referrals_by_month(conn, level, code, start, end, targets=None) -> dict:
                      lambda row: dict(zip(REFERRAL_KEYS, row)))
 
 
+def events_by_month(conn, level, code, start, end, targets=None) -> dict:
+    months: dict = {}
+    for query, convert in (
+            (intervention_query(level, code, start, end, MONTH), lambda r: {"interventions": int(r[0]),
+                                                                             "prone": int(r[1])}),
+            (incident_query(level, code, start, end, MONTH), lambda r: {"incidents": int(r[0]),
+                                                                         "harm_incidents": int(r[2]),
+                                                                         "self_harm": int(r[3])})):
+        for month, value in _by_month(conn, query, convert).items():
+            months.setdefault(month, dict(EMPTY_MONTH["events"])).update(value)
+    return months
+
+
+def staffing_by_month(conn, level, code, start, end, targets=None) -> dict:
+    return _by_month(conn, staffing_query(level, code, start, end, MONTH),
+                     lambda row: {"actual_hours": row[0], "planned_hours": row[1]})
+
+
+def readmissions_by_month(conn, level, code, start, end, targets=None) -> dict:
+    return _by_month(conn, readmission_query(level, code, start, end, MONTH),
+                     lambda row: {"readmission_denominator": int(row[0]), "readmitted": int(row[1])})
+
+
 # The aggregates with a month grain: one query gives every month of a range (the packs' monthly series).
 # What a month without rows reads, for each.
 BY_MONTH = {
     "bed_days": bed_days_by_month, "home_days": home_days_by_month, "available_days": available_days_by_month,
     "spells": spells_by_month, "referrals": referrals_by_month, "repatriations": repatriations_by_month,
+    "events": events_by_month, "staffing": staffing_by_month, "readmissions": readmissions_by_month,
 }
 EMPTY_MONTH = {
     "bed_days": {"obd": 0, "delayed_days": 0, "leave_days": 0},
@@ -759,6 +784,9 @@ EMPTY_MONTH = {
     "available_days": {"available_days": 0},
     "spells": {"admissions": 0, "discharges": 0, "median_los_days": None, "mean_los_days": None},
     "repatriations": {"repatriations": 0},
+    "events": {"interventions": 0, "prone": 0, "incidents": 0, "harm_incidents": 0, "self_harm": 0},
+    "staffing": {"actual_hours": None, "planned_hours": None},
+    "readmissions": {"readmission_denominator": 0, "readmitted": 0},
 }
 BY_MONTH |= {"restrictive": _restrictive("events_by_month"), "segregation": _restrictive("segregation_by_month"),
              "people_restricted": _restrictive("people_by_month")}  # restrictive practice (issue 18); a month

@@ -45,17 +45,16 @@ def _ts(day: dt.date):
 
 
 def _buckets(start: dt.date, end: dt.date, grain: Grain):
-    """Subquery (bucket, lo, hi1): the calendar months of the period (MONTH: month_periods) or the period itself."""
+    """Subquery (month, lo, end1): the calendar months of the period (MONTH: month_periods) or the period itself
+    (month "all")."""
     if grain.by == MONTH_BY:
-        months = month_periods(start, end)
-        return sa.select(months.c.month.label("bucket"), months.c.lo,
-                         dialect.add_days(months.c.hi, 1).label("hi1")).subquery("months")
-    return sa.select(sa.literal("all").label("bucket"), sa.literal(start, sa.Date).label("lo"),
-                     sa.literal(end + dt.timedelta(days=1), sa.Date).label("hi1")).subquery("months")
+        return month_periods(start, end)
+    return sa.select(sa.literal("all").label("month"), sa.literal(start, sa.Date).label("lo"),
+                     sa.literal(end + dt.timedelta(days=1), sa.Date).label("end1")).subquery("periods")
 
 
 def _bounds(b):
-    return sa.cast(b.c.lo, sa.DateTime), sa.cast(b.c.hi1, sa.DateTime)
+    return sa.cast(b.c.lo, sa.DateTime), sa.cast(b.c.end1, sa.DateTime)
 
 
 def _overlaps(b):
@@ -71,7 +70,7 @@ def _in_range(start: dt.date, end: dt.date):
 
 
 def _key(grain: Grain, b):
-    return grain.key(month=b.c.bucket, child=ward_key)
+    return grain.key(month=b.c.month, child=ward_key)
 
 
 def _episodes(level, code, start, end, grain):
@@ -103,7 +102,7 @@ def segregation_open(conn, level, code, start, end, grain: Grain) -> pd.DataFram
     _, hi1 = _bounds(b)
     open_at = sa.and_(ri.c.kind == "segregation", ri.c.started_at < hi1,
                       sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at >= hi1))
-    days = dialect.days_between(dialect.to_date(ri.c.started_at), b.c.hi1) - 1
+    days = dialect.days_between(dialect.to_date(ri.c.started_at), b.c.end1) - 1
     source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, open_at)
     values = [sa.func.count(sa.distinct(ri.c.patient_id)), dialect.median(days), sa.func.count()]
     query = grain.select(_key(grain, b), values, source, [where, _in_range(start, end)])
@@ -115,9 +114,9 @@ def _people_in_bed(level, code, b, grain, start, end):
     facts = stay_facts()
     end1 = sa.literal(end + dt.timedelta(days=1), sa.Date)
     in_range = sa.and_(facts.c.start_date < end1, sa.func.coalesce(facts.c.end_date, end1) > sa.literal(start, sa.Date))
-    key = facts_key(facts, grain.by) if grain.child else b.c.bucket
-    overlap = sa.and_(facts.c.start_date < b.c.hi1, sa.func.coalesce(facts.c.end_date, b.c.hi1) > b.c.lo,
-                      facts.c.start_date < sa.func.coalesce(facts.c.end_date, b.c.hi1))
+    key = facts_key(facts, grain.by) if grain.child else b.c.month
+    overlap = sa.and_(facts.c.start_date < b.c.end1, sa.func.coalesce(facts.c.end_date, b.c.end1) > b.c.lo,
+                      facts.c.start_date < sa.func.coalesce(facts.c.end_date, b.c.end1))
     return (sa.select(facts.c.patient_id, key.label("key")).select_from(facts.join(b, overlap))
             .where(facts_filter(facts, level, code), in_range).distinct().subquery("in_bed"))
 
@@ -125,7 +124,7 @@ def _people_in_bed(level, code, b, grain, start, end):
 def _people_restricted(level, code, start, end, grain, b):
     """Subquery (patient_id, key): patients with an episode in each bucket on a ward under the node."""
     joins, where = _scoped_wards(level, code)
-    key = ward_key(grain.by) if grain.child else b.c.bucket
+    key = ward_key(grain.by) if grain.child else b.c.month
     source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
     return (sa.select(ri.c.patient_id, key.label("key")).select_from(source).where(where, _in_range(start, end))
             .distinct().subquery("subj"))
