@@ -440,8 +440,11 @@ def referral_query(level, code, start, end, targets=None, grain: Grain = NODE, k
         sa.func.count(sa.case((waiting, 1))),
         dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, hi)))),
     ]))
+    where = [referral_filter(level, code)]
+    if keys == ["referrals_received"]:  # the count alone needs only the referrals received in the period
+        where.append(period(r.c.received_date))
     return grain.select(grain.key(month=month, child=_referral_key), [values[k] for k in keys or REFERRAL_KEYS],
-                        source, [referral_filter(level, code)])
+                        source, where)
 
 
 def referrals(conn, level, code, start, end, targets=None) -> dict:
