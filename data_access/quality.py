@@ -13,7 +13,7 @@ import datetime as dt
 
 import pandas as pd
 
-from data_access import access
+from data_access import access, restrictive
 from data_access import kpi_queries as q
 from data_access.aggregates import census_days
 from data_access.grain import MONTH, NODE, Grain, children, frame
@@ -43,16 +43,10 @@ MEASURES = [(q.intervention_query, q.INTERVENTION_KEYS), (q.incident_query, q.IN
             (q.readmission_query, ["readmission_denominator", "readmitted"]), (q.spell_query, q.SPELL_KEYS)]
 
 
-def _restrictive(conn, level, code, start, end, grain):
-    from data_access import restrictive  # it builds on this module
-
-    return restrictive.series(conn, level, code, start, end, grain)
-
-
 def _aggregates(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     parts = [_bed_days(conn, level, code, start, end, grain)]
     parts += [frame(conn, build(level, code, start, end, grain=grain), names, grain) for build, names in MEASURES]
-    parts.append(_restrictive(conn, level, code, start, end, grain))
+    parts.append(restrictive.series(conn, level, code, start, end, grain))
     return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
 
 
