@@ -5,6 +5,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from data_access import data_quality as dq_data
 from data_access.access import AccessDenied
 from metrics import data_quality as dq
 from metrics.disclosure import disclose, disclose_counts
@@ -20,7 +21,7 @@ st.caption(f"{period.describe(ctx.start, ctx.end)} · as of {ctx.latest:%d %b %Y
            f"{due_days} days after the month ends · disclosure rule: {ctx.rule}")
 
 try:
-    found = cached.read(ctx, dq.report, level, code, ctx.start, ctx.end, due_days, ctx.latest)
+    frames = cached.read(ctx, dq_data.report_frames, level, code, ctx.start, ctx.end)
 except AccessDenied as denied:
     st.info(f"{denied} Choose an organisation within your role in the sidebar.", icon=":material/lock:")
     st.stop()
@@ -29,6 +30,7 @@ except sa.exc.SQLAlchemyError as error:
              "try again in a minute.", icon=":material/database:")
     st.stop()
 
+found = dq.report(frames, ctx.start, ctx.end, due_days, ctx.latest)
 names = dict(zip(found["providers"]["provider_code"], found["providers"]["name"]))
 if not names:
     st.info("No provider runs a ward under this organisation.")

@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import dialect
+from data_access import access, dialect
 from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
 from data_access.schema import (
     DISCHARGE_DESTINATIONS,
@@ -218,3 +218,15 @@ def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int =
              .where(ward_filter(level, code), ranked.c.rn == 1)
              .order_by(sa.func.abs(difference).desc(), ranked.c.day, ward.c.ward_code).limit(limit))
     return _frame(conn, query, ["ward_code", "ward", "provider_code", "day", "reported", "census", "difference"])
+
+
+def report_frames(conn, viewer, level, code, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
+    """The Data quality page's aggregates for a scope and period (metrics.data_quality.report does the
+    arithmetic): providers, feed_months, coverage (bed_state_coverage), completeness, last (last_submissions)
+    and reconciliation. AccessDenied outside the viewer's scope."""
+    access.require(viewer, "see scope", (level, code), conn)
+    return {"providers": providers(conn, level, code), "feed_months": feed_months(conn, level, code, start, end),
+            "coverage": bed_state_coverage(conn, level, code, start, end),
+            "completeness": completeness(conn, level, code, start, end),
+            "last": last_submissions(conn, level, code),
+            "reconciliation": reconciliation(conn, level, code, start, end)}

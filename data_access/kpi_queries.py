@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from data_access import dialect
 from data_access.aggregates import capacity_days, census_days, census_totals
+from data_access.grain import MONTH, MONTH_BY, NODE, Grain, facts_key, ward_joins, ward_key
 from data_access.schema import (
     INPATIENT_CATEGORIES,
     bed_state,
@@ -44,9 +45,10 @@ def _date(value):
 
 def month_periods(start: dt.date, end: dt.date) -> sa.Subquery:
     """One row per calendar month touching [start, end] (month, lo, hi: its first and last day inside the
-    range), from the calendar table: the month grain of the KPI aggregates."""
+    range, end1: the day after hi), from the calendar table: the month grain of the KPI aggregates."""
     return (sa.select(calendar.c.month_start.label("month"), sa.func.min(calendar.c.date).label("lo"),
-                      sa.func.max(calendar.c.date).label("hi"))
+                      sa.func.max(calendar.c.date).label("hi"),
+                      dialect.add_days(sa.func.max(calendar.c.date), 1).label("end1"))
             .where(calendar.c.date.between(_date(start), _date(end))).group_by(calendar.c.month_start)
             .subquery("periods"))
 
@@ -55,11 +57,9 @@ def _day(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _by_month(conn, query, periods, from_, convert) -> dict:
-    """{month start: convert(row)} of an aggregate query run once for every month of `periods`."""
-    rows = conn.execute(query.add_columns(periods.c.month).select_from(from_.join(periods, sa.true()))
-                        .group_by(periods.c.month)).all()
-    return {_day(row[-1]): convert(row) for row in rows}
+def _by_month(conn, query, convert) -> dict:
+    """{month start: convert(values)} of a MONTH grain query (its key first)."""
+    return {_day(row[0]): convert(row[1:]) for row in conn.execute(query).all()}
 
 
 def stay_facts() -> sa.Subquery:
@@ -173,16 +173,19 @@ def free_beds(latest):
     return dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
 
 
+def beds_now_query(level, code, end, grain: Grain = NODE):
+    """Σ free beds (free_beds) from the latest bed_state of each open ward under the node, as of the end of `end`,
+    by `grain` (no month grain: an as-of figure)."""
+    latest = latest_reports(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    return grain.select(grain.key(child=ward_key), [sa.func.sum(free_beds(latest))],
+                        ward_joins().join(latest, latest.c.ward_code == ward.c.ward_code),
+                        [ward_filter(level, code), ward.c.opened_date <= _date(end),
+                         sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(end))])
+
+
 def beds_now(conn, level, code, end) -> dict:
     """Σ free beds (free_beds) from the latest bed_state of each open ward, as of the end of `end`."""
-    joins, where = _scoped_wards(level, code)
-    latest = latest_reports(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    value = conn.execute(
-        sa.select(sa.func.sum(free_beds(latest)))
-        .select_from(joins.join(latest, latest.c.ward_code == ward.c.ward_code))
-        .where(where, ward.c.opened_date <= _date(end),
-               sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(end)))
-    ).scalar()
+    value = conn.execute(beds_now_query(level, code, end)).scalar()
     return {"beds_available_now": None if value is None else int(value)}
 
 
@@ -227,18 +230,36 @@ def census_wards(conn, level, code, end) -> dict:
             "secure_in_bed": int(row[3]), "women_median_los_days": row[4], "women_los_n": int(row[2])}
 
 
-def _spell_query(level, code, lo, hi):
-    """Admissions, discharges and length of stay of spells with a stay under the node, admitted or
-    discharged in [lo, hi] (dates, or a period's bounds)."""
-    facts = stay_facts()
-    under = sa.select(facts.c.spell_id).where(facts_filter(facts, level, code))
+SPELL_KEYS = ["admissions", "discharges", "median_los_days", "mean_los_days"]
+
+
+def _admitted_discharged(lo, hi):
     s = hospital_spell
-    admitted = s.c.admission_date.between(_date(lo), _date(hi))
-    discharged = s.c.discharge_date.between(_date(lo), _date(hi))
+    return s.c.admission_date.between(_date(lo), _date(hi)), s.c.discharge_date.between(_date(lo), _date(hi))
+
+
+def spell_query(level, code, start, end, grain: Grain = NODE):
+    """Admissions, discharges and length of stay (median, mean) of the spells with a stay under the node,
+    admitted or discharged in [start, end], by `grain` (a month: admitted or discharged in it)."""
+    facts = stay_facts()
+    s = hospital_spell
+    where = [sa.or_(*_admitted_discharged(start, end))]  # the whole period, before any pairing with months
+    source, child, lo, hi, month = s, None, start, end, None
+    if grain.child:
+        under = (sa.select(facts_key(facts, grain.by).label("key"), facts.c.spell_id)
+                 .where(facts_filter(facts, level, code)).distinct().subquery("under"))
+        source, child = under.join(s, s.c.spell_id == under.c.spell_id), under.c.key
+    else:
+        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(facts_filter(facts, level, code))))
+    if grain.by == MONTH_BY:
+        periods = month_periods(start, end)
+        lo, hi, month = periods.c.lo, periods.c.hi, periods.c.month
+        source = source.join(periods, sa.or_(*_admitted_discharged(lo, hi)))
+    admitted, discharged = _admitted_discharged(lo, hi)
     los = sa.case((discharged, dialect.days_between(s.c.admission_date, s.c.discharge_date)))
-    return (sa.select(sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))),
-                      dialect.median(los), sa.func.avg(los))
-            .where(s.c.spell_id.in_(under), sa.or_(admitted, discharged)))
+    values = [sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))), dialect.median(los),
+              sa.func.avg(los)]
+    return grain.select(grain.key(month=month, child=lambda _: child), values, source, where)
 
 
 def _spell_dict(row) -> dict:
@@ -248,16 +269,41 @@ def _spell_dict(row) -> dict:
 
 def spells(conn, level, code, start, end) -> dict:
     """Admissions, discharges and length of stay of spells with a stay under the node."""
-    return _spell_dict(conn.execute(_spell_query(level, code, start, end)).one())
+    return _spell_dict(conn.execute(spell_query(level, code, start, end)).one())
+
+
+READMISSION_DAYS = 365
+
+
+def readmission_query(level, code, start, end, grain: Grain = NODE):
+    """The readmission cohort of [start, end]: discharges (not transfers or deaths) of spells with a stay under
+    the node (its home patients at national, region and collaborative level) dated from start - 365 to end - 365
+    days, and those followed by an admission of the same patient within 365 days, by `grain`.
+
+    Shifting the cohort back one year means every discharge counted has had its whole year by `end`, so a
+    cohort whose year has not passed (which can only read low) is never reported. A month's row is the
+    cohort of that month's dates (the discharges of the same dates a year, 365 days, earlier)."""
+    facts = stay_facts()
+    keys = [facts_key(facts, grain.by, "home").label("key")] if grain.child else []
+    under = (sa.select(*keys, facts.c.spell_id).where(facts_filter(facts, level, code, follow="home")).distinct()
+             .subquery("under"))
+    s, later = hospital_spell, hospital_spell.alias("later")
+    readmitted = sa.exists().where(later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
+                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
+    source, month = grain.by_day(under.join(s, s.c.spell_id == under.c.spell_id),
+                                 dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
+    lag = dt.timedelta(days=READMISSION_DAYS)
+    where = [s.c.discharge_date.between(_date(start - lag), _date(end - lag)),
+             s.c.discharge_destination.not_in(["other_hospital", "died"])]
+    return grain.select(grain.key(month=month, child=lambda _: under.c.key),
+                        [sa.func.count(), sa.func.count(sa.case((readmitted, 1)))], source, where)
 
 
 def readmissions(conn, level, code, start, end) -> dict:
     """The readmission cohort (discharges dated start - 365 to end - 365 days, not transfers or deaths) and how
-    many were followed by a readmission within 365 days (data_access.quality.readmission_counts)."""
-    from data_access.quality import SCOPE, readmission_counts  # quality builds on this module
-
-    row = readmission_counts(conn, level, code, start, end, SCOPE).iloc[0]
-    return {"readmission_denominator": int(row["readmission_denominator"]), "readmitted": int(row["readmitted"])}
+    many were followed by a readmission within 365 days (readmission_query)."""
+    row = conn.execute(readmission_query(level, code, start, end)).one()
+    return {"readmission_denominator": int(row[0]), "readmitted": int(row[1])}
 
 
 def _repatriation_moves(level, code, start, end):
@@ -314,12 +360,23 @@ REFERRAL_KEYS = ["referrals_received", "median_referral_to_assessment_days", "as
                  "assessed_within_target", "prison_admitted", "prison_within_28", "open_referrals", "open_median_age"]
 
 
-def _referral_query(level, code, start, end, targets=None):
-    """Referral counts, stage medians, within-target shares and the waiting list as of `end`, for [start, end]
-    (dates, or a period's bounds)."""
+def _referral_key(level):
+    """The column of referral_joins() naming the child a referral counts for: its collaborative's (region,
+    collaborative), else its admitting ward's."""
+    if level == "region":
+        return collaborative.c.region_code
+    return referral.c.collaborative_id if level == "collaborative" else ward_key(level)
+
+
+def referral_query(level, code, start, end, targets=None, grain: Grain = NODE, keys=None):
+    """Referral counts, stage medians, within-target shares and the waiting list as of the period's last day,
+    for [start, end], by `grain`: the columns `keys` of REFERRAL_KEYS (default all), in that order."""
     targets = targets or ASSESSMENT_TARGET_DAYS
     r = referral
-    lo, hi = _date(start), _date(end)
+    source, lo, hi, month = referral_joins(), _date(start), _date(end), None
+    if grain.by == MONTH_BY:
+        periods = month_periods(start, end)
+        source, lo, hi, month = source.join(periods, sa.true()), periods.c.lo, periods.c.hi, periods.c.month
     period = lambda col: sa.and_(col >= lo, col <= hi)  # noqa: E731
     to_assess = dialect.days_between(r.c.received_date, r.c.assessment_date)
     to_decide = dialect.days_between(r.c.assessment_date, r.c.decision_date)
@@ -329,8 +386,8 @@ def _referral_query(level, code, start, end, targets=None):
     decided = sa.and_(period(r.c.decision_date), r.c.assessment_date.is_not(None))
     admitted = period(r.c.admission_date)
     prison = sa.and_(admitted, r.c.source == "prison")
-    waiting = _waiting(end)
-    return sa.select(
+    waiting = _waiting(hi)
+    values = dict(zip(REFERRAL_KEYS, [
         sa.func.count(sa.case((period(r.c.received_date), 1))),
         dialect.median(sa.case((assessed, to_assess))), sa.func.count(sa.case((assessed, 1))),
         dialect.median(sa.case((decided, to_decide))), sa.func.count(sa.case((decided, 1))),
@@ -340,12 +397,17 @@ def _referral_query(level, code, start, end, targets=None):
         sa.func.count(sa.case((sa.and_(prison, to_admit <= PRISON_TRANSFER_DAYS), 1))),
         sa.func.count(sa.case((waiting, 1))),
         dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, hi)))),
-    ).where(referral_filter(level, code))
+    ]))
+    where = [referral_filter(level, code)]
+    if keys == ["referrals_received"]:  # the count alone needs only the referrals received in the period
+        where.append(period(r.c.received_date))
+    return grain.select(grain.key(month=month, child=_referral_key), [values[k] for k in keys or REFERRAL_KEYS],
+                        source, where)
 
 
 def referrals(conn, level, code, start, end, targets=None) -> dict:
     """Referral counts, stage medians, within-target shares and the waiting list size."""
-    row = conn.execute(_referral_query(level, code, start, end, targets).select_from(referral_joins())).one()
+    row = conn.execute(referral_query(level, code, start, end, targets)).one()
     return dict(zip(REFERRAL_KEYS, row))
 
 
@@ -371,32 +433,62 @@ def _waiting(end):
     return waiting_stage(end).is_not(None)
 
 
+INTERVENTION_KEYS = ["interventions", "prone"]
+INCIDENT_KEYS = ["incidents", "incidents_low", "incidents_moderate", "self_harm"]
+
+
+def _ward_rows(table, level, code, grain: Grain, day=None, month=None):
+    """(source, key, WHERE) of `table`'s rows on the wards under the node, keyed by the grain: by month, the
+    column `month`, else the calendar month of `day`; by child, the child the row's ward is under."""
+    source = ward_joins().join(table, table.c.ward_code == ward.c.ward_code)
+    if month is None:
+        source, month = grain.by_day(source, day)
+    return source, grain.key(month=month, child=ward_key), [ward_filter(level, code)]
+
+
+def _started(column, start, end):
+    return [column >= _date(start), column < _date(end + dt.timedelta(days=1))]
+
+
+def intervention_query(level, code, start, end, grain: Grain = NODE):
+    """Restrictive interventions (all, prone restraint) started in [start, end] on wards under the node
+    (INTERVENTION_KEYS), by `grain`."""
+    ri = restrictive_intervention
+    source, key, where = _ward_rows(ri, level, code, grain, dialect.to_date(ri.c.started_at))
+    values = [sa.func.count(), sa.func.count(sa.case((ri.c.kind == "prone_restraint", 1)))]
+    return grain.select(key, values, source, [*where, *_started(ri.c.started_at, start, end)])
+
+
+def incident_query(level, code, start, end, grain: Grain = NODE):
+    """Incidents in [start, end] on wards under the node: all, no or low harm, moderate harm or worse, self-harm
+    (INCIDENT_KEYS), by `grain`."""
+    i = incident
+    source, key, where = _ward_rows(i, level, code, grain, dialect.to_date(i.c.occurred_at))
+    values = [sa.func.count(), sa.func.count(sa.case((i.c.harm.in_(["none", "low"]), 1))),
+              sa.func.count(sa.case((i.c.harm.in_(MODERATE_OR_WORSE), 1))),
+              sa.func.count(sa.case((i.c.kind == "self_harm", 1)))]
+    return grain.select(key, values, source, [*where, *_started(i.c.occurred_at, start, end)])
+
+
 def quality_events(conn, level, code, start, end) -> dict:
     """Restrictive interventions (all, prone) and incidents on wards under the node in the period."""
-    joins, where = _scoped_wards(level, code)
-    lo, hi = _date(start), _date(end + dt.timedelta(days=1))
-    ri = restrictive_intervention
-    row = conn.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.case((ri.c.kind == "prone_restraint", 1))))
-        .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
-        .where(where, ri.c.started_at >= lo, ri.c.started_at < hi)).one()
-    harm = incident.c.harm.in_(MODERATE_OR_WORSE)
-    incidents = conn.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.case((harm, 1))),
-                  sa.func.count(sa.case((incident.c.kind == "self_harm", 1))))
-        .select_from(joins.join(incident, incident.c.ward_code == ward.c.ward_code))
-        .where(where, incident.c.occurred_at >= lo, incident.c.occurred_at < hi)).one()
+    row = conn.execute(intervention_query(level, code, start, end)).one()
+    incidents = conn.execute(incident_query(level, code, start, end)).one()
     return {"interventions": int(row[0]), "prone": int(row[1]), "incidents": int(incidents[0]),
-            "harm_incidents": int(incidents[1]), "self_harm": int(incidents[2])}
+            "harm_incidents": int(incidents[2]), "self_harm": int(incidents[3])}
+
+
+def staffing_query(level, code, start, end, grain: Grain = NODE):
+    """Σ actual and planned staffing hours of the wards under the node, for the months from start's to end's,
+    by `grain` (a month: its own month's return)."""
+    s = staffing
+    source, key, where = _ward_rows(s, level, code, grain, month=s.c.month_start)
+    return grain.select(key, [sa.func.sum(s.c.actual_hours), sa.func.sum(s.c.planned_hours)], source,
+                        [*where, s.c.month_start >= _date(start.replace(day=1)), s.c.month_start <= _date(end)])
 
 
 def staffing_hours(conn, level, code, start, end) -> dict:
-    joins, where = _scoped_wards(level, code)
-    month = dt.date(start.year, start.month, 1)
-    row = conn.execute(
-        sa.select(sa.func.sum(staffing.c.actual_hours), sa.func.sum(staffing.c.planned_hours))
-        .select_from(joins.join(staffing, staffing.c.ward_code == ward.c.ward_code))
-        .where(where, staffing.c.month_start >= _date(month), staffing.c.month_start <= _date(end))).one()
+    row = conn.execute(staffing_query(level, code, start, end)).one()
     return {"actual_hours": row[0], "planned_hours": row[1]}
 
 
@@ -609,15 +701,35 @@ def home_days_by_month(conn, level, code, start, end, targets=None) -> dict:
 
 
 def spells_by_month(conn, level, code, start, end, targets=None) -> dict:
-    periods = month_periods(start, end)
-    query = _spell_query(level, code, periods.c.lo, periods.c.hi)
-    return _by_month(conn, query, periods, hospital_spell, _spell_dict)
+    return _by_month(conn, spell_query(level, code, start, end, MONTH), _spell_dict)
 
 
 def referrals_by_month(conn, level, code, start, end, targets=None) -> dict:
-    periods = month_periods(start, end)
-    query = _referral_query(level, code, periods.c.lo, periods.c.hi, targets)
-    return _by_month(conn, query, periods, referral_joins(), lambda row: dict(zip(REFERRAL_KEYS, row)))
+    return _by_month(conn, referral_query(level, code, start, end, targets, MONTH),
+                     lambda row: dict(zip(REFERRAL_KEYS, row)))
+
+
+def events_by_month(conn, level, code, start, end, targets=None) -> dict:
+    months: dict = {}
+    for query, convert in (
+            (intervention_query(level, code, start, end, MONTH), lambda r: {"interventions": int(r[0]),
+                                                                             "prone": int(r[1])}),
+            (incident_query(level, code, start, end, MONTH), lambda r: {"incidents": int(r[0]),
+                                                                         "harm_incidents": int(r[2]),
+                                                                         "self_harm": int(r[3])})):
+        for month, value in _by_month(conn, query, convert).items():
+            months.setdefault(month, dict(EMPTY_MONTH["events"])).update(value)
+    return months
+
+
+def staffing_by_month(conn, level, code, start, end, targets=None) -> dict:
+    return _by_month(conn, staffing_query(level, code, start, end, MONTH),
+                     lambda row: {"actual_hours": row[0], "planned_hours": row[1]})
+
+
+def readmissions_by_month(conn, level, code, start, end, targets=None) -> dict:
+    return _by_month(conn, readmission_query(level, code, start, end, MONTH),
+                     lambda row: {"readmission_denominator": int(row[0]), "readmitted": int(row[1])})
 
 
 # The aggregates with a month grain: one query gives every month of a range (the packs' monthly series).
@@ -625,6 +737,7 @@ def referrals_by_month(conn, level, code, start, end, targets=None) -> dict:
 BY_MONTH = {
     "bed_days": bed_days_by_month, "home_days": home_days_by_month, "available_days": available_days_by_month,
     "spells": spells_by_month, "referrals": referrals_by_month, "repatriations": repatriations_by_month,
+    "events": events_by_month, "staffing": staffing_by_month, "readmissions": readmissions_by_month,
 }
 EMPTY_MONTH = {
     "bed_days": {"obd": 0, "delayed_days": 0, "leave_days": 0},
@@ -632,6 +745,9 @@ EMPTY_MONTH = {
     "available_days": {"available_days": 0},
     "spells": {"admissions": 0, "discharges": 0, "median_los_days": None, "mean_los_days": None},
     "repatriations": {"repatriations": 0},
+    "events": {"interventions": 0, "prone": 0, "incidents": 0, "harm_incidents": 0, "self_harm": 0},
+    "staffing": {"actual_hours": None, "planned_hours": None},
+    "readmissions": {"readmission_denominator": 0, "readmitted": 0},
 }
 BY_MONTH |= {"restrictive": _restrictive("events_by_month"), "segregation": _restrictive("segregation_by_month"),
              "people_restricted": _restrictive("people_by_month")}  # restrictive practice (issue 18); a month

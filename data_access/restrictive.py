@@ -11,9 +11,10 @@ An episode is a row of `restrictive_intervention` (`ended_at` null = still going
   episode ending on the as-of date is not open then, as a stay ending on a day does not occupy it);
   days so far = as-of date - the start's date.
 
-Grouped like data_access/quality.py: ``MONTH`` (each calendar month of the period, clipped to it; the
-as-of date of a month is its last day in the period), ``SCOPE`` (one row) or a child level. Raw counts
-only: metrics/ does the arithmetic (metrics.kpis families, metrics/restrictive.py).
+Grouped by a grain (data_access/grain.py), like data_access/quality.py: ``MONTH`` (each calendar month of
+the period, clipped to it: kpi_queries.month_periods; the as-of date of a month is its last day in the period),
+``NODE`` (one row) or the children of the node. Raw counts only: metrics/ does the arithmetic
+(metrics.kpis families, metrics/restrictive.py).
 """
 
 import datetime as dt
@@ -23,9 +24,8 @@ import sqlalchemy as sa
 
 from data_access import access, dialect
 from data_access.aggregates import census_days
-from data_access.child_queries import _facts_key, _ward_key
-from data_access.kpi_queries import _scoped_wards, facts_filter, stay_facts
-from data_access.quality import MONTH, SCOPE, _months, _run
+from data_access.grain import MONTH, MONTH_BY, NODE, Grain, facts_key, frame, ward_key
+from data_access.kpi_queries import _scoped_wards, facts_filter, month_periods, stay_facts
 from data_access.schema import calendar, patient, restrictive_intervention, unit, ward
 from data_access.scope import resolve
 
@@ -44,16 +44,17 @@ def _ts(day: dt.date):
     return sa.literal(dt.datetime.combine(day, dt.time()), sa.DateTime)
 
 
-def _buckets(start: dt.date, end: dt.date, by: str):
-    """Subquery (bucket, lo, hi1): the calendar months of the period (MONTH) or the period itself."""
-    if by == MONTH:
-        return _months(start, end)
-    return sa.select(sa.literal("all").label("bucket"), sa.literal(start, sa.Date).label("lo"),
-                     sa.literal(end + dt.timedelta(days=1), sa.Date).label("hi1")).subquery("months")
+def _buckets(start: dt.date, end: dt.date, grain: Grain):
+    """Subquery (month, lo, end1): the calendar months of the period (MONTH: month_periods) or the period itself
+    (month "all")."""
+    if grain.by == MONTH_BY:
+        return month_periods(start, end)
+    return sa.select(sa.literal("all").label("month"), sa.literal(start, sa.Date).label("lo"),
+                     sa.literal(end + dt.timedelta(days=1), sa.Date).label("end1")).subquery("periods")
 
 
 def _bounds(b):
-    return sa.cast(b.c.lo, sa.DateTime), sa.cast(b.c.hi1, sa.DateTime)
+    return sa.cast(b.c.lo, sa.DateTime), sa.cast(b.c.end1, sa.DateTime)
 
 
 def _overlaps(b):
@@ -68,22 +69,22 @@ def _in_range(start: dt.date, end: dt.date):
                    sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at > _ts(start)))
 
 
-def _key(by: str, b):
-    return b.c.bucket if by == MONTH else (None if by == SCOPE else _ward_key(by))
+def _key(grain: Grain, b):
+    return grain.key(month=b.c.month, child=ward_key)
 
 
-def _episodes(level, code, start, end, by):
+def _episodes(level, code, start, end, grain):
     """(source, where, bucket): episodes on wards under the node, each with every bucket it overlaps."""
     joins, where = _scoped_wards(level, code)
-    b = _buckets(start, end, by)
+    b = _buckets(start, end, grain)
     source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
     return source, [where, _in_range(start, end)], b
 
 
-def event_counts(conn, level, code, start, end, by) -> pd.DataFrame:
+def event_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     """Seclusion, rapid tranquillisation and mechanical restraint started in each bucket, and hours of seclusion
     inside it (an open episode up to the bucket's end)."""
-    source, where, b = _episodes(level, code, start, end, by)
+    source, where, b = _episodes(level, code, start, end, grain)
     lo, hi1 = _bounds(b)
     started = sa.and_(ri.c.started_at >= lo, ri.c.started_at < hi1)
     inside = dialect.seconds_between(dialect.greatest(ri.c.started_at, lo),
@@ -91,57 +92,59 @@ def event_counts(conn, level, code, start, end, by) -> pd.DataFrame:
     values = [sa.func.count(sa.case((sa.and_(started, ri.c.kind == kind), 1)))
               for kind in ("seclusion", "rapid_tranquillisation", "mechanical_restraint")]
     values.append(sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)) / 3600.0)
-    return _run(conn, _key(by, b), values, source, where, EVENT_COLUMNS)
+    return frame(conn, grain.select(_key(grain, b), values, source, where), EVENT_COLUMNS, grain)
 
 
-def segregation_open(conn, level, code, start, end, by) -> pd.DataFrame:
+def segregation_open(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     """People in long-term segregation open at the end of each bucket's last day, and the median days so far."""
     joins, where = _scoped_wards(level, code)
-    b = _buckets(start, end, by)
+    b = _buckets(start, end, grain)
     _, hi1 = _bounds(b)
     open_at = sa.and_(ri.c.kind == "segregation", ri.c.started_at < hi1,
                       sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at >= hi1))
-    days = dialect.days_between(dialect.to_date(ri.c.started_at), b.c.hi1) - 1
+    days = dialect.days_between(dialect.to_date(ri.c.started_at), b.c.end1) - 1
     source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, open_at)
     values = [sa.func.count(sa.distinct(ri.c.patient_id)), dialect.median(days), sa.func.count()]
-    return _run(conn, _key(by, b), values, source, [where, _in_range(start, end)], SEGREGATION_COLUMNS)
+    query = grain.select(_key(grain, b), values, source, [where, _in_range(start, end)])
+    return frame(conn, query, SEGREGATION_COLUMNS, grain)
 
 
-def _people_in_bed(level, code, b, by, start, end):
+def _people_in_bed(level, code, b, grain, start, end):
     """Subquery (patient_id, key): patients with an occupied bed day under the node in each bucket."""
     facts = stay_facts()
     end1 = sa.literal(end + dt.timedelta(days=1), sa.Date)
     in_range = sa.and_(facts.c.start_date < end1, sa.func.coalesce(facts.c.end_date, end1) > sa.literal(start, sa.Date))
-    key = b.c.bucket if by == MONTH else (sa.literal("all") if by == SCOPE else _facts_key(facts, by))
-    overlap = sa.and_(facts.c.start_date < b.c.hi1, sa.func.coalesce(facts.c.end_date, b.c.hi1) > b.c.lo,
-                      facts.c.start_date < sa.func.coalesce(facts.c.end_date, b.c.hi1))
+    key = facts_key(facts, grain.by) if grain.child else b.c.month
+    overlap = sa.and_(facts.c.start_date < b.c.end1, sa.func.coalesce(facts.c.end_date, b.c.end1) > b.c.lo,
+                      facts.c.start_date < sa.func.coalesce(facts.c.end_date, b.c.end1))
     return (sa.select(facts.c.patient_id, key.label("key")).select_from(facts.join(b, overlap))
             .where(facts_filter(facts, level, code), in_range).distinct().subquery("in_bed"))
 
 
-def _people_restricted(level, code, start, end, by, b):
+def _people_restricted(level, code, start, end, grain, b):
     """Subquery (patient_id, key): patients with an episode in each bucket on a ward under the node."""
     joins, where = _scoped_wards(level, code)
-    key = b.c.bucket if by == MONTH else (sa.literal("all") if by == SCOPE else _ward_key(by))
+    key = ward_key(grain.by) if grain.child else b.c.month
     source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
     return (sa.select(ri.c.patient_id, key.label("key")).select_from(source).where(where, _in_range(start, end))
             .distinct().subquery("subj"))
 
 
-def people_counts(conn, level, code, start, end, by) -> pd.DataFrame:
+def people_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     """Patients with a bed day under the node in each bucket, and those of them with a restrictive episode."""
-    b = _buckets(start, end, by)
-    in_bed = _people_in_bed(level, code, b, by, start, end)
-    subject = _people_restricted(level, code, start, end, by, b)
+    b = _buckets(start, end, grain)
+    in_bed = _people_in_bed(level, code, b, grain, start, end)
+    subject = _people_restricted(level, code, start, end, grain, b)
     source = in_bed.outerjoin(subject, sa.and_(subject.c.patient_id == in_bed.c.patient_id,
                                                subject.c.key == in_bed.c.key))
     values = [sa.func.count(subject.c.patient_id), sa.func.count()]
-    return _run(conn, None if by == SCOPE else in_bed.c.key, values, source, [], PEOPLE_COLUMNS)
+    key = None if grain == NODE else in_bed.c.key
+    return frame(conn, grain.select(key, values, source, []), PEOPLE_COLUMNS, grain)
 
 
-def series(conn, level, code, start, end, by) -> pd.DataFrame:
-    """Every restrictive practice column of COLUMNS by `by` (for data_access.quality's monthly and child rows)."""
-    parts = [query(conn, level, code, start, end, by) for query in (event_counts, segregation_open, people_counts)]
+def series(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
+    """Every restrictive practice column of COLUMNS by `grain` (for data_access.quality's monthly and child rows)."""
+    parts = [query(conn, level, code, start, end, grain) for query in (event_counts, segregation_open, people_counts)]
     return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
 
 
@@ -154,20 +157,20 @@ def _row(frame: pd.DataFrame, columns) -> dict:
 
 
 def events(conn, level, code, start, end) -> dict:
-    out = _row(event_counts(conn, level, code, start, end, SCOPE), EVENT_COLUMNS)
+    out = _row(event_counts(conn, level, code, start, end, NODE), EVENT_COLUMNS)
     counts = {k: int(out[k] or 0) for k in EVENT_COLUMNS[:3]}
     return counts | {"seclusion_hours": float(out["seclusion_hours"] or 0.0)}
 
 
 def segregation(conn, level, code, start, end) -> dict:
-    out = _row(segregation_open(conn, level, code, start, end, SCOPE), SEGREGATION_COLUMNS)
+    out = _row(segregation_open(conn, level, code, start, end, NODE), SEGREGATION_COLUMNS)
     median = out["segregation_median_days"]
     return {"segregation_people": int(out["segregation_people"] or 0), "segregation_n": int(out["segregation_n"] or 0),
             "segregation_median_days": None if median is None else float(median)}
 
 
 def people(conn, level, code, start, end) -> dict:
-    out = _row(people_counts(conn, level, code, start, end, SCOPE), PEOPLE_COLUMNS)
+    out = _row(people_counts(conn, level, code, start, end, NODE), PEOPLE_COLUMNS)
     return {k: int(out[k] or 0) for k in PEOPLE_COLUMNS}
 
 
@@ -177,22 +180,22 @@ def _by_month(frame: pd.DataFrame, convert) -> dict:
 
 def events_by_month(conn, level, code, start, end) -> dict:
     """{month start: events()} for every calendar month of [start, end] with an episode (kpi_queries.BY_MONTH)."""
-    frame = event_counts(conn, level, code, start, end, MONTH)
-    return _by_month(frame, lambda r: {**{k: int(r[k]) for k in EVENT_COLUMNS[:3]},
+    found = event_counts(conn, level, code, start, end, MONTH)
+    return _by_month(found, lambda r: {**{k: int(r[k]) for k in EVENT_COLUMNS[:3]},
                                        "seclusion_hours": float(r["seclusion_hours"] or 0.0)})
 
 
 def segregation_by_month(conn, level, code, start, end) -> dict:
-    frame = segregation_open(conn, level, code, start, end, MONTH)
-    return _by_month(frame, lambda r: {"segregation_people": int(r["segregation_people"]),
+    found = segregation_open(conn, level, code, start, end, MONTH)
+    return _by_month(found, lambda r: {"segregation_people": int(r["segregation_people"]),
                                        "segregation_n": int(r["segregation_n"]),
                                        "segregation_median_days": None if pd.isna(r["segregation_median_days"])
                                        else float(r["segregation_median_days"])})
 
 
 def people_by_month(conn, level, code, start, end) -> dict:
-    frame = people_counts(conn, level, code, start, end, MONTH)
-    return _by_month(frame, lambda r: {k: int(r[k]) for k in PEOPLE_COLUMNS})
+    found = people_counts(conn, level, code, start, end, MONTH)
+    return _by_month(found, lambda r: {k: int(r[k]) for k in PEOPLE_COLUMNS})
 
 
 # --- the restrictive practice section --------------------------------------------------------------------------
@@ -290,9 +293,9 @@ def people_by_group(conn, viewer, level, code, start, end) -> pd.DataFrame:
     autism). Columns: dimension, group, patients, restricted."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
-    b = _buckets(start, end, SCOPE)
-    in_bed = _people_in_bed(level, code, b, SCOPE, start, end)
-    subject = _people_restricted(level, code, start, end, SCOPE, b)
+    b = _buckets(start, end, NODE)
+    in_bed = _people_in_bed(level, code, b, NODE, start, end)
+    subject = _people_restricted(level, code, start, end, NODE, b)
     source = (in_bed.join(patient, patient.c.patient_id == in_bed.c.patient_id)
               .outerjoin(subject, subject.c.patient_id == in_bed.c.patient_id))
     frames = []

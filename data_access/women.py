@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
-from data_access.child_queries import _facts_key
+from data_access.grain import facts_key
 from data_access.kpi_queries import (
     OVER_3_YEARS_DAYS,
     _continuous_starts,
@@ -41,7 +41,7 @@ def _grouping(facts, level, code, follow, codes):
     """([key column] or [], WHERE): the node itself (codes None) or each child whose code is in `codes`."""
     if codes is None:
         return [], facts_filter(facts, level, code, follow)
-    key = _facts_key(facts, CHILD_LEVEL[level], follow)
+    key = facts_key(facts, CHILD_LEVEL[level], follow)
     return [key], key.in_(list(codes))
 
 

@@ -141,21 +141,14 @@ def scores(table: pd.DataFrame, statuses: pd.DataFrame, providers: list[str]) ->
     return pd.DataFrame(out, columns=["provider_code", "score", "items"])
 
 
-def report(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date, due_days: int,
+def report(frames: dict[str, pd.DataFrame], start: dt.date, end: dt.date, due_days: int,
            as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """Every table of the Data quality page (raw figures; the page discloses them). AccessDenied outside the
-    viewer's scope."""
-    from data_access import access
-    from data_access import data_quality as q
-
-    access.require(viewer, "see scope", (level, code), conn)
-    provs = q.providers(conn, level, code)
+    """Every table of the Data quality page (raw figures; the page discloses them) from the aggregates of
+    data_access.data_quality.report_frames."""
+    provs = frames["providers"]
     codes = list(provs["provider_code"])
-    statuses = timeliness(q.feed_months(conn, level, code, start, end), q.bed_state_coverage(conn, level, code, start,
-                                                                                              end),
-                          codes, months(start, end), due_days, as_of)
-    table = completeness_table(q.completeness(conn, level, code, start, end))
-    return {"providers": provs, "statuses": statuses,
-            "feeds": timeliness_summary(statuses, q.last_submissions(conn, level, code)),
+    statuses = timeliness(frames["feed_months"], frames["coverage"], codes, months(start, end), due_days, as_of)
+    table = completeness_table(frames["completeness"])
+    return {"providers": provs, "statuses": statuses, "feeds": timeliness_summary(statuses, frames["last"]),
             "completeness": table, "scores": scores(table, statuses, codes),
-            "reconciliation": q.reconciliation(conn, level, code, start, end)}
+            "reconciliation": frames["reconciliation"]}

@@ -90,3 +90,45 @@ def test_rha_inside_impact_is_all_of_rha(fixture_engine):
 
 def test_ward_has_no_children(fixture_engine):
     assert child_table(fixture_engine, "ward", "W1", *PERIOD).empty
+
+
+# --- the builders themselves: a child grain's row is the child's node row (data_access/grain.py) ---------------
+
+BUILDERS = ["spell_query", "referral_query", "intervention_query", "incident_query", "staffing_query",
+            "readmission_query", "beds_now_query"]
+
+
+def _node_and_children(conn, name, level, code, kids):
+    """(builder at each child's NODE grain, by child code; the builder at the children grain of the node)."""
+    from data_access import kpi_queries as q
+    from data_access.grain import NODE, children, frame
+
+    build = getattr(q, name)
+
+    def query(lv, cd, grain):
+        if name == "beds_now_query":
+            return build(lv, cd, PERIOD[1], grain)
+        return build(lv, cd, *PERIOD, grain=grain)
+
+    probe = conn.execute(query(level, code, NODE)).keys()
+    names = [f"c{i}" for i in range(len(list(probe)))]
+    grain = children(CHILD_OF[level], kids)
+    by_child = frame(conn, query(level, code, grain), names, grain)
+    nodes = {kid: frame(conn, query(CHILD_OF[level], kid, NODE), names, NODE).iloc[0] for kid in kids}
+    return nodes, by_child
+
+
+@pytest.mark.parametrize("level,code", NESTED)
+@pytest.mark.parametrize("name", BUILDERS)
+def test_each_builders_child_rows_equal_each_childs_node_row(fixture_engine, name, level, code):
+    from data_access.scope import children, resolve
+
+    with fixture_engine.connect() as conn:
+        kids = [k.code for k in children(conn, resolve(conn, level, code))]
+        nodes, by_child = _node_and_children(conn, name, level, code, kids)
+    assert kids and (level != "national" or len(by_child) > 0), name  # not a comparison of empty rows only
+    for kid, want in nodes.items():
+        got = by_child.loc[kid] if kid in by_child.index else None  # no row: nothing counted
+        for column, value in want.items():
+            found = None if got is None else got[column]
+            assert same(found, value), (name, kid, column, found, value)

@@ -36,7 +36,8 @@ START, END = dt.date(2024, 3, 1), dt.date(2024, 3, 10)
 @pytest.fixture(scope="module")
 def impact(fixture_engine):
     with fixture_engine.connect() as conn:
-        return dq.report(conn, None, "collaborative", "IMPACT", START, END, 28, END)
+        frames = q.report_frames(conn, None, "collaborative", "IMPACT", START, END)
+    return dq.report(frames, START, END, 28, END)
 
 
 def test_completeness_and_validity_hand_worked(impact):

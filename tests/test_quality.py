@@ -113,6 +113,32 @@ def test_each_month_equals_kpi_table_over_that_months_dates(fixture_engine, leve
                 assert got == pytest.approx(float(want)), (lo, kpi_id)
 
 
+@pytest.mark.parametrize("level,code", [("national", None), ("collaborative", "IMPACT"), ("provider", "NQ1"),
+                                        ("ward", "W1")])
+def test_each_builders_month_rows_equal_its_node_rows_over_each_months_dates(fixture_engine, level, code):
+    """The builders the Quality page runs by month (dq.MEASURES; restrictive practice: test_restrictive) give each
+    month exactly their NODE row over that month's dates, the first month clipped to the period."""
+    from data_access.grain import MONTH, NODE, frame
+
+    start, end = D(2024, 1, 15), D(2024, 3, 10)
+    bounds = [(D(2024, 1, 15), D(2024, 1, 31)), (D(2024, 2, 1), D(2024, 2, 29)), (D(2024, 3, 1), D(2024, 3, 10))]
+    with fixture_engine.connect() as conn:
+        for build, names in dq.MEASURES:
+            months = frame(conn, build(level, code, start, end, grain=MONTH), names, MONTH)
+            months.index = pd.to_datetime(months.index)
+            for lo, hi in bounds:
+                want = frame(conn, build(level, code, lo, hi, grain=NODE), names, NODE).iloc[0]
+                month = pd.Timestamp(lo.replace(day=1))
+                got = months.loc[month] if month in months.index else None
+                for column in names:
+                    found = None if got is None else got[column]
+                    missing = [v is None or pd.isna(v) for v in (found, want[column])]
+                    if any(missing):  # a month without a row: nothing counted (0 or None)
+                        assert all(missing) or all(v in (0, None) or pd.isna(v) for v in (found, want[column]))
+                    else:
+                        assert float(found) == pytest.approx(float(want[column])), (build.__name__, lo, column)
+
+
 def test_children_hand_worked_and_add_up(fixture_engine):
     with fixture_engine.connect() as conn:
         total, kids = dq.period_aggregates(conn, None, "collaborative", "IMPACT", *MARCH)
