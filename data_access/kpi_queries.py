@@ -19,15 +19,13 @@ from data_access.schema import (
     finance_ledger,
     hospital_spell,
     incident,
-    locality,
-    locality_collaborative,
-    patient,
     referral,
     restrictive_intervention,
     staffing,
     unit,
     ward,
     ward_stay,
+    ward_stay_fact,
 )
 from data_access.scope import HOME_LEVELS, ward_filter
 
@@ -66,39 +64,10 @@ def _by_month(conn, query, periods, from_, convert) -> dict:
     return {_day(row[-1]): convert(row) for row in rows}
 
 
-def stay_facts() -> sa.Subquery:
-    """One row per ward stay with its ward, spell, patient, home and out-of-area flag."""
-    home_lc = locality_collaborative.alias("home_lc")
-    home_loc = locality.alias("home_loc")
-    ward_collab = collaborative.alias("ward_collab")
-    out_of_area = sa.case(
-        (sa.func.coalesce(ward.c.nationally_commissioned, False), 0),  # national services: never out of area
-        (home_lc.c.collaborative_id.is_(None), 1),
-        (home_lc.c.collaborative_id != ward.c.collaborative_id, 1),
-        else_=0,
-    )
-    distance = dialect.haversine_km(home_loc.c.latitude, home_loc.c.longitude, unit.c.latitude, unit.c.longitude)
-    joins = (
-        ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id)
-        .join(patient, patient.c.patient_id == hospital_spell.c.patient_id)
-        .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
-        .join(unit, unit.c.unit_code == ward.c.unit_code)
-        .join(ward_collab, ward_collab.c.collaborative_id == ward.c.collaborative_id)
-        .join(home_loc, home_loc.c.locality_code == patient.c.home_locality_code)
-        .outerjoin(home_lc, sa.and_(home_lc.c.locality_code == patient.c.home_locality_code,
-                                    home_lc.c.service_line == ward.c.service_line))
-    )
-    return sa.select(
-        ward_stay.c.ward_stay_id, ward_stay.c.spell_id, ward_stay.c.ward_code,
-        ward_stay.c.start_date, ward_stay.c.end_date,
-        hospital_spell.c.patient_id, hospital_spell.c.admission_date, hospital_spell.c.discharge_date,
-        hospital_spell.c.ready_for_discharge_date, hospital_spell.c.provider_code.label("spell_provider"),
-        ward.c.unit_code, unit.c.provider_code, ward.c.collaborative_id.label("ward_collab"),
-        ward_collab.c.region_code.label("ward_region"), ward.c.service_line, ward.c.security_level,
-        patient.c.sex, home_loc.c.region_code.label("home_region"),
-        home_lc.c.collaborative_id.label("home_collab"), out_of_area.label("out_of_area"),
-        distance.label("distance_km"),
-    ).select_from(joins).subquery("facts")
+def stay_facts() -> sa.FromClause:
+    """One row per ward stay with its ward, spell, patient, home and out-of-area flag: the `ward_stay_fact`
+    table (docs/facts.md), written by data_access.facts.refresh from the raw join (facts.stay_rows)."""
+    return ward_stay_fact.alias("facts")
 
 
 def facts_filter(facts, level: str, code: str | None, follow: str = "ward"):

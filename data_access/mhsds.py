@@ -248,7 +248,7 @@ def _write(conn, subs, frames, present, load_id, now) -> dict[str, set]:
 def _refresh_facts(conn, frames: dict) -> None:
     """The daily ward facts rebuilt from what the load wrote, then the planner's statistics (every load path)."""
     facts.refresh(conn)
-    bulk.analyze(conn, [*frames, "ward_day_census", "extract_record", "extract_submission"])
+    bulk.analyze(conn, [*frames, *facts.TABLES, "extract_record", "extract_submission"])
 
 
 def reject(engine, viewer, source: str, problems: list[Problem]) -> LoadResult:

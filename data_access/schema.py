@@ -376,6 +376,34 @@ ward_day_census = Table(
     Column("ready_for_discharge", Integer, nullable=False),
 )
 
+# One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every
+# patient-level aggregate starts from (kpi_queries.stay_facts), written by facts.refresh. No foreign keys: a
+# loader replaces the raw rows first and rewrites these after, in the same transaction.
+ward_stay_fact = Table(
+    "ward_stay_fact", metadata,
+    Column("ward_stay_id", CODE, nullable=False),
+    Column("spell_id", CODE, nullable=False),
+    Column("ward_code", CODE, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("patient_id", CODE, nullable=False),
+    Column("admission_date", Date, nullable=False),
+    Column("discharge_date", Date, nullable=True),
+    Column("ready_for_discharge_date", Date, nullable=True),
+    Column("spell_provider", CODE, nullable=False),
+    Column("unit_code", CODE, nullable=False),
+    Column("provider_code", CODE, nullable=False),
+    Column("ward_collab", CODE, nullable=False),
+    Column("ward_region", CODE, nullable=False),
+    Column("service_line", CODE, nullable=False),
+    Column("security_level", CODE, nullable=False),
+    Column("sex", CODE, nullable=False),
+    Column("home_region", CODE, nullable=False),
+    Column("home_collab", CODE, nullable=True),
+    Column("out_of_area", Integer, nullable=False),
+    Column("distance_km", Double, nullable=True),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("at", DateTime, nullable=False, quote=True),
