@@ -143,6 +143,11 @@ def refresh_census(conn: sa.Connection) -> int:
     return conn.execute(sa.select(sa.func.count()).select_from(ward_day_census)).scalar()
 
 
+def counts(conn: sa.Connection) -> dict[str, int]:
+    """{facts table: its row count}."""
+    return {name: conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar() for name in TABLES}
+
+
 def missing(conn: sa.Connection) -> bool:
     """Is a facts table absent, or empty while there are ward stays (a database built before it existed)?"""
     inspector = sa.inspect(conn)
