@@ -100,8 +100,8 @@ def _in_period(facts, start, end1):
 
 
 def _in_bed_on(facts, day: dt.date):
-    return sa.and_(facts.c.start_date <= _date(day),
-                   sa.func.coalesce(facts.c.end_date, _date(day + dt.timedelta(days=1))) > _date(day))
+    """In a bed on `day`: started by it and not ended (end_date null or after it: an index range on end_date)."""
+    return sa.and_(facts.c.start_date <= _date(day), sa.or_(facts.c.end_date.is_(None), facts.c.end_date > _date(day)))
 
 
 def bed_days(conn, level, code, start, end) -> dict:
@@ -471,7 +471,7 @@ def women_history(conn, level, code, end) -> dict:
     )
     hospitals = conn.execute(sa.select(sa.func.sum(per_woman.c.units), sa.func.count())).one()
     ward_women = sa.select(facts.c.patient_id).where(female_secure, facts_filter(facts, level, code)).distinct()
-    islands = _continuous_starts(end).subquery("islands")
+    islands = _continuous_starts(end, ward_women).subquery("islands")
     over = conn.execute(
         sa.select(sa.func.count(),
                   sa.func.count(sa.case((dialect.days_between(islands.c.stay_start, _date(end)) > OVER_3_YEARS_DAYS,
@@ -482,8 +482,9 @@ def women_history(conn, level, code, end) -> dict:
             "women_current_n": int(over[0]), "women_over_3y": int(over[1])}
 
 
-def _continuous_starts(end):
-    """Per patient's spell admitted by `end`: the start of its continuous stay, and whether it is current."""
+def _continuous_starts(end, patients=None):
+    """Per patient's spell admitted by `end`: the start of its continuous stay, and whether it is current; only
+    the spells of `patients` (a select of patient ids) when given, so the windows run over those alone."""
     s = hospital_spell
     as_of = _date(end)
     prev_discharge = sa.func.lag(s.c.discharge_date).over(
@@ -491,7 +492,10 @@ def _continuous_starts(end):
     marked = sa.select(
         s.c.patient_id, s.c.spell_id, s.c.admission_date, s.c.discharge_date,
         sa.case((prev_discharge.is_(None), 1), (s.c.admission_date > prev_discharge + 1, 1), else_=0).label("new"),
-    ).where(s.c.admission_date <= as_of).subquery("marked")
+    ).where(s.c.admission_date <= as_of)
+    if patients is not None:
+        marked = marked.where(s.c.patient_id.in_(patients))
+    marked = marked.subquery("marked")
     numbered = sa.select(
         marked, sa.func.sum(marked.c.new).over(
             partition_by=marked.c.patient_id, order_by=[marked.c.admission_date, marked.c.spell_id]).label("island"),

@@ -512,10 +512,20 @@ Index("ix_ward_stay_ward_dates", ward_stay.c.ward_code, ward_stay.c.start_date, 
 Index("ix_leave_stay", leave_episode.c.ward_stay_id)
 Index("ix_ri_ward_time", restrictive_intervention.c.ward_code, restrictive_intervention.c.started_at)
 Index("ix_incident_ward_time", incident.c.ward_code, incident.c.occurred_at)
+# A period's events and spells across every ward (national and region scopes): a range on the time alone.
+Index("ix_ri_time", restrictive_intervention.c.started_at)
+Index("ix_incident_time", incident.c.occurred_at)
+Index("ix_spell_admission", hospital_spell.c.admission_date)
+Index("ix_spell_discharge", hospital_spell.c.discharge_date)
 Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_id)
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
+# ward_stay_fact: a spell's or a patient's stays (semi-joins from hospital_spell, per-patient histories), and the
+# stays running on an as-of day (end_date null or after it: a few thousand of the table's rows).
+Index("ix_ward_stay_fact_spell", ward_stay_fact.c.spell_id)
+Index("ix_ward_stay_fact_patient", ward_stay_fact.c.patient_id, ward_stay_fact.c.start_date)
+Index("ix_ward_stay_fact_end", ward_stay_fact.c.end_date)
 Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.record_id)
 Index("ix_governance_action_forum", governance_action.c.forum_id, governance_action.c.scope_key)
 Index("ix_governance_decision_forum", governance_decision.c.forum_id, governance_decision.c.scope_key)

@@ -71,7 +71,7 @@ def _ward_history(conn, level, code, end, codes) -> pd.DataFrame:
     keys, where = _grouping(facts, level, code, "ward", codes)
     current = (sa.select(*[k.label("code") for k in keys], facts.c.sex, facts.c.patient_id)
                .where(_current(facts, end, where)).distinct().subquery("current"))
-    islands = _continuous_starts(end).subquery("islands")
+    islands = _continuous_starts(end, sa.select(current.c.patient_id)).subquery("islands")
     stay = dialect.days_between(islands.c.stay_start, _date(end))
     group = [current.c.code] if keys else []
     query = (sa.select(*group, current.c.sex, sa.func.count(),
