@@ -512,11 +512,11 @@ Index("ix_ward_stay_ward_dates", ward_stay.c.ward_code, ward_stay.c.start_date, 
 Index("ix_leave_stay", leave_episode.c.ward_stay_id)
 Index("ix_ri_ward_time", restrictive_intervention.c.ward_code, restrictive_intervention.c.started_at)
 Index("ix_incident_ward_time", incident.c.ward_code, incident.c.occurred_at)
-# A period's events and spells across every ward (national and region scopes): a range on the time alone.
+# A period's events across every ward (national and region scopes): a range on the time alone. (No such index on
+# hospital_spell's dates: on DuckDB an update of an indexed column is a delete and insert, which the foreign key
+# from ward_stay refuses, so a resubmitted spell could not be updated.)
 Index("ix_ri_time", restrictive_intervention.c.started_at)
 Index("ix_incident_time", incident.c.occurred_at)
-Index("ix_spell_admission", hospital_spell.c.admission_date)
-Index("ix_spell_discharge", hospital_spell.c.discharge_date)
 Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_id)
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
