@@ -112,14 +112,8 @@ def _discharged(conn, level, code, start, end, by, follow, values, names, extra=
     """Aggregates of the spells under the node discharged in [start - shift, end - shift] days (a month's
     bucket is the month of discharge date + shift)."""
     s = hospital_spell
-    if by in (MONTH, SCOPE):  # no child key: a semi-join, so only the period's discharges look up their stays
-        facts = stay_facts()
-        source = s
-        extra = (*extra, s.c.spell_id.in_(sa.select(facts.c.spell_id).where(
-            facts_filter(facts, level, code, follow=follow))))
-    else:
-        under = _spells_under(level, code, by, follow)
-        source = under.join(s, s.c.spell_id == under.c.spell_id)
+    under = _spells_under(level, code, by, follow)
+    source = under.join(s, s.c.spell_id == under.c.spell_id)
     if by == MONTH:
         day = dialect.add_days(s.c.discharge_date, shift) if shift else s.c.discharge_date
         key, source = calendar.c.month_start, source.join(calendar, calendar.c.date == day)
