@@ -1,13 +1,16 @@
 """Writing the pre-aggregated facts (docs/facts.md) from the raw tables, inside the loader's transaction.
 
-`refresh(conn)` rebuilds `ward_day_census` (one row per calendar day, ward, sex, home region and
-collaborative, out-of-area flag: patients in a bed, leave episodes running, clinically ready for
-discharge) from ward_stay, hospital_spell, patient and leave_episode, and `ward_day_capacity` (one row
-per calendar day and open ward: commissioned beds, beds closed in the day's latest bed_state report)
-from ward and bed_state, for every day of the calendar. Every load path that writes those tables calls
-it in the same transaction (the demo build; the fixture builder of the tests; the MHSDS loader), then
-data_access.bulk.analyze. Bed-state loads (submissions, replays) rewrite only the capacity facts of the
-wards and days they touched (`refresh_reports`); finance imports leave the facts as they are.
+`refresh(conn)` rebuilds, for every day of the calendar:
+- `ward_stay_fact` (one row per ward stay with its spell, patient, ward, home and out-of-area flag: the join
+  the patient-level aggregates start from, read through kpi_queries.stay_facts);
+- from it and leave_episode, `ward_day_census` (one row per calendar day, ward, sex, home region and
+  collaborative, out-of-area flag: patients in a bed, leave episodes running, clinically ready for discharge);
+- `ward_day_capacity` (one row per calendar day and open ward: commissioned beds, beds closed in the day's
+  latest bed_state report) from ward and bed_state.
+Every load path that writes ward_stay, hospital_spell, patient, leave_episode, ward, unit, locality or
+locality_collaborative calls it in the same transaction (the demo build; the fixture builder of the tests; the
+MHSDS loader), then data_access.bulk.analyze. Bed-state loads (submissions, replays) rewrite only the capacity
+facts of the wards and days they touched (`refresh_reports`); finance imports leave the facts as they are.
 
     python -m data_access.facts --url URL
 builds them for a database loaded before they existed (the app does it itself when it can write).
@@ -29,21 +32,76 @@ from data_access.kpi_queries import stay_facts
 from data_access.schema import (
     bed_state,
     calendar,
+    collaborative,
+    hospital_spell,
     leave_episode,
+    locality,
+    locality_collaborative,
     metadata,
+    patient,
+    unit,
     ward,
     ward_day_capacity,
     ward_day_census,
     ward_stay,
+    ward_stay_fact,
 )
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
-TABLES = ["ward_day_census", "ward_day_capacity"]
+TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity"]
 SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit", "collaborative", "locality",
            "locality_collaborative", "leave_episode", "bed_state"]
 
 
 OPEN_END = dt.date(9999, 12, 31)  # an open stay or leave runs to the end of the calendar
+
+
+def stay_rows() -> sa.Select:
+    """One row per ward stay with its ward, spell, patient, home and out-of-area flag, from the raw tables:
+    the columns of ward_stay_fact."""
+    home_lc = locality_collaborative.alias("home_lc")
+    home_loc = locality.alias("home_loc")
+    ward_collab = collaborative.alias("ward_collab")
+    out_of_area = sa.case(
+        (sa.func.coalesce(ward.c.nationally_commissioned, False), 0),  # national services: never out of area
+        (home_lc.c.collaborative_id.is_(None), 1),
+        (home_lc.c.collaborative_id != ward.c.collaborative_id, 1),
+        else_=0,
+    )
+    distance = dialect.haversine_km(home_loc.c.latitude, home_loc.c.longitude, unit.c.latitude, unit.c.longitude)
+    joins = (
+        ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id)
+        .join(patient, patient.c.patient_id == hospital_spell.c.patient_id)
+        .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
+        .join(unit, unit.c.unit_code == ward.c.unit_code)
+        .join(ward_collab, ward_collab.c.collaborative_id == ward.c.collaborative_id)
+        .join(home_loc, home_loc.c.locality_code == patient.c.home_locality_code)
+        .outerjoin(home_lc, sa.and_(home_lc.c.locality_code == patient.c.home_locality_code,
+                                    home_lc.c.service_line == ward.c.service_line))
+    )
+    return sa.select(
+        ward_stay.c.ward_stay_id, ward_stay.c.spell_id, ward_stay.c.ward_code,
+        ward_stay.c.start_date, ward_stay.c.end_date,
+        hospital_spell.c.patient_id, hospital_spell.c.admission_date, hospital_spell.c.discharge_date,
+        hospital_spell.c.ready_for_discharge_date, hospital_spell.c.provider_code.label("spell_provider"),
+        ward.c.unit_code, unit.c.provider_code, ward.c.collaborative_id.label("ward_collab"),
+        ward_collab.c.region_code.label("ward_region"), ward.c.service_line, ward.c.security_level,
+        patient.c.sex, home_loc.c.region_code.label("home_region"),
+        home_lc.c.collaborative_id.label("home_collab"), out_of_area.label("out_of_area"),
+        distance.label("distance_km"),
+    ).select_from(joins)
+
+
+def refresh_stays(conn: sa.Connection) -> int:
+    """Rebuild ward_stay_fact from the raw tables (in the caller's transaction) and ANALYZE it, so that what
+    reads it next in the same load (the census) is planned on its statistics; returns its row count."""
+    conn.execute(sa.delete(ward_stay_fact))
+    rows = stay_rows()
+    # In patient and start order: one patient's stays sit together on disk (the per-patient readers).
+    ordered = rows.order_by(hospital_spell.c.patient_id, ward_stay.c.start_date, ward_stay.c.ward_stay_id)
+    conn.execute(sa.insert(ward_stay_fact).from_select([c.name for c in rows.selected_columns], ordered))
+    analyze(conn, ["ward_stay_fact"])
+    return conn.execute(sa.select(sa.func.count()).select_from(ward_stay_fact)).scalar()
 
 
 def _in_bed(facts, day):
@@ -75,14 +133,21 @@ def _census_rows() -> sa.Select:
 
 
 def refresh(conn: sa.Connection) -> int:
-    """Rebuild ward_day_census and ward_day_capacity from the raw tables (in the caller's transaction);
-    returns ward_day_census's row count."""
+    """Rebuild the facts from the raw tables (in the caller's transaction): ward_stay_fact, then
+    ward_day_census from it, and ward_day_capacity; returns the census's row count."""
     spec_for(conn).for_bulk_work(conn)
+    refresh_stays(conn)
+    rows = refresh_census(conn)
+    refresh_capacity(conn)
+    return rows
+
+
+def refresh_census(conn: sa.Connection) -> int:
+    """Rebuild ward_day_census from ward_stay_fact and leave_episode; returns its row count."""
     conn.execute(sa.delete(ward_day_census))
     columns = ["day", "ward_code", "sex", "security_level", "home_region_code", "home_collaborative_id",
                "out_of_area", "patients", "on_leave", "ready_for_discharge"]
     conn.execute(sa.insert(ward_day_census).from_select(columns, _census_rows()))
-    refresh_capacity(conn)
     return conn.execute(sa.select(sa.func.count()).select_from(ward_day_census)).scalar()
 
 
@@ -155,14 +220,14 @@ def missing(conn: sa.Connection) -> bool:
     """Is a facts table absent, or empty while what it summarises is not (a database built before it existed)?"""
     if not all(sa.inspect(conn).has_table(name) for name in TABLES):
         return True
-    if _empty(conn, ward_day_census) and not _empty(conn, ward_stay):
+    if (_empty(conn, ward_stay_fact) or _empty(conn, ward_day_census)) and not _empty(conn, ward_stay):
         return True
     return _empty(conn, ward_day_capacity) and not _empty(conn, ward) and not _empty(conn, calendar)
 
 
 def build(engine: sa.Engine) -> int:
     """Create the facts tables if need be and (re)write them in one transaction, then ANALYZE them."""
-    for table in (ward_day_census, ward_day_capacity):
+    for table in (ward_stay_fact, ward_day_census, ward_day_capacity):
         table.create(engine, checkfirst=True)
     with engine.begin() as conn:
         analyze(conn, SOURCES)  # the planner needs statistics of what the facts are computed from

@@ -20,15 +20,13 @@ from data_access.schema import (
     finance_ledger,
     hospital_spell,
     incident,
-    locality,
-    locality_collaborative,
-    patient,
     referral,
     restrictive_intervention,
     staffing,
     unit,
     ward,
     ward_stay,
+    ward_stay_fact,
 )
 from data_access.scope import HOME_LEVELS, ward_filter
 
@@ -62,39 +60,10 @@ def _by_month(conn, query, convert) -> dict:
     return {_day(row[0]): convert(row[1:]) for row in conn.execute(query).all()}
 
 
-def stay_facts() -> sa.Subquery:
-    """One row per ward stay with its ward, spell, patient, home and out-of-area flag."""
-    home_lc = locality_collaborative.alias("home_lc")
-    home_loc = locality.alias("home_loc")
-    ward_collab = collaborative.alias("ward_collab")
-    out_of_area = sa.case(
-        (sa.func.coalesce(ward.c.nationally_commissioned, False), 0),  # national services: never out of area
-        (home_lc.c.collaborative_id.is_(None), 1),
-        (home_lc.c.collaborative_id != ward.c.collaborative_id, 1),
-        else_=0,
-    )
-    distance = dialect.haversine_km(home_loc.c.latitude, home_loc.c.longitude, unit.c.latitude, unit.c.longitude)
-    joins = (
-        ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id)
-        .join(patient, patient.c.patient_id == hospital_spell.c.patient_id)
-        .join(ward, ward.c.ward_code == ward_stay.c.ward_code)
-        .join(unit, unit.c.unit_code == ward.c.unit_code)
-        .join(ward_collab, ward_collab.c.collaborative_id == ward.c.collaborative_id)
-        .join(home_loc, home_loc.c.locality_code == patient.c.home_locality_code)
-        .outerjoin(home_lc, sa.and_(home_lc.c.locality_code == patient.c.home_locality_code,
-                                    home_lc.c.service_line == ward.c.service_line))
-    )
-    return sa.select(
-        ward_stay.c.ward_stay_id, ward_stay.c.spell_id, ward_stay.c.ward_code,
-        ward_stay.c.start_date, ward_stay.c.end_date,
-        hospital_spell.c.patient_id, hospital_spell.c.admission_date, hospital_spell.c.discharge_date,
-        hospital_spell.c.ready_for_discharge_date, hospital_spell.c.provider_code.label("spell_provider"),
-        ward.c.unit_code, unit.c.provider_code, ward.c.collaborative_id.label("ward_collab"),
-        ward_collab.c.region_code.label("ward_region"), ward.c.service_line, ward.c.security_level,
-        patient.c.sex, home_loc.c.region_code.label("home_region"),
-        home_lc.c.collaborative_id.label("home_collab"), out_of_area.label("out_of_area"),
-        distance.label("distance_km"),
-    ).select_from(joins).subquery("facts")
+def stay_facts() -> sa.FromClause:
+    """One row per ward stay with its ward, spell, patient, home and out-of-area flag: the `ward_stay_fact`
+    table (docs/facts.md), written by data_access.facts.refresh from the raw join (facts.stay_rows)."""
+    return ward_stay_fact.alias("facts")
 
 
 def facts_filter(facts, level: str, code: str | None, follow: str = "ward"):
@@ -127,8 +96,8 @@ def _in_period(facts, start, end1):
 
 
 def _in_bed_on(facts, day: dt.date):
-    return sa.and_(facts.c.start_date <= _date(day),
-                   sa.func.coalesce(facts.c.end_date, _date(day + dt.timedelta(days=1))) > _date(day))
+    """In a bed on `day`: started by it and not ended (end_date null or after it: an index range on end_date)."""
+    return sa.and_(facts.c.start_date <= _date(day), sa.or_(facts.c.end_date.is_(None), facts.c.end_date > _date(day)))
 
 
 def bed_days(conn, level, code, start, end) -> dict:
@@ -552,7 +521,7 @@ def women_history(conn, level, code, end) -> dict:
     )
     hospitals = conn.execute(sa.select(sa.func.sum(per_woman.c.units), sa.func.count())).one()
     ward_women = sa.select(facts.c.patient_id).where(female_secure, facts_filter(facts, level, code)).distinct()
-    islands = _continuous_starts(end).subquery("islands")
+    islands = _continuous_starts(end, ward_women).subquery("islands")
     over = conn.execute(
         sa.select(sa.func.count(),
                   sa.func.count(sa.case((dialect.days_between(islands.c.stay_start, _date(end)) > OVER_3_YEARS_DAYS,
@@ -563,8 +532,9 @@ def women_history(conn, level, code, end) -> dict:
             "women_current_n": int(over[0]), "women_over_3y": int(over[1])}
 
 
-def _continuous_starts(end):
-    """Per patient's spell admitted by `end`: the start of its continuous stay, and whether it is current."""
+def _continuous_starts(end, patients=None):
+    """Per patient's spell admitted by `end`: the start of its continuous stay, and whether it is current; only
+    the spells of `patients` (a select of patient ids) when given, so the windows run over those alone."""
     s = hospital_spell
     as_of = _date(end)
     prev_discharge = sa.func.lag(s.c.discharge_date).over(
@@ -572,7 +542,10 @@ def _continuous_starts(end):
     marked = sa.select(
         s.c.patient_id, s.c.spell_id, s.c.admission_date, s.c.discharge_date,
         sa.case((prev_discharge.is_(None), 1), (s.c.admission_date > prev_discharge + 1, 1), else_=0).label("new"),
-    ).where(s.c.admission_date <= as_of).subquery("marked")
+    ).where(s.c.admission_date <= as_of)
+    if patients is not None:
+        marked = marked.where(s.c.patient_id.in_(patients))
+    marked = marked.subquery("marked")
     numbered = sa.select(
         marked, sa.func.sum(marked.c.new).over(
             partition_by=marked.c.patient_id, order_by=[marked.c.admission_date, marked.c.spell_id]).label("island"),

@@ -298,12 +298,14 @@ def people_by_group(conn, viewer, level, code, start, end) -> pd.DataFrame:
     subject = _people_restricted(level, code, start, end, NODE, b)
     source = (in_bed.join(patient, patient.c.patient_id == in_bed.c.patient_id)
               .outerjoin(subject, subject.c.patient_id == in_bed.c.patient_id))
-    frames = []
-    for dimension in DIMENSIONS:
-        group = _group_column(dimension, end)
-        query = (sa.select(group, sa.func.count(), sa.func.count(subject.c.patient_id)).select_from(source)
-                 .group_by(group).order_by(group))
-        frame = pd.DataFrame(conn.execute(query).all(), columns=["group", "patients", "restricted"])
-        frames.append(frame.assign(dimension=dimension))
-    out = pd.concat(frames, ignore_index=True)[["dimension", "group", "patients", "restricted"]]
+    # The people once (a CTE), then one grouped branch per dimension: one query, not one per dimension.
+    people = (sa.select(*[_group_column(d, end).label(d) for d in DIMENSIONS],
+                        subject.c.patient_id.label("restricted")).select_from(source).cte("people"))
+    branches = [sa.select(sa.literal(n).label("n"), sa.literal(d).label("dimension"), people.c[d].label("grp"),
+                          sa.func.count().label("patients"), sa.func.count(people.c.restricted).label("restricted"))
+                .group_by(people.c[d]) for n, d in enumerate(DIMENSIONS)]
+    groups = sa.union_all(*branches).subquery("groups")
+    query = (sa.select(groups.c.dimension, groups.c.grp, groups.c.patients, groups.c.restricted)
+             .order_by(groups.c.n, groups.c.grp))
+    out = pd.DataFrame(conn.execute(query).all(), columns=["dimension", "group", "patients", "restricted"])
     return out.astype({"patients": "int64", "restricted": "int64"})

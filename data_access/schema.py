@@ -386,6 +386,34 @@ ward_day_capacity = Table(
     Column("closed_beds", Integer, nullable=False),
 )
 
+# One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every
+# patient-level aggregate starts from (kpi_queries.stay_facts), written by facts.refresh. No foreign keys: a
+# loader replaces the raw rows first and rewrites these after, in the same transaction.
+ward_stay_fact = Table(
+    "ward_stay_fact", metadata,
+    Column("ward_stay_id", CODE, nullable=False),
+    Column("spell_id", CODE, nullable=False),
+    Column("ward_code", CODE, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("patient_id", CODE, nullable=False),
+    Column("admission_date", Date, nullable=False),
+    Column("discharge_date", Date, nullable=True),
+    Column("ready_for_discharge_date", Date, nullable=True),
+    Column("spell_provider", CODE, nullable=False),
+    Column("unit_code", CODE, nullable=False),
+    Column("provider_code", CODE, nullable=False),
+    Column("ward_collab", CODE, nullable=False),
+    Column("ward_region", CODE, nullable=False),
+    Column("service_line", CODE, nullable=False),
+    Column("security_level", CODE, nullable=False),
+    Column("sex", CODE, nullable=False),
+    Column("home_region", CODE, nullable=False),
+    Column("home_collab", CODE, nullable=True),
+    Column("out_of_area", Integer, nullable=False),
+    Column("distance_km", Double, nullable=True),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("at", DateTime, nullable=False, quote=True),
@@ -494,11 +522,21 @@ Index("ix_ward_stay_ward_dates", ward_stay.c.ward_code, ward_stay.c.start_date, 
 Index("ix_leave_stay", leave_episode.c.ward_stay_id)
 Index("ix_ri_ward_time", restrictive_intervention.c.ward_code, restrictive_intervention.c.started_at)
 Index("ix_incident_ward_time", incident.c.ward_code, incident.c.occurred_at)
+# A period's events across every ward (national and region scopes): a range on the time alone. (No such index on
+# hospital_spell's dates: on DuckDB an update of an indexed column is a delete and insert, which the foreign key
+# from ward_stay refuses, so a resubmitted spell could not be updated.)
+Index("ix_ri_time", restrictive_intervention.c.started_at)
+Index("ix_incident_time", incident.c.occurred_at)
 Index("ix_kpi_threshold", kpi_threshold.c.kpi_id, kpi_threshold.c.collaborative_id)
 Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
 Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
+# ward_stay_fact: a spell's or a patient's stays (semi-joins from hospital_spell, per-patient histories), and the
+# stays running on an as-of day (end_date null or after it: a few thousand of the table's rows).
+Index("ix_ward_stay_fact_spell", ward_stay_fact.c.spell_id)
+Index("ix_ward_stay_fact_patient", ward_stay_fact.c.patient_id, ward_stay_fact.c.start_date)
+Index("ix_ward_stay_fact_end", ward_stay_fact.c.end_date)
 Index("ix_extract_record_id", extract_record.c.table_name, extract_record.c.record_id)
 Index("ix_governance_action_forum", governance_action.c.forum_id, governance_action.c.scope_key)
 Index("ix_governance_decision_forum", governance_decision.c.forum_id, governance_decision.c.scope_key)

@@ -71,7 +71,7 @@ def _ward_history(conn, level, code, end, codes) -> pd.DataFrame:
     keys, where = _grouping(facts, level, code, "ward", codes)
     current = (sa.select(*[k.label("code") for k in keys], facts.c.sex, facts.c.patient_id)
                .where(_current(facts, end, where)).distinct().subquery("current"))
-    islands = _continuous_starts(end).subquery("islands")
+    islands = _continuous_starts(end, sa.select(current.c.patient_id)).subquery("islands")
     stay = dialect.days_between(islands.c.stay_start, _date(end))
     group = [current.c.code] if keys else []
     query = (sa.select(*group, current.c.sex, sa.func.count(),
@@ -252,18 +252,18 @@ def _pilot_spells(level, code, end):
     facts = stay_facts()
     under = sa.select(facts.c.spell_id).where(facts.c.sex == "female", facts.c.service_line == SECURE,
                                               facts_filter(facts, level, code))
-    first = (sa.select(ward_stay.c.spell_id, ward.c.security_level,
-                       sa.func.row_number().over(partition_by=ward_stay.c.spell_id,
-                                                 order_by=[ward_stay.c.start_date, ward_stay.c.ward_stay_id])
+    stays = stay_facts()  # each of those spells' first adult secure stay (on any ward): only theirs are ranked
+    first = (sa.select(stays.c.spell_id, stays.c.security_level,
+                       sa.func.row_number().over(partition_by=stays.c.spell_id,
+                                                 order_by=[stays.c.start_date, stays.c.ward_stay_id])
                        .label("rn"))
-             .select_from(ward_stay.join(ward, ward.c.ward_code == ward_stay.c.ward_code))
-             .where(ward.c.service_line == SECURE).subquery("first_stay"))
+             .where(stays.c.service_line == SECURE, stays.c.spell_id.in_(under)).subquery("first_stay"))
     s = hospital_spell
     return (sa.select(s.c.spell_id, s.c.wsbs_pilot, first.c.security_level,
                       sa.extract("year", s.c.admission_date).label("year"), s.c.admission_date, s.c.discharge_date,
                       s.c.discharge_destination)
             .select_from(s.join(first, sa.and_(first.c.spell_id == s.c.spell_id, first.c.rn == 1)))
-            .where(s.c.spell_id.in_(under), s.c.admission_date <= _date(end))).subquery("female_spells")
+            .where(s.c.admission_date <= _date(end))).cte("female_spells")
 
 
 def pilot(conn, viewer, level: str, code: str | None, end: dt.date) -> dict[str, pd.DataFrame]:

@@ -1,17 +1,20 @@
-"""The pre-aggregated daily ward facts (ward_day_census, ward_day_capacity: docs/facts.md) give exactly what the
-raw tables give, on the hand-built fixture and both engines, also after a bed-state submission and a replay; the
-aggregate layer's grains add up to the node's total."""
+"""The pre-aggregated facts (ward_stay_fact, ward_day_census, ward_day_capacity: docs/facts.md) give exactly what
+the raw tables give, on the hand-built fixture and both engines, also after a bed-state submission and a replay;
+the aggregate layer's grains add up to the node's total."""
 
 import datetime as dt
+import math
 from collections import Counter
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from data_access import bed_state_submit, clock, facts, replay
 from data_access.access import Viewer
 from data_access.aggregates import CAPACITY_MEASURES, capacity_days, census_days, census_totals
-from data_access.kpi_queries import available_days
+from data_access.dialect import EARTH_RADIUS_KM
+from data_access.kpi_queries import available_days, stay_facts
 from tests.fixture_db import build_fixture
 
 D = dt.date
@@ -46,6 +49,61 @@ def _raw_census(conn) -> Counter:
             cell[2] += 1 if ready is not None and ready <= day else 0
             cell[1] += sum(1 for s, ls, le in leave if s == stay_id and ls <= day and (le is None or le > day))
     return Counter({k: tuple(v) for k, v in out.items()})
+
+
+STAY_COLUMNS = ["ward_stay_id", "spell_id", "ward_code", "start_date", "end_date", "patient_id", "admission_date",
+                "discharge_date", "ready_for_discharge_date", "spell_provider", "unit_code", "provider_code",
+                "ward_collab", "ward_region", "service_line", "security_level", "sex", "home_region", "home_collab",
+                "out_of_area", "distance_km"]
+
+
+def _km(lat1, lon1, lat2, lon2) -> float:
+    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _raw_stays(conn) -> dict:
+    """ward_stay_id -> the stay's fact row, from a plain join of the raw tables, flag and distance in Python."""
+    rows = _rows(conn, """
+        SELECT ws.ward_stay_id, ws.spell_id, ws.ward_code, ws.start_date, ws.end_date, s.patient_id, s.admission_date,
+               s.discharge_date, s.ready_for_discharge_date, s.provider_code, w.unit_code, u.provider_code,
+               w.collaborative_id, c.region_code, w.service_line, w.security_level, p.sex, loc.region_code,
+               lc.collaborative_id, w.nationally_commissioned, loc.latitude, loc.longitude, u.latitude, u.longitude
+        FROM ward_stay ws JOIN hospital_spell s ON s.spell_id = ws.spell_id
+        JOIN patient p ON p.patient_id = s.patient_id JOIN ward w ON w.ward_code = ws.ward_code
+        JOIN unit u ON u.unit_code = w.unit_code JOIN collaborative c ON c.collaborative_id = w.collaborative_id
+        JOIN locality loc ON loc.locality_code = p.home_locality_code
+        LEFT JOIN locality_collaborative lc ON lc.locality_code = p.home_locality_code
+             AND lc.service_line = w.service_line""")
+    out = {}
+    for row in rows:
+        ward_collab, home_collab, national = row[12], row[18], row[19]
+        ooa = 0 if national else int(home_collab is None or home_collab != ward_collab)
+        out[row[0]] = (*row[:19], ooa, _km(*row[20:]))
+    return out
+
+
+def test_ward_stay_fact_is_the_raw_join(fixture_engine):
+    with fixture_engine.connect() as conn:
+        expected = _raw_stays(conn)
+        got = _rows(conn, f"SELECT {', '.join(STAY_COLUMNS)} FROM ward_stay_fact")
+        stays = conn.execute(sa.text("SELECT count(*) FROM ward_stay")).scalar()
+    assert len(expected) == stays  # every stay has its spell, patient, ward and home locality
+    actual = {r[0]: r for r in got}
+    assert len(actual) == len(got) == len(expected) > 0
+    for stay_id, row in expected.items():
+        fact = actual[stay_id]
+        assert fact[:-1] == row[:-1], stay_id
+        assert fact[-1] == pytest.approx(row[-1], abs=1e-6), stay_id
+
+
+def test_stay_facts_reads_the_table_with_the_join_columns(fixture_engine):
+    with fixture_engine.connect() as conn:
+        table = sorted(tuple(r) for r in conn.execute(sa.select(stay_facts())).all())
+        joined = sorted(tuple(r) for r in conn.execute(facts.stay_rows()).all())
+    assert list(stay_facts().c.keys()) == list(facts.stay_rows().selected_columns.keys()) == STAY_COLUMNS
+    assert table == joined
 
 
 def test_ward_day_census_is_the_raw_tables_day_by_day(fixture_engine):
@@ -148,18 +206,6 @@ def test_grains_add_up_to_the_node(fixture_engine):
         assert int(home["out_of_area_days"].sum()) == total["out_of_area_days"]
 
 
-def test_a_database_loaded_before_the_facts_gets_them(fixture_engine):
-    sql = "SELECT * FROM ward_day_census ORDER BY day, ward_code, sex, home_collaborative_id, out_of_area"
-    with fixture_engine.begin() as conn:
-        before = _rows(conn, sql)
-        conn.execute(sa.text("DELETE FROM ward_day_census"))
-    with fixture_engine.connect() as conn:
-        assert facts.missing(conn)
-    assert facts.build(fixture_engine) == len(before)
-    with fixture_engine.connect() as conn:
-        assert not facts.missing(conn) and _rows(conn, sql) == before
-
-
 def test_a_database_without_the_capacity_facts_gets_them(fixture_engine):
     with fixture_engine.connect() as conn:
         before = _capacity(conn)
@@ -172,6 +218,24 @@ def test_a_database_without_the_capacity_facts_gets_them(fixture_engine):
         assert not facts.missing(conn) and _capacity(conn) == before
     with fixture_engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ward_day_capacity"))
+    with fixture_engine.connect() as conn:
+        assert facts.missing(conn)
+    facts.build(fixture_engine)
+
+
+def test_a_database_without_the_stay_facts_gets_them(fixture_engine):
+    sql = "SELECT * FROM ward_stay_fact ORDER BY ward_stay_id"
+    with fixture_engine.connect() as conn:
+        before = _rows(conn, sql)
+    with fixture_engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE ward_stay_fact"))
+    with fixture_engine.connect() as conn:
+        assert facts.missing(conn)
+    facts.build(fixture_engine)
+    with fixture_engine.connect() as conn:
+        assert not facts.missing(conn) and _rows(conn, sql) == before
+    with fixture_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ward_stay_fact"))
     with fixture_engine.connect() as conn:
         assert facts.missing(conn)
     facts.build(fixture_engine)

@@ -329,7 +329,7 @@ EDGES = {"PX1": 365, "PX2": 730, "PX3": 1826, "PX4": 3652}
 
 
 def _edge_rows(engine):
-    from data_access import schema
+    from data_access import facts, schema
 
     end = P1[1]
     with engine.begin() as conn:
@@ -345,6 +345,7 @@ def _edge_rows(engine):
             conn.execute(sa.insert(schema.ward_stay), [{"ward_stay_id": f"WS{pid}", "spell_id": f"S{pid}",
                                                         "ward_code": "W2", "start_date": admitted,
                                                         "end_date": None}])
+        facts.refresh(conn)  # the stay and census facts, as every load path writes them
 
 
 @pytest.fixture(scope="module", params=ENGINES)
