@@ -367,11 +367,23 @@ def referral_query(level, code, start, end, targets=None, grain: Grain = NODE, k
         sa.func.count(sa.case((waiting, 1))),
         dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, hi)))),
     ]))
-    where = [referral_filter(level, code)]
+    where = [referral_filter(level, code), _referral_in_play(lo, hi)]
     if keys == ["referrals_received"]:  # the count alone needs only the referrals received in the period
         where.append(period(r.c.received_date))
     return grain.select(grain.key(month=month, child=_referral_key), [values[k] for k in keys or REFERRAL_KEYS],
                         source, where)
+
+
+def _referral_in_play(lo, hi):
+    """The referrals that can count in [lo, hi]: a date of theirs falls in it, or they may be waiting at `hi`
+    (undecided, or accepted and not admitted). The rest (closed before `lo`, or all dates after `hi`) add nothing
+    to any column, so leaving them out changes no figure; it keeps years of closed referrals out of each period
+    (a month grain pairs each referral with every month)."""
+    r = referral
+    dates = [r.c.received_date, *[sa.func.coalesce(d, r.c.received_date)
+                                  for d in (r.c.assessment_date, r.c.decision_date, r.c.admission_date)]]
+    open_ = sa.or_(r.c.decision_date.is_(None), sa.and_(r.c.decision == "accepted", r.c.admission_date.is_(None)))
+    return sa.and_(dialect.least(*dates) <= hi, sa.or_(dialect.greatest(*dates) >= lo, open_))
 
 
 def referrals(conn, level, code, start, end, targets=None) -> dict:
