@@ -253,18 +253,22 @@ def readmission_query(level, code, start, end, grain: Grain = NODE):
     cohort whose year has not passed (which can only read low) is never reported. A month's row is the
     cohort of that month's dates (the discharges of the same dates a year, 365 days, earlier)."""
     facts = stay_facts()
-    keys = [facts_key(facts, grain.by, "home").label("key")] if grain.child else []
-    under = (sa.select(*keys, facts.c.spell_id).where(facts_filter(facts, level, code, follow="home")).distinct()
-             .subquery("under"))
     s, later = hospital_spell, hospital_spell.alias("later")
-    readmitted = sa.exists().where(later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
-                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
-    source, month = grain.by_day(under.join(s, s.c.spell_id == under.c.spell_id),
-                                 dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
     lag = dt.timedelta(days=READMISSION_DAYS)
     where = [s.c.discharge_date.between(_date(start - lag), _date(end - lag)),
              s.c.discharge_destination.not_in(["other_hospital", "died"])]
-    return grain.select(grain.key(month=month, child=lambda _: under.c.key),
+    scoped = facts_filter(facts, level, code, follow="home")
+    source, child = s, None
+    if grain.child:
+        under = (sa.select(facts_key(facts, grain.by, "home").label("key"), facts.c.spell_id).where(scoped)
+                 .distinct().subquery("under"))
+        source, child = under.join(s, s.c.spell_id == under.c.spell_id), under.c.key
+    else:  # a semi-join: the spells under the node, without listing them all first
+        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(scoped)))
+    readmitted = sa.exists().where(later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
+                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
+    source, month = grain.by_day(source, dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
+    return grain.select(grain.key(month=month, child=lambda _: child),
                         [sa.func.count(), sa.func.count(sa.case((readmitted, 1)))], source, where)
 
 
