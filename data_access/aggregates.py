@@ -47,10 +47,10 @@ def node_filter(level: str, code: str | None, follow: str = "ward"):
     return ward_filter(level, code)
 
 
-def _grain_sums(conn, fact: sa.Table, sums: dict, level, code, start, end, by, follow="ward", codes=None,
-                restrict=None) -> pd.DataFrame:
-    """Σ `sums` ({name: column expression of `fact`}) of a daily ward fact table over [start, end] under a node,
-    one row per value of `by`: the grain mechanism every daily fact shares."""
+def _grain_query(fact: sa.Table, sums: dict, level, code, start, end, by, follow="ward", codes=None,
+                 restrict=None) -> sa.Select:
+    """SELECT by..., Σ `sums` ({name: column expression of `fact`}) of a daily ward fact table over [start, end]
+    under a node, grouped by `by`: the grain mechanism every daily fact shares."""
     keys = [_key(fact, name, follow).label(name) for name in by]
     node = node_filter(level, code, follow) if codes is None else keys[0].in_(codes)
     where = [fact.c.day >= sa.literal(start, sa.Date), fact.c.day <= sa.literal(end, sa.Date), node]
@@ -65,10 +65,24 @@ def _grain_sums(conn, fact: sa.Table, sums: dict, level, code, start, end, by, f
         joins = joins.join(calendar, calendar.c.date == fact.c.day)
     totals = [sa.func.coalesce(sa.func.sum(col), 0).label(name) for name, col in sums.items()]
     query = sa.select(*keys, *totals).select_from(joins).where(*where)
-    if keys:
-        query = query.group_by(*keys).order_by(*keys)
+    return query.group_by(*keys).order_by(*keys) if keys else query
+
+
+def _grain_sums(conn, fact: sa.Table, sums: dict, level, code, start, end, by, follow="ward", codes=None,
+                restrict=None) -> pd.DataFrame:
+    """_grain_query run: one row per value of `by`, the sums as integers."""
+    query = _grain_query(fact, sums, level, code, start, end, by, follow, codes, restrict)
     frame = pd.DataFrame(conn.execute(query).all(), columns=[*by, *sums])
     return frame.astype({m: "int64" for m in sums})
+
+
+def _census_sums() -> dict:
+    return dict(zip(MEASURES, [c.c.patients, c.c.on_leave, c.c.ready_for_discharge, c.c.patients * c.c.out_of_area]))
+
+
+def census_query(level: str, code: str | None, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> sa.Select:
+    """census_days as a SELECT (columns `by`..., MEASURES), to join in SQL (e.g. against the bed-state reports)."""
+    return _grain_query(c, _census_sums(), level, code, start, end, by)
 
 
 def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
@@ -79,8 +93,7 @@ def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.dat
     `codes` keeps only those values of the first key of `by` (the children of a node, in one query).
     `restrict(ward, unit)` returns an extra WHERE clause on the ward and unit tables (e.g. a viewer's lines).
     """
-    sums = dict(zip(MEASURES, [c.c.patients, c.c.on_leave, c.c.ready_for_discharge, c.c.patients * c.c.out_of_area]))
-    return _grain_sums(conn, c, sums, level, code, start, end, by, follow, codes, restrict)
+    return _grain_sums(conn, c, _census_sums(), level, code, start, end, by, follow, codes, restrict)
 
 
 def census_totals(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,

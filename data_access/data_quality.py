@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
+from data_access.aggregates import census_query
 from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
 from data_access.schema import (
     DISCHARGE_DESTINATIONS,
@@ -208,13 +209,13 @@ def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int =
                                                   order_by=bed_state.c.reported_at.desc()).label("rn"))
               .where(bed_state.c.reported_at >= _d(start), bed_state.c.reported_at < _d(end + dt.timedelta(days=1)))
               .subquery("ranked"))
-    in_bed = sa.and_(ward_stay.c.ward_code == ranked.c.ward_code, ward_stay.c.start_date <= ranked.c.day,
-                     sa.or_(ward_stay.c.end_date.is_(None), ward_stay.c.end_date > ranked.c.day))
-    census = sa.select(sa.func.count()).where(in_bed).scalar_subquery()
+    days = census_query(level, code, start, end, by=("ward", "day")).subquery("census")  # ward stays in a bed
+    census = sa.func.coalesce(days.c.obd, 0)
     difference = ranked.c.occupied - census
     query = (sa.select(ward.c.ward_code, ward.c.name, unit.c.provider_code, ranked.c.day, ranked.c.occupied,
                        census.label("census"), difference.label("difference"))
-             .select_from(_wards().join(ranked, ranked.c.ward_code == ward.c.ward_code))
+             .select_from(_wards().join(ranked, ranked.c.ward_code == ward.c.ward_code)
+                          .outerjoin(days, sa.and_(days.c.ward == ranked.c.ward_code, days.c.day == ranked.c.day)))
              .where(ward_filter(level, code), ranked.c.rn == 1)
              .order_by(sa.func.abs(difference).desc(), ranked.c.day, ward.c.ward_code).limit(limit))
     return _frame(conn, query, ["ward_code", "ward", "provider_code", "day", "reported", "census", "difference"])
