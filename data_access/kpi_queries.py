@@ -124,15 +124,17 @@ def available_days_by_month(conn, level, code, start, end, targets=None) -> dict
     return {_day(row.month): {"available_days": int(row.available_days)} for row in days.itertuples()}
 
 
-def latest_reports(bound: dt.datetime | None) -> sa.Subquery:
+def latest_reports(bound) -> sa.Subquery:
     """The latest bed_state row of each `ward` (reported before `bound` when given), as a LATERAL subquery
     correlated to the ward table: one index probe per ward (a national as-of read: 17 ms on PostgreSQL,
-    where ranking all 2.8 million reports took 14 s). Join it to `ward` on ward_code."""
+    where ranking all 2.8 million reports took 14 s). Join it to `ward` on ward_code. `bound` is a datetime, or a
+    TIMESTAMP column of a table joined before it (each month's end: the as-of month grain)."""
     query = (sa.select(bed_state.c.ward_code, bed_state.c.reported_at, bed_state.c.commissioned_beds,
                        bed_state.c.occupied, bed_state.c.on_leave, bed_state.c.closed)
              .where(bed_state.c.ward_code == ward.c.ward_code))
     if bound is not None:
-        query = query.where(bed_state.c.reported_at < sa.literal(bound, sa.DateTime))
+        bound = bound if isinstance(bound, sa.ColumnElement) else sa.literal(bound, sa.DateTime)
+        query = query.where(bed_state.c.reported_at < bound)
     return query.order_by(bed_state.c.reported_at.desc()).limit(1).lateral("latest")
 
 
@@ -142,14 +144,20 @@ def free_beds(latest):
     return dialect.greatest(sa.literal(0), latest.c.commissioned_beds - latest.c.occupied - latest.c.closed)
 
 
-def beds_now_query(level, code, end, grain: Grain = NODE):
+def beds_now_query(level, code, end, grain: Grain = NODE, start: dt.date | None = None):
     """Σ free beds (free_beds) from the latest bed_state of each open ward under the node, as of the end of `end`,
-    by `grain` (no month grain: an as-of figure)."""
-    latest = latest_reports(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    return grain.select(grain.key(child=ward_key), [sa.func.sum(free_beds(latest))],
-                        ward_joins().join(latest, latest.c.ward_code == ward.c.ward_code),
-                        [ward_filter(level, code), ward.c.opened_date <= _date(end),
-                         sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > _date(end))])
+    by `grain`; by month (from `start`), as of the end of each month's last day in [start, end]."""
+    as_of, end1, month = _date(end), dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), None
+    source = ward_joins()
+    if grain.by == MONTH_BY:
+        periods = month_periods(start, end)
+        as_of, end1, month = periods.c.hi, sa.cast(periods.c.end1, sa.DateTime), periods.c.month
+        source = source.join(periods, sa.true())
+    latest = latest_reports(end1)
+    return grain.select(grain.key(month=month, child=ward_key), [sa.func.sum(free_beds(latest))],
+                        source.join(latest, latest.c.ward_code == ward.c.ward_code),
+                        [ward_filter(level, code), ward.c.opened_date <= as_of,
+                         sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > as_of)])
 
 
 def beds_now(conn, level, code, end) -> dict:
@@ -164,39 +172,69 @@ def home_bed_days(conn, level, code, start, end) -> dict:
     return {"home_days": days["obd"], "out_of_area_days": days["out_of_area_days"]}
 
 
-def census_home(conn, level, code, end) -> dict:
-    """The scope's patients in a bed on the as-of date: out-of-area count and distances."""
+def _as_of(facts, start, end, grain: Grain):
+    """(source, as-of day, month key, extra WHERE) of an as-of figure on stay facts: as of `end`, or by month as of
+    each month's last day in [start, end] (the stays overlapping the range first, then paired with its months)."""
+    if grain.by != MONTH_BY:
+        return facts, _date(end), None, []
+    periods = month_periods(start, end)
+    overlapping = [facts.c.start_date <= _date(end),
+                   sa.or_(facts.c.end_date.is_(None), facts.c.end_date > _date(start))]  # before pairing with months
+    return facts.join(periods, sa.true()), periods.c.hi, periods.c.month, overlapping
+
+
+CENSUS_HOME_KEYS = ["out_of_area_patients", "median_distance_km", "distance_n", "women_median_distance_km",
+                    "women_distance_n"]
+
+
+def census_home_query(level, code, end, grain: Grain = NODE, start: dt.date | None = None):
+    """The scope's patients in a bed on the as-of date: out-of-area count and distances (by month: as of each
+    month's last day)."""
     facts = stay_facts()
+    source, as_of, month, where = _as_of(facts, start, end, grain)
     female_secure = sa.and_(facts.c.sex == "female", facts.c.service_line == "adult_secure")
-    row = conn.execute(
-        sa.select(
-            sa.func.count(sa.distinct(sa.case((facts.c.out_of_area == 1, facts.c.patient_id)))),
-            dialect.median(facts.c.distance_km),
-            sa.func.count(facts.c.distance_km),
-            dialect.median(sa.case((female_secure, facts.c.distance_km))),
-            sa.func.count(sa.case((female_secure, facts.c.distance_km))),
-        ).where(_in_bed_on(facts, end), facts_filter(facts, level, code, follow="home"))
-    ).one()
+    values = [sa.func.count(sa.distinct(sa.case((facts.c.out_of_area == 1, facts.c.patient_id)))),
+              dialect.median(facts.c.distance_km), sa.func.count(facts.c.distance_km),
+              dialect.median(sa.case((female_secure, facts.c.distance_km))),
+              sa.func.count(sa.case((female_secure, facts.c.distance_km)))]
+    return grain.select(grain.key(month=month), values, source,
+                        [*where, _in_bed_on(facts, as_of), facts_filter(facts, level, code, follow="home")])
+
+
+def _census_home_dict(row) -> dict:
     return {"out_of_area_patients": int(row[0]), "median_distance_km": row[1], "distance_n": int(row[2]),
             "women_median_distance_km": row[3], "women_distance_n": int(row[4])}
 
 
-def census_wards(conn, level, code, end) -> dict:
-    """Patients in a bed under the node on the as-of date: current length of stay, women's share and stay."""
+def census_home(conn, level, code, end) -> dict:
+    """The scope's patients in a bed on the as-of date: out-of-area count and distances."""
+    return _census_home_dict(conn.execute(census_home_query(level, code, end)).one())
+
+
+def census_wards_query(level, code, end, grain: Grain = NODE, start: dt.date | None = None):
+    """Patients in a bed under the node on the as-of date: current length of stay, women's share and stay (by
+    month: as of each month's last day)."""
     facts = stay_facts()
-    los = dialect.days_between(facts.c.admission_date, _date(end))
+    source, as_of, month, where = _as_of(facts, start, end, grain)
+    los = dialect.days_between(facts.c.admission_date, as_of)
     secure = facts.c.service_line == "adult_secure"
     female_secure = sa.and_(facts.c.sex == "female", secure)
-    row = conn.execute(
-        sa.select(
-            dialect.median(los), sa.func.count(facts.c.patient_id),
-            sa.func.count(sa.distinct(sa.case((female_secure, facts.c.patient_id)))),
-            sa.func.count(sa.distinct(sa.case((secure, facts.c.patient_id)))),
-            dialect.median(sa.case((female_secure, los))),
-        ).where(_in_bed_on(facts, end), facts_filter(facts, level, code))
-    ).one()
+    values = [dialect.median(los), sa.func.count(facts.c.patient_id),
+              sa.func.count(sa.distinct(sa.case((female_secure, facts.c.patient_id)))),
+              sa.func.count(sa.distinct(sa.case((secure, facts.c.patient_id)))),
+              dialect.median(sa.case((female_secure, los)))]
+    return grain.select(grain.key(month=month), values, source,
+                        [*where, _in_bed_on(facts, as_of), facts_filter(facts, level, code)])
+
+
+def _census_wards_dict(row) -> dict:
     return {"current_los_days": row[0], "current_n": int(row[1]), "women_in_bed": int(row[2]),
             "secure_in_bed": int(row[3]), "women_median_los_days": row[4], "women_los_n": int(row[2])}
+
+
+def census_wards(conn, level, code, end) -> dict:
+    """Patients in a bed under the node on the as-of date: current length of stay, women's share and stay."""
+    return _census_wards_dict(conn.execute(census_wards_query(level, code, end)).one())
 
 
 SPELL_KEYS = ["admissions", "discharges", "median_los_days", "mean_los_days"]
@@ -723,12 +761,29 @@ def readmissions_by_month(conn, level, code, start, end, targets=None) -> dict:
 
 # The aggregates with a month grain: one query gives every month of a range (the packs' monthly series).
 # What a month without rows reads, for each.
+def _as_of_by_month(query, convert):
+    """An as-of aggregate by month: {month start: convert(row)} as of each month's last day in [start, end]."""
+    def by_month(conn, level, code, start, end, targets=None) -> dict:
+        rows = conn.execute(query(level, code, end, MONTH, start)).all()
+        return {_day(row[0]): convert(row[1:]) for row in rows}
+    return by_month
+
+
 BY_MONTH = {
+    "census_home": _as_of_by_month(census_home_query, _census_home_dict),
+    "census_wards": _as_of_by_month(census_wards_query, _census_wards_dict),
+    "beds_now": _as_of_by_month(beds_now_query,
+                                lambda row: {"beds_available_now": None if row[0] is None else int(row[0])}),
     "bed_days": bed_days_by_month, "home_days": home_days_by_month, "available_days": available_days_by_month,
     "spells": spells_by_month, "referrals": referrals_by_month, "repatriations": repatriations_by_month,
     "events": events_by_month, "staffing": staffing_by_month, "readmissions": readmissions_by_month,
 }
 EMPTY_MONTH = {
+    "census_home": {"out_of_area_patients": 0, "median_distance_km": None, "distance_n": 0,
+                    "women_median_distance_km": None, "women_distance_n": 0},
+    "census_wards": {"current_los_days": None, "current_n": 0, "women_in_bed": 0, "secure_in_bed": 0,
+                     "women_median_los_days": None, "women_los_n": 0},
+    "beds_now": {"beds_available_now": None},
     "bed_days": {"obd": 0, "delayed_days": 0, "leave_days": 0},
     "home_days": {"home_days": 0, "out_of_area_days": 0},
     "available_days": {"available_days": 0},
