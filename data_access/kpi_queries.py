@@ -707,10 +707,12 @@ def kpi_aggregates(engine, level: str, code: str | None, start: dt.date, end: dt
 def kpi_aggregates_for_periods(engine, level, code, periods, names, targets=None, viewer=None) -> list[dict]:
     """kpi_aggregates for several (start, end) periods, side by side on separate connections: the database
     works on them at once, so a period change costs one period's time, not two."""
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=max(1, len(periods))) as pool:
-        futures = [pool.submit(kpi_aggregates, engine, level, code, start, end, names, targets, viewer)
+    with ThreadPoolExecutor(max_workers=max(1, len(periods))) as pool:  # each in a copy of this thread's context:
+        futures = [pool.submit(contextvars.copy_context().run, kpi_aggregates,  # the viewer row-level security names
+                               engine, level, code, start, end, names, targets, viewer)
                    for start, end in periods]
         return [future.result() for future in futures]
 

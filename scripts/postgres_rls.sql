@@ -136,6 +136,13 @@ DROP POLICY IF EXISTS pcd_viewer ON ward_stay;
 CREATE POLICY pcd_viewer ON ward_stay FOR SELECT TO pcd_app
     USING (pcd_viewer_sees_all() OR spell_id IN (SELECT pcd_visible_spells()));
 
+-- The stay facts (docs/facts.md) are the ward stays joined to their spell and patient: the same rows as ward_stay.
+ALTER TABLE ward_stay_fact ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ward_stay_fact FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS pcd_viewer ON ward_stay_fact;
+CREATE POLICY pcd_viewer ON ward_stay_fact FOR SELECT TO pcd_app
+    USING (pcd_viewer_sees_all() OR spell_id IN (SELECT pcd_visible_spells()));
+
 ALTER TABLE leave_episode ENABLE ROW LEVEL SECURITY;
 ALTER TABLE leave_episode FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS pcd_viewer ON leave_episode;

@@ -7,12 +7,13 @@ and checked against the hand list: CAMHS-only P11 (L2 home, so IMPACT's home pat
 (L3, CAMHS ward W4) is not.
 """
 
+import datetime as dt
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from data_access import rls
+from data_access import kpi_queries, rls
 from data_access.access import Viewer
 from tests.databases import drop_postgres_schema, new_postgres_engine, postgres_url
 from tests.fixture_db import PATIENTS, build_fixture
@@ -69,7 +70,7 @@ def test_app_role_is_not_the_owner_and_has_no_bypass(databases):
         forced = conn.execute(sa.text("SELECT relname FROM pg_class WHERE relforcerowsecurity AND relrowsecurity "
                                       "AND relnamespace = current_schema()::regnamespace ORDER BY relname")).all()
     assert [r[0] for r in forced] == ["hospital_spell", "leave_episode", "patient", "referral",
-                                     "restrictive_intervention", "ward_stay"]
+                                     "restrictive_intervention", "ward_stay", "ward_stay_fact"]
 
 
 def test_install_names_the_viewer_per_transaction(databases):
@@ -88,7 +89,8 @@ def test_install_names_the_viewer_per_transaction(databases):
 
 def test_counts_per_viewer_on_every_patient_table(databases):
     _, app, _ = databases
-    for table in ("patient", "referral", "hospital_spell", "ward_stay", "leave_episode", "restrictive_intervention"):
+    for table in ("patient", "referral", "hospital_spell", "ward_stay", "ward_stay_fact", "leave_episode",
+                  "restrictive_intervention"):
         everything = _count(app, NAT, table)
         assert 0 < _count(app, LEAD, table) < everything or table == "leave_episode", table
         assert _count(app, NORTH_VIEW, table) < everything, table
@@ -96,6 +98,27 @@ def test_counts_per_viewer_on_every_patient_table(databases):
     assert wards <= {"W1", "W2", "W3"}
     refs = _ids(app, LEAD, "SELECT collaborative_id FROM referral")
     assert refs <= {"IMPACT"} | set()  # IMPACT's referrals, and referrals admitted to IMPACT wards (all IMPACT's)
+
+
+def test_the_stay_facts_show_the_viewer_the_stays_it_sees(databases):
+    _, app, _ = databases
+    for viewer in (LEAD, NORTH_VIEW, NAT):
+        assert _ids(app, viewer, "SELECT ward_stay_id FROM ward_stay_fact") == \
+            _ids(app, viewer, "SELECT ward_stay_id FROM ward_stay")
+
+
+def test_periods_side_by_side_run_as_the_viewer(databases):
+    """kpi_aggregates_for_periods runs each period on its own thread and connection: each runs as the viewer the
+    row-level security names, not as nobody (no patient rows)."""
+    _, app, _ = databases
+    rls.install(app)
+    rls._viewer.set(LEAD)
+    periods = [(dt.date(2024, 3, 1), dt.date(2024, 3, 10)), (dt.date(2024, 2, 1), dt.date(2024, 2, 29))]
+    names = ["spells", "census_wards"]
+    together = kpi_queries.kpi_aggregates_for_periods(app, "collaborative", "IMPACT", periods, names)
+    alone = [kpi_queries.kpi_aggregates(app, "collaborative", "IMPACT", start, end, names) for start, end in periods]
+    assert together == alone
+    assert together[0]["census_wards"]["current_n"] > 0
 
 
 def test_setting_is_transaction_local(databases):
