@@ -14,14 +14,13 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import access, dialect
+from data_access import access, dialect, kpi_queries
 from data_access.aggregates import capacity_days, census_days
 from data_access.kpi_queries import facts_filter, free_beds, latest_reports, stay_facts
 from data_access.schema import (
     bed_state,
     calendar,
     collaborative,
-    hospital_spell,
     locality,
     locality_collaborative,
     patient,
@@ -29,7 +28,6 @@ from data_access.schema import (
     staffing,
     unit,
     ward,
-    ward_stay,
 )
 from data_access.scope import ward_filter
 
@@ -157,28 +155,13 @@ def daily_out_of_area(conn, viewer, level, code, start: dt.date, end: dt.date) -
 
 
 def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Per calendar month: patients brought back into area (the `repatriations` KPI's moves, by the month
-    the in-area ward stay started)."""
+    """Per calendar month: patients brought back into area (the `repatriations` KPI's moves by month, the month
+    the in-area ward stay started: kpi_queries.repatriations_by_month), months with any."""
     access.require(viewer, "see scope", (level, code), conn)
-    facts = stay_facts()
-    moved = (sa.select(hospital_spell.c.patient_id)  # patients with a ward stay starting in the period
-             .select_from(ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id))
-             .where(ward_stay.c.start_date.between(_date(start), _date(end))))
-    ordered = sa.select(
-        facts, sa.func.lag(facts.c.out_of_area).over(
-            partition_by=facts.c.patient_id, order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("prev_ooa")
-    ).where(facts.c.patient_id.in_(moved)).subquery("ordered")
-    query = (
-        sa.select(calendar.c.month_start, sa.func.count(sa.distinct(ordered.c.patient_id)).label("repatriations"))
-        .select_from(ordered.join(calendar, calendar.c.date == ordered.c.start_date))
-        .where(ordered.c.start_date.between(_date(start), _date(end)), ordered.c.out_of_area == 0,
-               ordered.c.prev_ooa == 1, facts_filter(ordered, level, code, follow="home"))
-        .group_by(calendar.c.month_start).order_by(calendar.c.month_start)
-    )
-    out = _frame(conn, query)
-    out["month_start"] = pd.to_datetime(out["month_start"]).dt.date
-    out["repatriations"] = out["repatriations"].astype("int64")
-    return out
+    months = kpi_queries.repatriations_by_month(conn, level, code, start, end)
+    rows = [(month, int(value["repatriations"])) for month, value in sorted(months.items())]
+    out = pd.DataFrame(rows, columns=["month_start", "repatriations"])
+    return out.astype({"repatriations": "int64"})
 
 
 def home_flows(conn, viewer, level, code, day: dt.date) -> pd.DataFrame:
