@@ -8,15 +8,14 @@ and attributed to the admitting ward's provider, else the collaborative's lead p
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
 from data_access.aggregates import census_query
+from data_access.engine import meanwhile
 from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
 from data_access.schema import (
     DISCHARGE_DESTINATIONS,
@@ -235,14 +234,8 @@ def report_frames(conn, viewer, level, code, start: dt.date, end: dt.date) -> di
     arithmetic): providers, feed_months, coverage (bed_state_coverage), completeness, last (last_submissions)
     and reconciliation. AccessDenied outside the viewer's scope."""
     access.require(viewer, "see scope", (level, code), conn)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the slowest part meanwhile, on a second connection
-        side = pool.submit(contextvars.copy_context().run, _reconciliation, conn.engine, level, code, start, end)
+    with meanwhile(conn.engine, reconciliation, level, code, start, end) as reconciled:  # the slowest, meanwhile
         return {"providers": providers(conn, level, code), "feed_months": feed_months(conn, level, code, start, end),
                 "coverage": bed_state_coverage(conn, level, code, start, end),
                 "completeness": completeness(conn, level, code, start, end),
-                "last": last_submissions(conn, level, code), "reconciliation": side.result()}
-
-
-def _reconciliation(engine, level, code, start, end) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return reconciliation(conn, level, code, start, end)
+                "last": last_submissions(conn, level, code), "reconciliation": reconciled()}

@@ -6,7 +6,11 @@ Order of precedence (explicit settings, as in datasette):
 3. the embedded default: a DuckDB file of regional demo data, built on first run.
 """
 
+import contextvars
 import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,3 +61,18 @@ def display_url(url: str) -> str:
 
 def is_default_demo(url: str) -> bool:
     return url == default_demo_url()
+
+
+@contextmanager
+def meanwhile(engine: sa.Engine, reader, *args) -> Iterator[Callable]:
+    """Run reader(conn, *args) on a second connection of `engine` while the caller goes on with its own; yields a
+    function that waits for the result. The thread runs in a copy of the caller's context, so as the same viewer
+    (row-level security names it per transaction, data_access/rls.py)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(contextvars.copy_context().run, _on_own_connection, engine, reader, *args)
+        yield future.result
+
+
+def _on_own_connection(engine: sa.Engine, reader, *args):
+    with engine.connect() as conn:
+        return reader(conn, *args)

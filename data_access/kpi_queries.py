@@ -817,10 +817,8 @@ def kpi_aggregates_by_month(engine, level: str, code: str | None, start: dt.date
     """kpi_aggregates for each calendar month of [start, end] (oldest first), with one query per aggregate
     where it has a month grain (BY_MONTH), else one per month (or per financial year, BY_YEAR). The aggregates
     asked once per month (women's history, financial risk) run meanwhile on a second connection."""
-    import contextvars
-    from concurrent.futures import ThreadPoolExecutor
-
     from data_access import access
+    from data_access.engine import meanwhile
     from data_access.scope import resolve
 
     months = calendar_months(start, end)
@@ -830,23 +828,19 @@ def kpi_aggregates_by_month(engine, level: str, code: str | None, start: dt.date
         access.require(viewer, "see scope", (level, code), conn)
         hidden = set() if access.allowed(viewer, "see finance", (level, code), conn) else set(NOT_APPLICABLE)
         apart = [n for n in names if n not in hidden and n not in BY_MONTH and n not in BY_YEAR]
-        with ThreadPoolExecutor(max_workers=1) as pool:  # the viewer's context goes with it (row-level security)
-            side = pool.submit(contextvars.copy_context().run, _each_month, engine, apart, level, code, months, targets)
+        with meanwhile(engine, _each_month, apart, level, code, months, targets) as each_month:
             for name in (n for n in names if n not in apart):
                 for month, value in zip(out, _monthly(conn, name, hidden, level, code, months, targets)):
                     month[name] = value
-            for name, values in side.result().items():
+            for name, values in each_month().items():
                 for month, value in zip(out, values):
                     month[name] = value
     return out
 
 
-def _each_month(engine, names, level, code, months, targets) -> dict[str, list[dict]]:
-    """{name: its value for each month} of aggregates with no month grain, on a connection of their own."""
-    if not names:
-        return {}
-    with engine.connect() as conn:
-        return {name: _monthly(conn, name, set(), level, code, months, targets) for name in names}
+def _each_month(conn, names, level, code, months, targets) -> dict[str, list[dict]]:
+    """{name: its value for each month} of aggregates with no month grain."""
+    return {name: _monthly(conn, name, set(), level, code, months, targets) for name in names}
 
 
 def _monthly(conn, name, hidden, level, code, months, targets) -> list[dict]:

@@ -9,15 +9,14 @@ wards commissioned by this collaborative, so the children add up to the node). T
 Raw numerators and denominators only: metrics/quality.py does the arithmetic.
 """
 
-import contextvars
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
 from data_access import access, restrictive
 from data_access import kpi_queries as q
 from data_access.aggregates import census_days
+from data_access.engine import meanwhile
 from data_access.grain import MONTH, NODE, Grain, children, frame
 from data_access.scope import CHILD_LEVEL, resolve
 from data_access.scope import children as child_nodes
@@ -47,19 +46,12 @@ MEASURES = [(q.intervention_query, q.INTERVENTION_KEYS), (q.incident_query, q.IN
 
 def _aggregates(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     """Every column of COLUMNS by `grain`; the restrictive practice series (its slowest part) meanwhile on a second
-    connection, in the caller's context (the viewer row-level security names)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        side = pool.submit(contextvars.copy_context().run, _restrictive_series, conn.engine, level, code, start, end,
-                           grain)
+    connection."""
+    with meanwhile(conn.engine, restrictive.series, level, code, start, end, grain) as restrictive_series:
         parts = [_bed_days(conn, level, code, start, end, grain)]
         parts += [frame(conn, build(level, code, start, end, grain=grain), names, grain) for build, names in MEASURES]
-        parts.append(side.result())
+        parts.append(restrictive_series())
     return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
-
-
-def _restrictive_series(engine, level, code, start, end, grain: Grain) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return restrictive.series(conn, level, code, start, end, grain)
 
 
 def monthly_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from data_access import kpi_queries, rls
 from data_access.access import Viewer
+from data_access.engine import meanwhile
 from tests.databases import drop_postgres_schema, new_postgres_engine, postgres_url
 from tests.fixture_db import PATIENTS, build_fixture
 
@@ -119,6 +120,21 @@ def test_periods_side_by_side_run_as_the_viewer(databases):
     alone = [kpi_queries.kpi_aggregates(app, "collaborative", "IMPACT", start, end, names) for start, end in periods]
     assert together == alone
     assert together[0]["census_wards"]["current_n"] > 0
+
+
+def test_work_meanwhile_runs_as_the_viewer(databases):
+    """engine.meanwhile (a reader on a second connection, in a thread) runs as the caller's viewer."""
+    _, app, _ = databases
+    rls.install(app)
+    rls._viewer.set(LEAD)
+
+    def stays(conn):
+        return conn.execute(sa.text("SELECT count(*) FROM ward_stay_fact")).scalar()
+
+    with meanwhile(app, stays) as side:
+        with app.connect() as conn:
+            here = stays(conn)
+        assert 0 < side() == here < _count(app, NAT, "ward_stay_fact")
 
 
 def test_setting_is_transaction_local(databases):
