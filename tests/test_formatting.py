@@ -23,7 +23,8 @@ def test_table_cells_show_star_for_suppressed_dash_for_missing_and_numbers_other
     kinds = {"Occupancy (%)": "pct", "Admissions": "count", "Length of stay (days)": "days"}
     style = styled(frame, kinds, suppressed)
     assert shown(style) == [["A", "91.3", "12", "40"], ["B", "*", "*", "–"], ["C", "–", "–", "12"]]
-    assert style.data["Occupancy (%)"].dtype == np.float64  # numbers stay numbers (sorting)
+    assert style.data["Length of stay (days)"].dtype == np.float64  # numbers stay numbers (sorting)
+    assert style.data["Occupancy (%)"].tolist() == ["91.3", "*", "–"]  # a suppressed cell is text, not empty
 
 
 def test_suppression_in_different_rows_per_column():

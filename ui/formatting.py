@@ -74,30 +74,28 @@ def format_change(kind: str, change) -> str | None:
 
 
 def styled(frame: pd.DataFrame, kinds: dict[str, str], suppressed: pd.DataFrame | None = None):
-    """A Styler for st.dataframe: the `kinds` columns stay numbers and show as format_value text, `*` where
-    `suppressed` (same index and columns) is True, `–` where missing. Headings carry the units."""
+    """A Styler for st.dataframe: the `kinds` columns stay numbers and show as format_value text, `–` where missing.
+    A column with a suppressed cell (`suppressed`: same index and columns, True) becomes its text, `*` in those
+    cells: Streamlit draws its own placeholder over a Styler's text in an empty cell, so `*` must not be empty.
+    Headings carry the units."""
     frame = frame.copy()
     kinds = {column: TABLE_KINDS.get(kind, kind) for column, kind in kinds.items()}
-    for column in kinds:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    formatters = {column: functools.partial(format_value, kind) for column, kind in kinds.items()}
-    style = frame.style.format(formatters, na_rep=NOT_AVAILABLE)  # one call: Styler.format costs ~1 ms per call
-    if suppressed is not None:
-        for rows, columns in _suppressed_blocks(frame, suppressed, kinds).items():
-            style = style.format({c: formatters[c] for c in columns}, subset=pd.IndexSlice[list(rows), columns],
-                                 na_rep=SUPPRESSED)
-    return style
+    formatters = {}
+    for column, kind in kinds.items():
+        flags = _flags(suppressed, column, len(frame))
+        if flags.any():
+            frame[column] = [format_value(kind, value, flag) for value, flag in zip(frame[column], flags)]
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+            formatters[column] = functools.partial(format_value, kind)
+    return frame.style.format(formatters, na_rep=NOT_AVAILABLE)  # one call: Styler.format costs ~1 ms per call
 
 
-def _suppressed_blocks(frame, suppressed, columns) -> dict[tuple, list]:
-    """{suppressed row labels: the columns suppressed in exactly those rows}: one Styler call per block."""
-    blocks: dict[tuple, list] = {}
-    for column in columns:
-        if column in suppressed:
-            rows = tuple(frame.index[suppressed[column].fillna(False).astype(bool).to_numpy()])
-            if rows:
-                blocks.setdefault(rows, []).append(column)
-    return blocks
+def _flags(suppressed: pd.DataFrame | None, column: str, rows: int):
+    """The column's suppressed flags as booleans (all False when it has none)."""
+    if suppressed is None or column not in suppressed:
+        return pd.Series([False] * rows).to_numpy()
+    return suppressed[column].fillna(False).astype(bool).to_numpy()
 
 
 def show(data, **kwargs):
