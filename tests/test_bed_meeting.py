@@ -178,5 +178,5 @@ def test_meeting_mode_free_beds_follow_the_audiences_rule(monkeypatch, fixture_u
     assert not at.exception and errors(at) == []
     assert [s.value for s in at.subheader] == ["Free beds now"]
     by_two = next(t for t in _tables(at) if "Free beds" in t.columns and "Specialism" not in t.columns)
-    assert by_two["Free beds"].isna().all()  # 2 and 0 free: under 5, suppressed (* on screen) for the room
+    assert (by_two["Free beds"] == "*").all()  # 2 and 0 free: under 5, suppressed for the room
     assert {m.label: m.value for m in at.metric}["Beds available now"] == "*"
