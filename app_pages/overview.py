@@ -10,7 +10,7 @@ from ui.auth import plain
 from ui.context import current, go_to, scope_title
 from ui.excel import export_metadata, with_stars, workbook_bytes
 from ui.exports import download
-from ui.formatting import excel_format, format_value, show, styled
+from ui.formatting import excel_format, format_value, show
 from ui.tiles import tiles
 from ui.views import guarded
 
@@ -61,19 +61,16 @@ def projected(display, shown, flags, labels, child_level: str) -> None:
 def children_table(child_level: str) -> None:
     """The children table and its export. A fragment: picking a row or downloading reruns only this part
     (a pick then changes the scope, which reruns the page once)."""
-    shown, flags = cached.children_figures(ctx)
+    shown, flags, table = cached.children_figures(ctx)
     if shown.empty:
         st.info("Nothing below this level.")
         return
-    labels = {k: KPIS[k].label + (f" ({KPIS[k].unit})" if KPIS[k].unit else "") for k in CHILD_TABLE_IDS}
-    labels["out_of_area_pct"] = "Out of area placements (% of bed days)"
-    display = shown.rename(columns={"name": LEVEL_LABELS[child_level], **labels})
+    labels = cached.child_labels(child_level)
     if ctx.meeting:
-        projected(display, shown, flags, labels, child_level)
+        projected(shown.rename(columns=labels), shown, flags, labels, child_level)
         return
-    kinds = {labels[k]: KPIS[k].kind for k in CHILD_TABLE_IDS}
-    event = show(styled(display, kinds, flags.rename(columns=labels)), column_config={"code": None},
-                 on_select="rerun", selection_mode="single-row", key=f"children_{ctx.scope.key}")
+    event = show(table, column_config={"code": None}, on_select="rerun", selection_mode="single-row",
+                 key=f"children_{ctx.scope.key}")
     st.caption(f"Each row counts only the activity {plain(ctx.scope.name)} owns: its wards, its referrals (a provider "
                "inside a collaborative = that collaborative's wards at the provider, not wards other collaboratives "
                "commission), so a drill-down to a provider can show more. Click a row to drill down. * suppressed "
@@ -84,7 +81,7 @@ def children_table(child_level: str) -> None:
     formats = {labels[k]: excel_format(KPIS[k].kind) for k in CHILD_TABLE_IDS}
 
     def workbook() -> bytes:  # built only when the button is clicked
-        export = with_stars(display, flags.rename(columns=labels)).drop(columns=["code"])
+        export = with_stars(shown, flags).rename(columns=labels).drop(columns=["code"])
         return workbook_bytes({"Overview": (export, formats)}, export_metadata(ctx, f"Overview of {ctx.scope.name}"))
 
     download("Download as Excel", workbook,

@@ -15,7 +15,16 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.sql.util import find_tables
 
-from data_access.schema import calendar, collaborative, unit, ward, ward_day_capacity, ward_day_census
+from data_access.schema import (
+    calendar,
+    collaborative,
+    unit,
+    ward,
+    ward_day_capacity,
+    ward_day_census,
+    ward_month_capacity,
+    ward_month_census,
+)
 from data_access.scope import HOME_LEVELS, ward_filter
 
 c = ward_day_census
@@ -23,66 +32,96 @@ MEASURES = ["obd", "leave_days", "delayed_days", "out_of_area_days"]
 CAPACITY_MEASURES = ["commissioned_days", "closed_days", "available_days"]
 _WARD_KEYS = {"region": collaborative.c.region_code, "collaborative": ward.c.collaborative_id,
               "provider": unit.c.provider_code, "unit": ward.c.unit_code, "ward": ward.c.ward_code}
-_HOME_KEYS = {"region": c.c.home_region_code, "collaborative": c.c.home_collaborative_id}
+_HOME_COLUMNS = {"region": "home_region_code", "collaborative": "home_collaborative_id"}
 GRAINS = (*_WARD_KEYS, "day", "month", "security_level", "sex")
+MONTHLY = {ward_day_census: ward_month_census, ward_day_capacity: ward_month_capacity}  # docs/facts.md
 
 
-def _key(fact: sa.Table, name: str, follow: str):
-    """The column of grain `name` for a daily fact table (its own day, security level and sex columns)."""
-    if follow == "home" and name in _HOME_KEYS:
-        return _HOME_KEYS[name]
+def _key(rows, name: str, follow: str):
+    """The column of grain `name` for the rows of a daily fact table (its own day, security level and sex)."""
+    if follow == "home" and name in _HOME_COLUMNS:
+        return rows.c[_HOME_COLUMNS[name]]
     if name in _WARD_KEYS:
         return _WARD_KEYS[name]
     if name == "month":
         return calendar.c.month_start
-    if name == "security_level" and name not in fact.c:
+    if name == "security_level" and name not in rows.c:
         return ward.c.security_level
-    return fact.c[name]
+    return rows.c[name]
 
 
-def node_filter(level: str, code: str | None, follow: str = "ward"):
+def node_filter(level: str, code: str | None, follow: str = "ward", rows=c):
     """Facts of a node: its wards, or (follow='home', at national/region/collaborative) its home patients."""
     if follow == "home" and level in HOME_LEVELS:
-        return sa.true() if level == "national" else _HOME_KEYS[level] == code
+        return sa.true() if level == "national" else rows.c[_HOME_COLUMNS[level]] == code
     return ward_filter(level, code)
 
 
-def _grain_query(fact: sa.Table, sums: dict, level, code, start, end, by, follow="ward", codes=None,
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """(first day of the first, first day after the last) of the calendar months wholly inside [start, end]."""
+    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = (end + dt.timedelta(days=1)).replace(day=1)
+    return (first, after) if first < after else None
+
+
+def _period_rows(fact: sa.Table, start: dt.date, end: dt.date, by) -> sa.FromClause:
+    """The rows of a daily fact table in [start, end] with its columns: below a month's grain the daily rows;
+    otherwise the monthly rollup (its month as `day`) for the whole months and the daily rows of the days either
+    side, the same sums from up to 30 times fewer rows."""
+    first, last = (sa.literal(d, sa.Date) for d in (start, end))
+    months = whole_months(start, end) if fact in MONTHLY and "day" not in by else None
+    daily = sa.select(fact).where(fact.c.day >= first, fact.c.day <= last)
+    if months is None:
+        return daily.subquery(fact.name)
+    monthly, (begin, after) = MONTHLY[fact], (sa.literal(d, sa.Date) for d in months)
+    edges = daily.where(sa.or_(fact.c.day < begin, fact.c.day >= after))
+    rollup = sa.select(*[(monthly.c.month if col.name == "day" else monthly.c[col.name]).label(col.name)
+                         for col in fact.c]).where(monthly.c.month >= begin, monthly.c.month < after)
+    return sa.union_all(edges, rollup).subquery(fact.name)
+
+
+def _grain_query(fact: sa.Table, sums, level, code, start, end, by, follow="ward", codes=None,
                  restrict=None) -> sa.Select:
-    """SELECT by..., Σ `sums` ({name: column expression of `fact`}) of a daily ward fact table over [start, end]
-    under a node, grouped by `by`: the grain mechanism every daily fact shares."""
-    keys = [_key(fact, name, follow).label(name) for name in by]
-    node = node_filter(level, code, follow) if codes is None else keys[0].in_(codes)
-    where = [fact.c.day >= sa.literal(start, sa.Date), fact.c.day <= sa.literal(end, sa.Date), node]
-    joins = fact
+    """SELECT by..., Σ `sums(rows)` ({name: column expression of the fact's rows}) of a daily ward fact table over
+    [start, end] under a node, grouped by `by`: the grain mechanism every daily fact shares."""
+    rows = _period_rows(fact, start, end, by)
+    keys = [_key(rows, name, follow).label(name) for name in by]
+    node = node_filter(level, code, follow, rows) if codes is None else keys[0].in_(codes)
+    where, joins = [node], rows
     used = {table for clause in (node, *keys) for table in find_tables(clause, check_columns=True)}
-    if restrict is not None or not used <= {fact, calendar}:  # the ward hierarchy only when a key or filter uses it
-        joins = (joins.join(ward, ward.c.ward_code == fact.c.ward_code).join(unit, unit.c.unit_code == ward.c.unit_code)
+    if restrict is not None or not used <= {rows, calendar}:  # the ward hierarchy only when a key or filter uses it
+        joins = (joins.join(ward, ward.c.ward_code == rows.c.ward_code).join(unit, unit.c.unit_code == ward.c.unit_code)
                  .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
     if restrict is not None:
         where.append(restrict(ward, unit))
     if "month" in by:
-        joins = joins.join(calendar, calendar.c.date == fact.c.day)
-    totals = [sa.func.coalesce(sa.func.sum(col), 0).label(name) for name, col in sums.items()]
+        joins = joins.join(calendar, calendar.c.date == rows.c.day)
+    totals = [sa.func.coalesce(sa.func.sum(col), 0).label(name) for name, col in sums(rows).items()]
     query = sa.select(*keys, *totals).select_from(joins).where(*where)
     return query.group_by(*keys).order_by(*keys) if keys else query
 
 
-def _grain_sums(conn, fact: sa.Table, sums: dict, level, code, start, end, by, follow="ward", codes=None,
+def _grain_sums(conn, fact: sa.Table, sums, level, code, start, end, by, follow="ward", codes=None,
                 restrict=None) -> pd.DataFrame:
     """_grain_query run: one row per value of `by`, the sums as integers."""
     query = _grain_query(fact, sums, level, code, start, end, by, follow, codes, restrict)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=[*by, *sums])
-    return frame.astype({m: "int64" for m in sums})
+    frame = pd.DataFrame(conn.execute(query).all(), columns=[*by, *sums(fact)])
+    return frame.astype({m: "int64" for m in frame.columns[len(by):]})
 
 
-def _census_sums() -> dict:
-    return dict(zip(MEASURES, [c.c.patients, c.c.on_leave, c.c.ready_for_discharge, c.c.patients * c.c.out_of_area]))
+def _census_sums(rows) -> dict:
+    k = rows.c
+    return dict(zip(MEASURES, [k.patients, k.on_leave, k.ready_for_discharge, k.patients * k.out_of_area]))
+
+
+def _capacity_sums(rows) -> dict:
+    k = rows.c
+    return dict(zip(CAPACITY_MEASURES, [k.commissioned_beds, k.closed_beds, k.commissioned_beds - k.closed_beds]))
 
 
 def census_query(level: str, code: str | None, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> sa.Select:
     """census_days as a SELECT (columns `by`..., MEASURES), to join in SQL (e.g. against the bed-state reports)."""
-    return _grain_query(c, _census_sums(), level, code, start, end, by)
+    return _grain_query(c, _census_sums, level, code, start, end, by)
 
 
 def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
@@ -93,7 +132,7 @@ def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.dat
     `codes` keeps only those values of the first key of `by` (the children of a node, in one query).
     `restrict(ward, unit)` returns an extra WHERE clause on the ward and unit tables (e.g. a viewer's lines).
     """
-    return _grain_sums(conn, c, _census_sums(), level, code, start, end, by, follow, codes, restrict)
+    return _grain_sums(conn, c, _census_sums, level, code, start, end, by, follow, codes, restrict)
 
 
 def census_totals(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
@@ -108,6 +147,4 @@ def capacity_days(conn: sa.Connection, level: str, code: str | None, start: dt.d
     """Σ of the daily capacity facts (ward_day_capacity) over [start, end] for the wards under a node, one row per
     value of `by` (GRAINS but sex), as census_days: commissioned bed days of the open wards, beds reported closed
     (each ward-day's latest report) and available bed days (the difference; docs/kpi-definitions.md)."""
-    k = ward_day_capacity.c
-    sums = dict(zip(CAPACITY_MEASURES, [k.commissioned_beds, k.closed_beds, k.commissioned_beds - k.closed_beds]))
-    return _grain_sums(conn, ward_day_capacity, sums, level, code, start, end, by, "ward", codes, restrict)
+    return _grain_sums(conn, ward_day_capacity, _capacity_sums, level, code, start, end, by, "ward", codes, restrict)

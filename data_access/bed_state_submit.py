@@ -117,7 +117,7 @@ def submit(engine: sa.Engine, viewer, rows: list[dict], source: str = "form") ->
                                                 bed_state.c.ward_code.in_(list(frame["ward_code"]))))
         bulk.insert_frame(conn, "bed_state", frame)
         facts.refresh_reports(conn, frame)
-        bulk.analyze(conn, ["bed_state", "ward_day_capacity"])
+        bulk.analyze(conn, facts.CAPACITY_TABLES)
         conn.execute(sa.insert(load_log).values(load_id=f"beds-{uuid.uuid4().hex[:27]}", feed=FEED, loaded_at=now,
                                                 rows=len(frame), source=f"submission: {source}"[:500], status="ok",
                                                 message=None))

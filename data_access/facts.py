@@ -43,12 +43,17 @@ from data_access.schema import (
     ward,
     ward_day_capacity,
     ward_day_census,
+    ward_month_capacity,
+    ward_month_census,
     ward_stay,
     ward_stay_fact,
 )
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
-TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity"]
+TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_month_census", "ward_month_capacity"]
+CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity"]  # what a bed-state load changes
+MONTHLY = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity}
+SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds"]  # the rollup's sums
 SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit", "collaborative", "locality",
            "locality_collaborative", "leave_episode", "bed_state"]
 
@@ -142,12 +147,35 @@ def refresh(conn: sa.Connection) -> int:
     return rows
 
 
+def refresh_months(conn: sa.Connection, daily: sa.Table, wards: list[str] | None = None,
+                   days: tuple[dt.date, dt.date] | None = None) -> None:
+    """Rewrite the monthly rollup of a daily fact table (ward_month_census, ward_month_capacity) from it: all of
+    it, or the months of `wards` that hold the inclusive range of `days`."""
+    monthly, month = MONTHLY[daily.name], calendar.c.month_start
+    delete, where = sa.delete(monthly), []
+    if wards is not None:
+        delete = delete.where(monthly.c.ward_code.in_(wards))
+        where.append(daily.c.ward_code.in_(wards))
+    if days is not None:
+        first, last = (sa.literal(d.replace(day=1), sa.Date) for d in days)
+        delete = delete.where(monthly.c.month.between(first, last))
+        where.append(month.between(first, last))
+    conn.execute(delete)
+    keys = [daily.c[c.name] for c in monthly.c if c.name != "month" and c.name not in SUMMED]
+    sums = [daily.c[c.name] for c in monthly.c if c.name in SUMMED]
+    rows = (sa.select(month, *keys, *[sa.func.sum(c) for c in sums])
+            .select_from(daily.join(calendar, calendar.c.date == daily.c.day)).where(*where)
+            .group_by(month, *keys).order_by(month, daily.c.ward_code))
+    conn.execute(sa.insert(monthly).from_select(["month", *[c.name for c in (*keys, *sums)]], rows))
+
+
 def refresh_census(conn: sa.Connection) -> int:
     """Rebuild ward_day_census from ward_stay_fact and leave_episode; returns its row count."""
     conn.execute(sa.delete(ward_day_census))
     columns = ["day", "ward_code", "sex", "security_level", "home_region_code", "home_collaborative_id",
                "out_of_area", "patients", "on_leave", "ready_for_discharge"]
     conn.execute(sa.insert(ward_day_census).from_select(columns, _census_rows()))
+    refresh_months(conn, ward_day_census)
     return conn.execute(sa.select(sa.func.count()).select_from(ward_day_census)).scalar()
 
 
@@ -185,7 +213,7 @@ def _capacity_rows(wards: list[str] | None, days: tuple[dt.date, dt.date] | None
 def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
                      days: tuple[dt.date, dt.date] | None = None) -> None:
     """Rewrite ward_day_capacity (in the caller's transaction): all of it, or only the rows of `wards`
-    and/or the inclusive range of `days` (a bed-state load)."""
+    and/or the inclusive range of `days` (a bed-state load); then its monthly rollup for those wards and months."""
     delete = sa.delete(ward_day_capacity)
     if wards is not None:
         delete = delete.where(ward_day_capacity.c.ward_code.in_(wards))
@@ -195,11 +223,13 @@ def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
     conn.execute(delete)
     columns = ["day", "ward_code", "commissioned_beds", "closed_beds"]
     conn.execute(sa.insert(ward_day_capacity).from_select(columns, _capacity_rows(wards, days)))
+    refresh_months(conn, ward_day_capacity, wards, days)
 
 
 def refresh_reports(conn: sa.Connection, reports: pd.DataFrame) -> None:
     """After a bed-state load wrote or removed `reports` (ward_code, reported_at), in its transaction: rewrite
-    the capacity facts of those wards over those days (the caller then ANALYZEs bed_state and ward_day_capacity)."""
+    the capacity facts of those wards over those days and months (the caller then ANALYZEs bed_state and
+    CAPACITY_TABLES)."""
     if reports.empty:
         return
     stamps = pd.to_datetime(reports["reported_at"])
@@ -222,13 +252,17 @@ def missing(conn: sa.Connection) -> bool:
         return True
     if (_empty(conn, ward_stay_fact) or _empty(conn, ward_day_census)) and not _empty(conn, ward_stay):
         return True
+    if _empty(conn, ward_month_census) and not _empty(conn, ward_day_census):
+        return True
+    if _empty(conn, ward_month_capacity) and not _empty(conn, ward_day_capacity):
+        return True
     return _empty(conn, ward_day_capacity) and not _empty(conn, ward) and not _empty(conn, calendar)
 
 
 def build(engine: sa.Engine) -> int:
     """Create the facts tables if need be and (re)write them in one transaction, then ANALYZE them."""
-    for table in (ward_stay_fact, ward_day_census, ward_day_capacity):
-        table.create(engine, checkfirst=True)
+    for name in TABLES:
+        metadata.tables[name].create(engine, checkfirst=True)
     with engine.begin() as conn:
         analyze(conn, SOURCES)  # the planner needs statistics of what the facts are computed from
         rows = refresh(conn)

@@ -105,7 +105,7 @@ def replay(engine: sa.Engine, day: dt.date | None = None, interval: float = 3.0,
             log(f"Stopped: wrote the remaining {len(frame) - written} reports back at once.")
             written = len(frame)
         with engine.begin() as conn:
-            bulk.analyze(conn, ["bed_state", "ward_day_capacity"])
+            bulk.analyze(conn, facts.CAPACITY_TABLES)
     return written
 
 

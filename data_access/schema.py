@@ -386,6 +386,31 @@ ward_day_capacity = Table(
     Column("closed_beds", Integer, nullable=False),
 )
 
+# The same two facts summed by calendar month (docs/facts.md): one row per month (its first day), ward and kind of
+# patient, the Σ of the daily rows (patients = occupied bed days, commissioned_beds = commissioned bed days...).
+# The aggregate layer reads them for the whole months of a period and the daily facts for the days either side.
+ward_month_census = Table(
+    "ward_month_census", metadata,
+    Column("month", Date, nullable=False),
+    _fk("ward.ward_code"),
+    Column("sex", CODE, nullable=False),
+    Column("security_level", CODE, nullable=False),
+    Column("home_region_code", CODE, nullable=True),
+    Column("home_collaborative_id", CODE, nullable=True),
+    Column("out_of_area", Integer, nullable=False),
+    Column("patients", Integer, nullable=False),
+    Column("on_leave", Integer, nullable=False),
+    Column("ready_for_discharge", Integer, nullable=False),
+)
+
+ward_month_capacity = Table(
+    "ward_month_capacity", metadata,
+    Column("month", Date, nullable=False),
+    _fk("ward.ward_code"),
+    Column("commissioned_beds", Integer, nullable=False),
+    Column("closed_beds", Integer, nullable=False),
+)
+
 # One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every
 # patient-level aggregate starts from (kpi_queries.stay_facts), written by facts.refresh. No foreign keys: a
 # loader replaces the raw rows first and rewrites these after, in the same transaction.
@@ -532,6 +557,8 @@ Index("ix_load_log_feed", load_log.c.feed, load_log.c.loaded_at)
 Index("ix_audit_at", audit_log.c.at)
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
 Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
+Index("ix_ward_month_census_month_ward", ward_month_census.c.month, ward_month_census.c.ward_code)
+Index("ix_ward_month_capacity_month_ward", ward_month_capacity.c.month, ward_month_capacity.c.ward_code)
 # ward_stay_fact: a spell's or a patient's stays (semi-joins from hospital_spell, per-patient histories), and the
 # stays running on an as-of day (end_date null or after it: a few thousand of the table's rows).
 Index("ix_ward_stay_fact_spell", ward_stay_fact.c.spell_id)

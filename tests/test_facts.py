@@ -1,6 +1,7 @@
-"""The pre-aggregated facts (ward_stay_fact, ward_day_census, ward_day_capacity: docs/facts.md) give exactly what
-the raw tables give, on the hand-built fixture and both engines, also after a bed-state submission and a replay;
-the aggregate layer's grains add up to the node's total."""
+"""The pre-aggregated facts (ward_stay_fact, ward_day_census, ward_day_capacity and their monthly rollups:
+docs/facts.md) give exactly what the raw tables give, on the hand-built fixture and both engines, also after a
+bed-state submission and a replay; the aggregate layer's grains add up to the node's total, and a period read from
+whole months plus edge days gives what its days give."""
 
 import datetime as dt
 import math
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from data_access import bed_state_submit, clock, facts, replay
 from data_access.access import Viewer
-from data_access.aggregates import CAPACITY_MEASURES, capacity_days, census_days, census_totals
+from data_access.aggregates import CAPACITY_MEASURES, MEASURES, capacity_days, census_days, census_totals, whole_months
 from data_access.dialect import EARTH_RADIUS_KM
 from data_access.kpi_queries import available_days, stay_facts
 from tests.fixture_db import build_fixture
@@ -161,6 +162,70 @@ def test_a_submission_rewrites_its_wards_capacity_of_the_day(empty_engine, monke
     assert _available_on(empty_engine, D(2024, 3, 10), "provider", "RHA") == 7 - 0  # W1's 16:00 report: 0 closed
     with empty_engine.connect() as conn:
         assert _capacity(conn) == _raw_capacity(conn)
+        assert _monthly(conn, "ward_month_capacity") == _rollup(conn, "ward_day_capacity")
+        assert _capacity_of(conn, D(2024, 3, 1), D(2024, 3, 31), "provider", "RHA") == sum(
+            beds - closed for (day, ward), (beds, closed) in _raw_capacity(conn).items()
+            if ward in ("W1", "W2") and day.month == 3 and day.year == 2024)
+
+
+def _capacity_of(conn, start, end, level, code) -> int:
+    return int(capacity_days(conn, level, code, start, end).iloc[0]["available_days"])
+
+
+def _monthly(conn, table: str) -> list[tuple]:
+    """The monthly rollup table's rows, sorted (month as a date)."""
+    rows = _rows(conn, f"SELECT * FROM {table}")  # noqa: S608 - the test's own table names
+    return sorted((pd.Timestamp(r[0]).date(), *r[1:]) for r in rows)
+
+
+def _rollup(conn, daily: str) -> list[tuple]:
+    """The daily table summed by calendar month, in Python."""
+    rows = _rows(conn, f"SELECT * FROM {daily}")  # noqa: S608 - the test's own table names
+    columns = list(conn.execute(sa.text(f"SELECT * FROM {daily} WHERE 1 = 0")).keys())  # noqa: S608
+    summed = [i for i, name in enumerate(columns) if name in facts.SUMMED]
+    keys = [i for i, name in enumerate(columns) if name != "day" and i not in summed]
+    out: dict[tuple, list[int]] = {}
+    for row in rows:
+        key = (pd.Timestamp(row[0]).date().replace(day=1), *[row[i] for i in keys])
+        cell = out.setdefault(key, [0] * len(summed))
+        for n, i in enumerate(summed):
+            cell[n] += row[i]
+    return sorted((*k, *v) for k, v in out.items())
+
+
+def test_monthly_rollups_are_the_daily_facts_summed_by_month(fixture_engine):
+    with fixture_engine.connect() as conn:
+        for daily, monthly in (("ward_day_census", "ward_month_census"), ("ward_day_capacity", "ward_month_capacity")):
+            assert _monthly(conn, monthly) == _rollup(conn, daily), monthly
+            assert len(_monthly(conn, monthly)) > 0
+
+
+@pytest.mark.parametrize("start,end", [(D(2024, 1, 1), D(2024, 3, 31)), (D(2024, 1, 15), D(2024, 3, 9)),
+                                       (D(2023, 12, 31), D(2024, 2, 1)), (D(2024, 2, 3), D(2024, 2, 20))])
+def test_a_period_of_whole_months_and_edge_days_gives_what_its_days_give(fixture_engine, start, end):
+    """census_days and capacity_days at a month's grain or coarser read the monthly rollup for the whole months and
+    the daily facts either side; summed day by day (the daily grain reads only daily facts) they agree."""
+    with fixture_engine.connect() as conn:
+        for by in ((), ("month",), ("provider",), ("collaborative", "sex")):
+            for follow in ("ward", "home"):
+                whole = census_days(conn, "national", None, start, end, by=by, follow=follow)
+                days = census_days(conn, "national", None, start, end, by=("day", *by), follow=follow)
+                days = (days.drop(columns="day").groupby(list(by), dropna=False).sum().reset_index() if by
+                        else days[MEASURES].sum())
+                assert (whole[MEASURES].to_numpy().tolist() if by else whole[MEASURES].iloc[0].tolist()) == (
+                    days[MEASURES].to_numpy().tolist() if by else days.tolist()), (by, follow)
+        whole = capacity_days(conn, "national", None, start, end, by=("provider",))
+        days = capacity_days(conn, "national", None, start, end, by=("day", "provider"))
+        days = days.drop(columns="day").groupby("provider").sum().reset_index()
+        assert whole.to_numpy().tolist() == days.to_numpy().tolist()
+
+
+def test_whole_months_of_a_period():
+    assert whole_months(D(2024, 1, 1), D(2024, 3, 31)) == (D(2024, 1, 1), D(2024, 4, 1))
+    assert whole_months(D(2024, 1, 15), D(2024, 3, 9)) == (D(2024, 2, 1), D(2024, 3, 1))
+    assert whole_months(D(2023, 12, 31), D(2024, 2, 1)) == (D(2024, 1, 1), D(2024, 2, 1))
+    assert whole_months(D(2024, 2, 3), D(2024, 2, 20)) is None
+    assert whole_months(D(2024, 1, 31), D(2024, 2, 28)) is None  # February 2024 has 29 days
 
 
 def test_a_replay_rewrites_the_capacity_of_its_day_step_by_step(empty_engine):
@@ -176,6 +241,7 @@ def test_a_replay_rewrites_the_capacity_of_its_day_step_by_step(empty_engine):
     assert seen == [19, 17, 16, 16, 17]
     with empty_engine.connect() as conn:
         assert _capacity(conn) == _raw_capacity(conn)
+        assert _monthly(conn, "ward_month_capacity") == _rollup(conn, "ward_day_capacity")
 
 
 def test_refresh_rebuilds_the_same_facts(fixture_engine):
@@ -206,7 +272,8 @@ def test_grains_add_up_to_the_node(fixture_engine):
         assert int(home["out_of_area_days"].sum()) == total["out_of_area_days"]
 
 
-@pytest.mark.parametrize("table,order", [("ward_day_capacity", "day, ward_code"), ("ward_stay_fact", "ward_stay_id")])
+@pytest.mark.parametrize("table,order", [("ward_day_capacity", "day, ward_code"), ("ward_stay_fact", "ward_stay_id"),
+                                         ("ward_month_census", "month, ward_code, sex, home_collaborative_id")])
 def test_a_database_without_a_facts_table_gets_it(fixture_engine, table, order):
     """A table dropped (a database made before it existed) or left empty is found by facts.missing and rebuilt."""
     sql = f"SELECT * FROM {table} ORDER BY {order}"  # noqa: S608 - the test's own table names

@@ -7,11 +7,23 @@ import pandas as pd
 from ui.formatting import NO_CHANGE, format_change, format_gbp, format_value, styled
 
 
-def shown(style) -> list[list[str]]:
-    """The cell texts a Styler gives st.dataframe (its display values), row by row."""
-    style._compute()
-    body = style._translate(False, False)["body"]
-    return [[cell["display_value"] for cell in row if cell["type"] == "td"] for row in body]
+def shown(table) -> list[list[str]]:
+    """The cell texts the browser draws, row by row: a Styler's display values, then each column's printf format
+    (as sprintf-js applies it; "," = thousands separators), `–` (show's placeholder) where missing."""
+    data = table.data
+    if not isinstance(data, pd.DataFrame):
+        data._compute()
+        body = data._translate(False, False)["body"]
+        texts = pd.DataFrame([[c["display_value"] for c in row if c["type"] == "td"] for row in body],
+                             columns=data.data.columns)
+        data = data.data
+    else:
+        texts = data.astype(object).where(data.notna(), "–").astype(str)
+    for column, config in table.column_config.items():
+        printf = config["type_config"]["format"]
+        python = "{:" + printf[1:] + "}"
+        texts[column] = ["–" if pd.isna(v) else python.format(v) for v in data[column]]
+    return texts.to_numpy().tolist()
 
 
 def test_table_cells_show_star_for_suppressed_dash_for_missing_and_numbers_otherwise():
@@ -25,6 +37,14 @@ def test_table_cells_show_star_for_suppressed_dash_for_missing_and_numbers_other
     assert shown(style) == [["A", "91.3", "12", "40"], ["B", "*", "*", "–"], ["C", "–", "–", "12"]]
     assert style.data["Length of stay (days)"].dtype == np.float64  # numbers stay numbers (sorting)
     assert style.data["Occupancy (%)"].tolist() == ["91.3", "*", "–"]  # a suppressed cell is text, not empty
+
+
+def test_numbers_never_show_a_signed_zero_and_money_keeps_its_size():
+    frame = pd.DataFrame({"Change (%)": [-0.04, -0.06, 2.0], "Spend (£)": [950.0, 12_345.0, -2_500_000.0],
+                          "People": [1234.0, None, 7.0]})
+    table = styled(frame, {"Change (%)": "pct", "Spend (£)": "gbp", "People": "count"})
+    assert shown(table) == [["0.0", "£950", "1,234"], ["-0.1", "£12k", "–"], ["2.0", "-£2.50m", "7"]]
+    assert table.data.data["Change (%)"].tolist()[0] == 0.0  # not -0.04: the browser would draw "-0.0"
 
 
 def test_suppression_in_different_rows_per_column():

@@ -304,4 +304,4 @@ def test_reference_only_demo(tmp_path):
         filled = {t for t in schema.TABLE_ORDER
                   if conn.execute(sa.select(sa.func.count()).select_from(schema.metadata.tables[t])).scalar()}
     engine.dispose()
-    assert filled == {*REFERENCE_TABLES, "ward_day_capacity"}  # the open wards' beds, every calendar day
+    assert filled == {*REFERENCE_TABLES, "ward_day_capacity", "ward_month_capacity"}  # open wards: beds, each day

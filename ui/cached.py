@@ -12,6 +12,7 @@ nobody's other caches are cleared. The few functions below (`kpi_table`, `hierar
 readers of the same helper with a fixed name.
 """
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -21,6 +22,7 @@ import streamlit as st
 
 from data_access import access, kpi_queries, scope, thresholds
 from metrics import catalogue, kpis, overview, rag
+from ui.formatting import Table, styled
 
 TTL = 600  # seconds: the default of query_ttl_seconds, for reads made before the settings are known
 MAX_TTL = 86400  # settings.py: query_ttl_seconds <= 86400
@@ -52,9 +54,38 @@ def _name(reader) -> str:
 
 
 @st.cache_data(ttl=MAX_TTL, max_entries=2000, show_spinner=False)
-def _read(_engine: sa.Engine, url: str, name: str, policy, args: tuple, time_slot: int, version: tuple, _reader):
+def _read(key: str, *, _engine: sa.Engine, _policy, _args: tuple, _reader):
+    """One entry per `key` (the only hashed parameter: Streamlit's hashing of each argument cost a quarter of a
+    rerun's CPU); the rest is passed by keyword, unhashed."""
     with _engine.connect() as conn:
-        return _reader(conn, *args) if policy == NO_VIEWER else _reader(conn, policy, *args)
+        return _reader(conn, *_args) if _policy == NO_VIEWER else _reader(conn, _policy, *_args)
+
+
+def cache_key(*parts) -> str:
+    """The text of plain values (str, numbers, dates, None, Viewer and other dataclasses of them, tuples,
+    lists, dicts): equal text for equal values, TypeError for anything else (never a DataFrame)."""
+    for part in parts:
+        _check_plain(part)
+    return repr(parts)
+
+
+PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta)
+
+
+def _check_plain(value) -> None:
+    if isinstance(value, PLAIN):
+        return
+    if isinstance(value, (tuple, list, frozenset)):
+        for item in value:
+            _check_plain(item)
+    elif isinstance(value, dict):
+        for item in value.items():
+            _check_plain(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _check_plain(getattr(value, field.name))
+    else:
+        raise TypeError(f"{type(value).__name__} cannot be part of a cache key")
 
 
 def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = TTL, viewer_arg: bool = True):
@@ -62,7 +93,8 @@ def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = T
     policy = NO_VIEWER if not viewer_arg else None if viewer is None else viewer.policy
     feeds = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, ())
     version = tuple(_versions.get(feed, 0) for feed in feeds)
-    return _read(engine, url, _name(reader), policy, args, slot(ttl), version, reader)
+    key = cache_key(url, _name(reader), policy, args, slot(ttl), version)
+    return _read(key, _engine=engine, _policy=policy, _args=args, _reader=reader)
 
 
 def fresh(ctx, reader, *args):
@@ -187,13 +219,29 @@ def headline_tiles(ctx, periods: tuple) -> pd.DataFrame:
                 collaborative, ctx.is_demo)
 
 
-def _children_figures(conn, policy, level, code, start, end, rule) -> tuple[pd.DataFrame, pd.DataFrame]:
-    long = kpis.child_table(conn.engine, level, code, start, end, viewer=policy)
-    return overview.children_wide(long, rule, scope.CHILD_LEVEL[level])
+def child_labels(child_level: str) -> dict[str, str]:
+    """The children table's headings: the child level's name, then each KPI's catalogue label and unit."""
+    labels = {k: catalogue.KPIS[k].label + (f" ({catalogue.KPIS[k].unit})" if catalogue.KPIS[k].unit else "")
+              for k in catalogue.CHILD_TABLE_IDS}
+    return {"name": scope.LEVEL_LABELS[child_level], **labels,
+            "out_of_area_pct": "Out of area placements (% of bed days)"}
 
 
-def children_figures(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see."""
+def _children_figures(conn, policy, level, code, start, end, rule) -> tuple[pd.DataFrame, pd.DataFrame, Table | None]:
+    child_level = scope.CHILD_LEVEL[level]
+    shown, flags = overview.children_wide(kpis.child_table(conn.engine, level, code, start, end, viewer=policy),
+                                          rule, child_level)
+    if shown.empty:
+        return shown, flags, None
+    labels = child_labels(child_level)
+    kinds = {labels[k]: catalogue.KPIS[k].kind for k in catalogue.CHILD_TABLE_IDS}
+    return shown, flags, styled(shown.rename(columns=labels), kinds, flags.drop(columns="name").rename(columns=labels))
+
+
+def children_figures(ctx) -> tuple[pd.DataFrame, pd.DataFrame, Table | None]:
+    """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see, and
+    the table as drawn (child_labels headings; None when there is no child), built once per entry rather than on
+    every rerun."""
     return read(ctx, _children_figures, ctx.scope.level, ctx.scope.code, ctx.start, ctx.end, ctx.rule)
 
 

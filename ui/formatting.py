@@ -3,13 +3,15 @@
 On screen: a suppressed figure is `*`, a missing one `–`, never "None" or "nan"; money in £, £k or £m;
 a change that rounds to zero is "no change" (never "-0.0" or "+0"). In Excel the same figures are exact
 numbers with a number format (`excel_format`). Tables: `styled(frame, kinds, suppressed)` keeps the numbers
-(so columns sort as numbers) and gives each cell its text; `show(frame, ...)` draws any table with `–` for
+(so columns sort as numbers) and gives each column its format; `show(frame, ...)` draws any table with `–` for
 anything still missing.
 """
 
 import functools
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -73,33 +75,65 @@ def format_change(kind: str, change) -> str | None:
     return text if text.startswith("-") else f"+{text}"
 
 
-def styled(frame: pd.DataFrame, kinds: dict[str, str], suppressed: pd.DataFrame | None = None):
-    """A Styler for st.dataframe: the `kinds` columns stay numbers and show as format_value text, `–` where missing.
+# Number formats the browser applies to a table column (sprintf-js; "," = thousands separators): the same text
+# format_value gives, without a pandas Styler (whose rendering cost about half of a page's CPU on every rerun).
+PRINTF = {"rate": "%.1f", "count": "%,.0f", "mean": "%.1f", "pp": "%.1f"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table ready for `show`: its data (a DataFrame, or a Styler for £ columns) and column formats."""
+
+    data: object
+    column_config: dict
+
+
+def styled(frame: pd.DataFrame, kinds: dict[str, str], suppressed: pd.DataFrame | None = None) -> Table:
+    """A table for `show`: the `kinds` columns stay numbers and show as format_value text, `–` where missing.
     A column with a suppressed cell (`suppressed`: same index and columns, True) becomes its text, `*` in those
-    cells: Streamlit draws its own placeholder over a Styler's text in an empty cell, so `*` must not be empty.
-    Headings carry the units."""
-    frame = frame.copy()
+    cells: Streamlit draws its own placeholder over an empty cell, so `*` must not be empty. Numbers are formatted
+    by the browser (PRINTF), money (£k/£m by size) by a Styler. Headings carry the units."""
     kinds = {column: TABLE_KINDS.get(kind, kind) for column, kind in kinds.items()}
-    formatters = {}
+    flags = _flags(suppressed, list(kinds), len(frame))
+    columns, config, money = {}, {}, {}
     for column, kind in kinds.items():
-        flags = _flags(suppressed, column, len(frame))
-        if flags.any():
-            frame[column] = [format_value(kind, value, flag) for value, flag in zip(frame[column], flags)]
+        values = frame[column].to_numpy()
+        if flags[column].any():
+            columns[column] = [format_value(kind, value, flag) for value, flag in zip(values, flags[column])]
+            continue
+        values = pd.to_numeric(values, errors="coerce").astype(float)
+        if kind in PRINTF:
+            columns[column] = _no_signed_zero(values, PRINTF[kind])
+            config[column] = st.column_config.NumberColumn(format=PRINTF[kind])
         else:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
-            formatters[column] = functools.partial(format_value, kind)
-    return frame.style.format(formatters, na_rep=NOT_AVAILABLE)  # one call: Styler.format costs ~1 ms per call
+            columns[column] = values
+            money[column] = functools.partial(format_value, kind)
+    frame = frame.assign(**columns) if columns else frame.copy()  # one new frame, not one per column
+    data = frame.style.format(money, na_rep=NOT_AVAILABLE) if money else frame  # one call: ~1 ms per call
+    return Table(data, config)
 
 
-def _flags(suppressed: pd.DataFrame | None, column: str, rows: int):
-    """The column's suppressed flags as booleans (all False when it has none)."""
-    if suppressed is None or column not in suppressed:
-        return pd.Series([False] * rows).to_numpy()
-    return suppressed[column].fillna(False).astype(bool).to_numpy()
+def _no_signed_zero(values: np.ndarray, printf: str) -> np.ndarray:
+    """0 where a value would show as zero, so a small negative never reads "-0.0"."""
+    places = int(printf.split(".")[1][0]) if "." in printf else 0
+    return np.where(np.round(values, places) == 0, 0.0, values)
+
+
+def _flags(suppressed: pd.DataFrame | None, columns: list[str], rows: int) -> dict[str, np.ndarray]:
+    """Each column's suppressed flags as booleans (all False when it has none)."""
+    none = np.zeros(rows, dtype=bool)
+    if suppressed is None:
+        return dict.fromkeys(columns, none)
+    return {column: suppressed[column].to_numpy(dtype=object) == True if column in suppressed else none  # noqa: E712
+            for column in columns}
 
 
 def show(data, **kwargs):
-    """st.dataframe with the dashboard's defaults: no index, full width, `–` for any missing cell."""
+    """st.dataframe with the dashboard's defaults: no index, full width, `–` for any missing cell. `data` is a
+    DataFrame or a `styled` Table (its column formats, then the caller's `column_config`)."""
+    if isinstance(data, Table):
+        kwargs["column_config"] = data.column_config | (kwargs.get("column_config") or {})
+        data = data.data
     kwargs = {"hide_index": True, "width": "stretch", "placeholder": NOT_AVAILABLE} | kwargs
     return st.dataframe(data, **kwargs)
 

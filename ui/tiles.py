@@ -34,7 +34,7 @@ def _delta_colour(direction: str, delta: str | None) -> str:
 
 def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
     """Draw one st.metric per row of a metrics.overview.headline() frame."""
-    records = frame.to_dict("records")
+    records = [dict(zip(frame.columns, values)) for values in frame.to_numpy(dtype=object).tolist()]
     for first in range(0, len(records), per_row):
         columns = st.columns(per_row)
         for column, row in zip(columns, records[first:first + per_row]):
