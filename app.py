@@ -12,7 +12,7 @@ from data_access import access, audit, rls
 from data_access.dialect import QueryTimeout, spec_for
 from metrics.disclosure import RULE_LABELS
 from ui import auth, context, db, meeting, sidebar
-from ui.navigation import DEFAULT_PAGE, menu
+from ui.navigation import menu, page
 from ui.views import show_timeout
 
 
@@ -26,8 +26,7 @@ def secrets_dict() -> dict:
 def navigation(viewer: access.Viewer, hidden: bool = False) -> st.navigation:
     sections: dict[str, list] = {}
     for section, path, title, icon, shown in menu(viewer):
-        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE,
-                                                        visibility="visible" if shown else "hidden"))
+        sections.setdefault(section, []).append(page(path, title, icon, shown))
     return st.navigation(sections, position="hidden" if hidden else "sidebar")
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import time
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 import streamlit as st
 
@@ -202,17 +203,17 @@ def bands(ctx) -> dict:
 # Whole figures of a view, cached as such: a rerun with the same inputs (a widget click, another
 # session on the same scope) reuses the disclosed frames instead of redoing the pandas work.
 
-def _headline_tiles(conn, policy, level, code, periods, targets, rule, collaborative, is_demo) -> pd.DataFrame:
+def _headline_tiles(conn, policy, level, code, periods, targets, rule, collaborative, is_demo) -> list[dict]:
     ids = catalogue.HEADLINE_IDS
     now, before = kpis.kpi_tables(conn.engine, level, code, list(periods), kpi_ids=list(rag.with_bases(ids)),
                                   targets=dict(targets) or None, viewer=policy)
     frame = overview.headline(now[now["kpi_id"].isin(ids)], before, rule, level,
                               thresholds.lookup(conn, collaborative, is_demo), dict(zip(now["kpi_id"], now["value"])))
-    return frame.set_index("kpi_id").loc[ids].reset_index()
+    return frame.set_index("kpi_id").loc[ids].reset_index().to_dict("records")  # tiles' rows, made once
 
 
-def headline_tiles(ctx, periods: tuple) -> pd.DataFrame:
-    """metrics.overview.headline of the Overview's tiles (catalogue.HEADLINE_IDS, in order), rated with the
+def headline_tiles(ctx, periods: tuple) -> list[dict]:
+    """metrics.overview.headline of the Overview's tiles as rows (catalogue.HEADLINE_IDS, in order), rated with the
     bands of `bands(ctx)`: periods = ((start, end), previous (start, end)). AccessDenied as kpi_table."""
     collaborative = thresholds.collaborative_of(ctx.scope, ctx.parents)
     return read(ctx, _headline_tiles, ctx.scope.level, ctx.scope.code, tuple(periods), ctx.targets, ctx.rule,
@@ -235,13 +236,14 @@ def _children_figures(conn, policy, level, code, start, end, rule) -> tuple[pd.D
         return shown, flags, None
     labels = child_labels(child_level)
     kinds = {labels[k]: catalogue.KPIS[k].kind for k in catalogue.CHILD_TABLE_IDS}
-    return shown, flags, styled(shown.rename(columns=labels), kinds, flags.drop(columns="name").rename(columns=labels))
+    table = styled(shown.rename(columns=labels), kinds, flags.drop(columns="name").rename(columns=labels))
+    return shown, flags, Table(pa.Table.from_pandas(table.data, preserve_index=False), table.column_config)
 
 
 def children_figures(ctx) -> tuple[pd.DataFrame, pd.DataFrame, Table | None]:
     """metrics.overview.children_wide of child_table: (shown, suppressed) for each child the viewer may see, and
-    the table as drawn (child_labels headings; None when there is no child), built once per entry rather than on
-    every rerun."""
+    the table as drawn (child_labels headings, as Arrow; None when there is no child), built once per entry rather
+    than on every rerun."""
     return read(ctx, _children_figures, ctx.scope.level, ctx.scope.code, ctx.start, ctx.end, ctx.rule)
 
 

@@ -32,9 +32,9 @@ def _delta_colour(direction: str, delta: str | None) -> str:
     return {"up": "normal", "down": "inverse"}.get(direction, "off")
 
 
-def tiles(frame: pd.DataFrame, per_row: int = 4) -> None:
-    """Draw one st.metric per row of a metrics.overview.headline() frame."""
-    records = [dict(zip(frame.columns, values)) for values in frame.to_numpy(dtype=object).tolist()]
+def tiles(frame: pd.DataFrame | list[dict], per_row: int = 4) -> None:
+    """Draw one st.metric per row of a metrics.overview.headline() frame (or its rows as dicts)."""
+    records = frame if isinstance(frame, list) else frame.to_dict("records")
     for first in range(0, len(records), per_row):
         columns = st.columns(per_row)
         for column, row in zip(columns, records[first:first + per_row]):
