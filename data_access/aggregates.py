@@ -6,7 +6,7 @@ occupied bed days, leave days, clinically-ready (delayed) days and out-of-area d
 the children table, the SPC and daily series and finance's cost per bed day all read it, so two
 views can only disagree if their definitions do. `capacity_days` sums the daily capacity facts
 (ward_day_capacity) the same way, with the same grains (but sex and home): commissioned, closed and
-available bed days.
+available bed days; `coverage_days` counts its open and reported ward-days.
 """
 
 import datetime as dt
@@ -30,6 +30,7 @@ from data_access.scope import HOME_LEVELS, ward_filter
 c = ward_day_census
 MEASURES = ["obd", "leave_days", "delayed_days", "out_of_area_days"]
 CAPACITY_MEASURES = ["commissioned_days", "closed_days", "available_days"]
+COVERAGE_MEASURES = ["open_days", "reported_days"]
 _WARD_KEYS = {"region": collaborative.c.region_code, "collaborative": ward.c.collaborative_id,
               "provider": unit.c.provider_code, "unit": ward.c.unit_code, "ward": ward.c.ward_code}
 _HOME_COLUMNS = {"region": "home_region_code", "collaborative": "home_collaborative_id"}
@@ -67,16 +68,24 @@ def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None
 def _period_rows(fact: sa.Table, start: dt.date, end: dt.date, by) -> sa.FromClause:
     """The rows of a daily fact table in [start, end] with its columns: below a month's grain the daily rows;
     otherwise the monthly rollup (its month as `day`) for the whole months and the daily rows of the days either
-    side, the same sums from up to 30 times fewer rows."""
+    side, the same sums from up to 30 times fewer rows. A count the rollup has and the daily table lacks
+    (ward_month_capacity's open_days) is 1 on a daily row; daily columns the rollup lacks (ward_day_capacity's
+    occupied and census) are read only below a month's grain."""
     first, last = (sa.literal(d, sa.Date) for d in (start, end))
     months = whole_months(start, end) if fact in MONTHLY and "day" not in by else None
-    daily = sa.select(fact).where(fact.c.day >= first, fact.c.day <= last)
+    counted = [col.name for col in MONTHLY[fact].c if col.name != "month" and col.name not in fact.c] \
+        if fact in MONTHLY else []
+    ones = [sa.literal_column("1", sa.Integer).label(name) for name in counted]
+    daily = sa.select(fact, *ones).where(fact.c.day >= first, fact.c.day <= last)
     if months is None:
         return daily.subquery(fact.name)
     monthly, (begin, after) = MONTHLY[fact], (sa.literal(d, sa.Date) for d in months)
-    edges = daily.where(sa.or_(fact.c.day < begin, fact.c.day >= after))
+    shared = [col for col in fact.c if col.name == "day" or col.name in monthly.c]
+    edges = (sa.select(*shared, *ones).where(fact.c.day >= first, fact.c.day <= last)
+             .where(sa.or_(fact.c.day < begin, fact.c.day >= after)))
     rollup = sa.select(*[(monthly.c.month if col.name == "day" else monthly.c[col.name]).label(col.name)
-                         for col in fact.c]).where(monthly.c.month >= begin, monthly.c.month < after)
+                         for col in shared], *[monthly.c[name] for name in counted])
+    rollup = rollup.where(monthly.c.month >= begin, monthly.c.month < after)
     return sa.union_all(edges, rollup).subquery(fact.name)
 
 
@@ -105,7 +114,7 @@ def _grain_sums(conn, fact: sa.Table, sums, level, code, start, end, by, follow=
                 restrict=None) -> pd.DataFrame:
     """_grain_query run: one row per value of `by`, the sums as integers."""
     query = _grain_query(fact, sums, level, code, start, end, by, follow, codes, restrict)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=[*by, *sums(fact)])
+    frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
     return frame.astype({m: "int64" for m in frame.columns[len(by):]})
 
 
@@ -117,11 +126,6 @@ def _census_sums(rows) -> dict:
 def _capacity_sums(rows) -> dict:
     k = rows.c
     return dict(zip(CAPACITY_MEASURES, [k.commissioned_beds, k.closed_beds, k.commissioned_beds - k.closed_beds]))
-
-
-def census_query(level: str, code: str | None, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> sa.Select:
-    """census_days as a SELECT (columns `by`..., MEASURES), to join in SQL (e.g. against the bed-state reports)."""
-    return _grain_query(c, _census_sums, level, code, start, end, by)
 
 
 def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
@@ -140,6 +144,18 @@ def census_totals(conn: sa.Connection, level: str, code: str | None, start: dt.d
     """census_days for the whole node and period, as {measure: int}."""
     row = census_days(conn, level, code, start, end, follow=follow).iloc[0]
     return {m: int(row[m]) for m in MEASURES}
+
+
+def _coverage_sums(rows) -> dict:
+    return dict(zip(COVERAGE_MEASURES, [rows.c.open_days, rows.c.reported]))
+
+
+def coverage_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
+                  by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Σ of the daily capacity facts over [start, end] for the wards under a node, one row per value of `by`, as
+    capacity_days: open ward-days and reported ward-days (open ward-days with a bed_state report that day), data
+    quality's bed-state coverage."""
+    return _grain_sums(conn, ward_day_capacity, _coverage_sums, level, code, start, end, by)
 
 
 def capacity_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,

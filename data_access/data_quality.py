@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
-from data_access.aggregates import census_query
+from data_access.aggregates import coverage_days
 from data_access.engine import meanwhile
 from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
 from data_access.schema import (
@@ -39,6 +39,7 @@ from data_access.schema import (
     staffing,
     unit,
     ward,
+    ward_day_capacity,
     ward_stay,
 )
 from data_access.scope import ward_filter
@@ -106,21 +107,11 @@ def feed_months(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame
 
 
 def bed_state_coverage(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """provider_code, month_start, open_ward_days, reported_ward_days (an open ward-day with a report that day)."""
-    open_day = sa.and_(ward.c.opened_date <= calendar.c.date,
-                       sa.or_(ward.c.closed_date.is_(None), ward.c.closed_date > calendar.c.date))
-    reported = (sa.select(bed_state.c.ward_code, dialect.to_date(bed_state.c.reported_at).label("day")).distinct()
-                .where(bed_state.c.reported_at >= _d(start), bed_state.c.reported_at < _d(end + dt.timedelta(days=1)))
-                .subquery("reported"))
-    days = sa.and_(calendar.c.date >= _d(start), calendar.c.date <= _d(end), open_day)
-    joined = (_wards().join(calendar, days)
-              .outerjoin(reported, sa.and_(reported.c.ward_code == ward.c.ward_code,
-                                           reported.c.day == calendar.c.date)))
-    query = (sa.select(unit.c.provider_code, calendar.c.month_start, sa.func.count(),
-                       sa.func.count(reported.c.ward_code))
-             .select_from(joined).where(ward_filter(level, code))
-             .group_by(unit.c.provider_code, calendar.c.month_start))
-    return _frame(conn, query, ["provider_code", "month_start", "open_ward_days", "reported_ward_days"])
+    """provider_code, month_start, open_ward_days, reported_ward_days (an open ward-day with a report that day),
+    from the capacity facts (aggregates.coverage_days: docs/facts.md)."""
+    frame = coverage_days(conn, level, code, start, end, by=("provider", "month"))
+    return frame.rename(columns={"provider": "provider_code", "month": "month_start", "open_days": "open_ward_days",
+                                 "reported_days": "reported_ward_days"})
 
 
 def last_submissions(conn, level, code) -> pd.DataFrame:
@@ -210,22 +201,15 @@ def completeness(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFram
 
 def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int = 20) -> pd.DataFrame:
     """ward_code, ward, provider_code, day, reported (occupied in the day's latest report), census (ward stays
-    in a bed that day), difference: the `limit` largest differences, largest first."""
-    day = dialect.to_date(bed_state.c.reported_at)
-    ranked = (sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.occupied,
-                        sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
-                                                  order_by=bed_state.c.reported_at.desc()).label("rn"))
-              .where(bed_state.c.reported_at >= _d(start), bed_state.c.reported_at < _d(end + dt.timedelta(days=1)))
-              .subquery("ranked"))
-    days = census_query(level, code, start, end, by=("ward", "day")).subquery("census")  # ward stays in a bed
-    census = sa.func.coalesce(days.c.obd, 0)
-    difference = ranked.c.occupied - census
-    query = (sa.select(ward.c.ward_code, ward.c.name, unit.c.provider_code, ranked.c.day, ranked.c.occupied,
-                       census.label("census"), difference.label("difference"))
-             .select_from(_wards().join(ranked, ranked.c.ward_code == ward.c.ward_code)
-                          .outerjoin(days, sa.and_(days.c.ward == ranked.c.ward_code, days.c.day == ranked.c.day)))
-             .where(ward_filter(level, code), ranked.c.rn == 1)
-             .order_by(sa.func.abs(difference).desc(), ranked.c.day, ward.c.ward_code).limit(limit))
+    in a bed that day), difference: the `limit` largest differences, largest first. Read from the capacity facts'
+    reported ward-days (docs/facts.md), which carry both figures."""
+    k = ward_day_capacity
+    difference = k.c.occupied - k.c.census
+    query = (sa.select(ward.c.ward_code, ward.c.name, unit.c.provider_code, k.c.day, k.c.occupied, k.c.census,
+                       difference.label("difference"))
+             .select_from(_wards().join(k, k.c.ward_code == ward.c.ward_code))
+             .where(ward_filter(level, code), k.c.reported == 1, k.c.day >= _d(start), k.c.day <= _d(end))
+             .order_by(sa.func.abs(difference).desc(), k.c.day, ward.c.ward_code).limit(limit))
     return _frame(conn, query, ["ward_code", "ward", "provider_code", "day", "reported", "census", "difference"])
 
 

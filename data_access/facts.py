@@ -6,7 +6,9 @@
 - from it and leave_episode, `ward_day_census` (one row per calendar day, ward, sex, home region and
   collaborative, out-of-area flag: patients in a bed, leave episodes running, clinically ready for discharge);
 - `ward_day_capacity` (one row per calendar day and open ward: commissioned beds, beds closed in the day's
-  latest bed_state report) from ward and bed_state.
+  latest bed_state report, whether there is a report and its occupied beds, the census of the day) from ward,
+  bed_state and ward_day_census (written before it);
+- the monthly rollups of the two daily tables.
 Every load path that writes ward_stay, hospital_spell, patient, leave_episode, ward, unit, locality or
 locality_collaborative calls it in the same transaction (the demo build; the fixture builder of the tests; the
 MHSDS loader), then data_access.bulk.analyze. Bed-state loads (submissions, replays) rewrite only the capacity
@@ -53,7 +55,9 @@ KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out
 TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_month_census", "ward_month_capacity"]
 CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity"]  # what a bed-state load changes
 MONTHLY = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity}
-SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds"]  # the rollup's sums
+SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds",
+          "reported"]  # the rollup's sums
+COUNTED = ["open_days"]  # the rollup's counts of daily rows
 SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit", "collaborative", "locality",
            "locality_collaborative", "leave_episode", "bed_state"]
 
@@ -161,12 +165,13 @@ def refresh_months(conn: sa.Connection, daily: sa.Table, wards: list[str] | None
         delete = delete.where(monthly.c.month.between(first, last))
         where.append(month.between(first, last))
     conn.execute(delete)
-    keys = [daily.c[c.name] for c in monthly.c if c.name != "month" and c.name not in SUMMED]
-    sums = [daily.c[c.name] for c in monthly.c if c.name in SUMMED]
-    rows = (sa.select(month, *keys, *[sa.func.sum(c) for c in sums])
+    keys = [daily.c[c.name] for c in monthly.c if c.name != "month" and c.name not in (*SUMMED, *COUNTED)]
+    sums = [sa.func.sum(daily.c[c.name]).label(c.name) for c in monthly.c if c.name in SUMMED]
+    counts = [sa.func.count().label(c.name) for c in monthly.c if c.name in COUNTED]
+    rows = (sa.select(month, *keys, *sums, *counts)
             .select_from(daily.join(calendar, calendar.c.date == daily.c.day)).where(*where)
             .group_by(month, *keys).order_by(month, daily.c.ward_code))
-    conn.execute(sa.insert(monthly).from_select(["month", *[c.name for c in (*keys, *sums)]], rows))
+    conn.execute(sa.insert(monthly).from_select(["month", *[c.name for c in (*keys, *sums, *counts)]], rows))
 
 
 def refresh_census(conn: sa.Connection) -> int:
@@ -180,40 +185,59 @@ def refresh_census(conn: sa.Connection) -> int:
 
 
 def _closed_of_day(where) -> sa.Subquery:
-    """(ward_code, day, closed) of each ward's latest bed_state report of each day (reports matching `where`)."""
+    """(ward_code, day, closed, occupied) of each ward's latest bed_state report of each day (reports matching
+    `where`)."""
     day = dialect.to_date(bed_state.c.reported_at)
-    ranked = (sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed,
+    ranked = (sa.select(bed_state.c.ward_code, day.label("day"), bed_state.c.closed, bed_state.c.occupied,
                         sa.func.row_number().over(partition_by=[bed_state.c.ward_code, day],
                                                   order_by=bed_state.c.reported_at.desc()).label("rn"))
               .where(*where).subquery("ranked"))
-    return sa.select(ranked.c.ward_code, ranked.c.day, ranked.c.closed).where(ranked.c.rn == 1).subquery("closed")
+    return (sa.select(ranked.c.ward_code, ranked.c.day, ranked.c.closed, ranked.c.occupied)
+            .where(ranked.c.rn == 1).subquery("closed"))
+
+
+def _census_of_day(where) -> sa.Subquery:
+    """(ward_code, day, patients) of ward_day_census summed by ward and day (rows matching `where`)."""
+    c = ward_day_census.c
+    return (sa.select(c.ward_code, c.day, sa.func.sum(c.patients).label("patients")).where(*where)
+            .group_by(c.ward_code, c.day).subquery("census"))
+
+
+CAPACITY_COLUMNS = ["day", "ward_code", "commissioned_beds", "closed_beds", "reported", "occupied", "census"]
 
 
 def _capacity_rows(wards: list[str] | None, days: tuple[dt.date, dt.date] | None) -> sa.Select:
-    """(day, ward_code, commissioned_beds, closed_beds) of the calendar days each ward is open
-    (opened_date <= day < closed_date), for `wards` and the inclusive range `days` when given."""
+    """(CAPACITY_COLUMNS) of the calendar days each ward is open (opened_date <= day < closed_date), for `wards` and
+    the inclusive range `days` when given: commissioned beds; closed beds and occupied of the day's latest report,
+    and whether there is one; patients in a bed that day (from ward_day_census, written before)."""
     day = calendar.c.date
     open_on = sa.and_(ward.c.opened_date <= day, sa.or_(ward.c.closed_date.is_(None), day < ward.c.closed_date))
-    where, reports = [], []
+    where, reports, census_where = [], [], []
     if wards is not None:
         where.append(ward.c.ward_code.in_(wards))
         reports.append(bed_state.c.ward_code.in_(wards))
+        census_where.append(ward_day_census.c.ward_code.in_(wards))
     if days is not None:
         first, last = (sa.literal(d, sa.Date) for d in days)
         where.append(day.between(first, last))
         reports += [bed_state.c.reported_at >= first,
                     bed_state.c.reported_at < sa.literal(days[1] + dt.timedelta(days=1), sa.Date)]
-    closed = _closed_of_day(reports)
-    joins = calendar.join(ward, open_on).outerjoin(closed, sa.and_(closed.c.ward_code == ward.c.ward_code,
-                                                                   closed.c.day == day))
-    return (sa.select(day, ward.c.ward_code, ward.c.commissioned_beds, sa.func.coalesce(closed.c.closed, 0))
+        census_where.append(ward_day_census.c.day.between(first, last))
+    closed, census = _closed_of_day(reports), _census_of_day(census_where)
+    joins = (calendar.join(ward, open_on)
+             .outerjoin(closed, sa.and_(closed.c.ward_code == ward.c.ward_code, closed.c.day == day))
+             .outerjoin(census, sa.and_(census.c.ward_code == ward.c.ward_code, census.c.day == day)))
+    reported = sa.case((closed.c.ward_code.is_not(None), 1), else_=0)
+    return (sa.select(day, ward.c.ward_code, ward.c.commissioned_beds, sa.func.coalesce(closed.c.closed, 0),
+                      reported, closed.c.occupied, sa.func.coalesce(census.c.patients, 0))
             .select_from(joins).where(*where).order_by(day, ward.c.ward_code))
 
 
 def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
                      days: tuple[dt.date, dt.date] | None = None) -> None:
-    """Rewrite ward_day_capacity (in the caller's transaction): all of it, or only the rows of `wards`
-    and/or the inclusive range of `days` (a bed-state load); then its monthly rollup for those wards and months."""
+    """Rewrite ward_day_capacity (in the caller's transaction) from ward, bed_state and ward_day_census: all of
+    it, or only the rows of `wards` and/or the inclusive range of `days` (a bed-state load, which leaves the census
+    as it is); then its monthly rollup for those wards and months."""
     delete = sa.delete(ward_day_capacity)
     if wards is not None:
         delete = delete.where(ward_day_capacity.c.ward_code.in_(wards))
@@ -221,8 +245,7 @@ def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
         delete = delete.where(ward_day_capacity.c.day.between(sa.literal(days[0], sa.Date),
                                                               sa.literal(days[1], sa.Date)))
     conn.execute(delete)
-    columns = ["day", "ward_code", "commissioned_beds", "closed_beds"]
-    conn.execute(sa.insert(ward_day_capacity).from_select(columns, _capacity_rows(wards, days)))
+    conn.execute(sa.insert(ward_day_capacity).from_select(CAPACITY_COLUMNS, _capacity_rows(wards, days)))
     refresh_months(conn, ward_day_capacity, wards, days)
 
 
@@ -246,9 +269,18 @@ def _empty(conn, table) -> bool:
     return conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
 
 
+def _stale(conn, name: str) -> bool:
+    """Does facts table `name` exist without every column it is declared with (made before a column was added)?"""
+    if not sa.inspect(conn).has_table(name):
+        return False
+    present = conn.execute(sa.select(sa.text("*")).select_from(sa.table(name)).where(sa.false())).keys()
+    return not {c.name for c in metadata.tables[name].c} <= set(present)
+
+
 def missing(conn: sa.Connection) -> bool:
-    """Is a facts table absent, or empty while what it summarises is not (a database built before it existed)?"""
-    if not all(sa.inspect(conn).has_table(name) for name in TABLES):
+    """Is a facts table absent, short of a column, or empty while what it summarises is not (a database built
+    before it existed)?"""
+    if not all(sa.inspect(conn).has_table(name) for name in TABLES) or any(_stale(conn, n) for n in TABLES):
         return True
     if (_empty(conn, ward_stay_fact) or _empty(conn, ward_day_census)) and not _empty(conn, ward_stay):
         return True
@@ -260,7 +292,12 @@ def missing(conn: sa.Connection) -> bool:
 
 
 def build(engine: sa.Engine) -> int:
-    """Create the facts tables if need be and (re)write them in one transaction, then ANALYZE them."""
+    """Create the facts tables if need be (again, for one short of a column) and (re)write them in one
+    transaction, then ANALYZE them."""
+    with engine.connect() as conn:
+        stale = [name for name in TABLES if _stale(conn, name)]
+    for name in stale:
+        metadata.tables[name].drop(engine)
     for name in TABLES:
         metadata.tables[name].create(engine, checkfirst=True)
     with engine.begin() as conn:

@@ -378,12 +378,18 @@ ward_day_census = Table(
 
 # One row per calendar day and ward open that day: its commissioned beds and the beds closed in its latest
 # bed_state report of the day (0 without a report). Σ (commissioned_beds - closed_beds) = available bed days.
+# reported: 1 when the ward sent a bed_state report that day; occupied: that day's latest report's (null without
+# one); census: ward stays in a bed that day (Σ ward_day_census.patients) - data quality's coverage and
+# reconciliation.
 ward_day_capacity = Table(
     "ward_day_capacity", metadata,
     Column("day", Date, nullable=False),
     _fk("ward.ward_code"),
     Column("commissioned_beds", Integer, nullable=False),
     Column("closed_beds", Integer, nullable=False),
+    Column("reported", Integer, nullable=False),
+    Column("occupied", Integer, nullable=True),
+    Column("census", Integer, nullable=False),
 )
 
 # The same two facts summed by calendar month (docs/facts.md): one row per month (its first day), ward and kind of
@@ -409,6 +415,8 @@ ward_month_capacity = Table(
     _fk("ward.ward_code"),
     Column("commissioned_beds", Integer, nullable=False),
     Column("closed_beds", Integer, nullable=False),
+    Column("reported", Integer, nullable=False),  # reported ward-days
+    Column("open_days", Integer, nullable=False),  # open ward-days: the month's daily rows of the ward
 )
 
 # One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every

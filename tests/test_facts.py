@@ -13,7 +13,15 @@ import sqlalchemy as sa
 
 from data_access import bed_state_submit, clock, facts, replay
 from data_access.access import Viewer
-from data_access.aggregates import CAPACITY_MEASURES, MEASURES, capacity_days, census_days, census_totals, whole_months
+from data_access.aggregates import (
+    CAPACITY_MEASURES,
+    MEASURES,
+    capacity_days,
+    census_days,
+    census_totals,
+    coverage_days,
+    whole_months,
+)
 from data_access.dialect import EARTH_RADIUS_KM
 from data_access.kpi_queries import available_days, stay_facts
 from tests.fixture_db import build_fixture
@@ -116,29 +124,47 @@ def test_ward_day_census_is_the_raw_tables_day_by_day(fixture_engine):
 
 
 def _raw_capacity(conn) -> dict:
-    """(day, ward) -> (commissioned beds, closed beds) worked out in Python from calendar, ward and bed_state: every
-    calendar day the ward is open (opened <= day < closed), the closed beds of its latest report that day, else 0."""
+    """(day, ward) -> (commissioned beds, closed beds, reported, occupied, census) worked out in Python from
+    calendar, ward, bed_state and ward_stay: every calendar day the ward is open (opened <= day < closed), the closed
+    beds of its latest report that day (else 0), 1 when it has a report that day (else 0), that report's occupied
+    beds (else None) and the ward stays in a bed that day (start <= day < end)."""
     days = [r[0] for r in _rows(conn, 'SELECT "date" FROM calendar')]
     wards = _rows(conn, "SELECT ward_code, commissioned_beds, opened_date, closed_date FROM ward")
     latest = {}
-    for ward, at, closed in sorted(_rows(conn, "SELECT ward_code, reported_at, closed FROM bed_state")):
-        latest[(pd.Timestamp(at).date(), ward)] = closed  # in time order: the day's last report wins
-    return {(day, ward): (beds, latest.get((day, ward), 0)) for day in days for ward, beds, opened, shut in wards
-            if opened <= day and (shut is None or day < shut)}
+    for ward, at, closed, occupied in sorted(_rows(conn, "SELECT ward_code, reported_at, closed, occupied "
+                                                         "FROM bed_state")):
+        latest[(pd.Timestamp(at).date(), ward)] = (closed, occupied)  # in time order: the day's last report wins
+    stays = _rows(conn, "SELECT ward_code, start_date, end_date FROM ward_stay")
+    census = Counter((day, ward) for ward, start, end in stays for day in days
+                     if start <= day and (end is None or end > day))
+    out = {}
+    for day in days:
+        for ward, beds, opened, shut in wards:
+            if opened <= day and (shut is None or day < shut):
+                report = latest.get((day, ward))
+                out[(day, ward)] = (beds, report[0] if report else 0, int(report is not None),
+                                    report[1] if report else None, census[(day, ward)])
+    return out
 
 
 def _capacity(conn) -> dict:
-    rows = _rows(conn, "SELECT day, ward_code, commissioned_beds, closed_beds FROM ward_day_capacity")
-    out = {(pd.Timestamp(day).date(), ward): (beds, closed) for day, ward, beds, closed in rows}
+    rows = _rows(conn, "SELECT day, ward_code, commissioned_beds, closed_beds, reported, occupied, census "
+                       "FROM ward_day_capacity")
+    out = {(pd.Timestamp(day).date(), ward): tuple(rest) for day, ward, *rest in rows}
     assert len(out) == len(rows)  # one row per ward-day
     return out
 
 
 def test_ward_day_capacity_is_the_raw_tables_day_by_day(fixture_engine):
     with fixture_engine.connect() as conn:
-        assert _capacity(conn) == _raw_capacity(conn)
+        capacity = _capacity(conn)
+        assert capacity == _raw_capacity(conn)
         # W3 closes on 2024-03-06: its report of 03-07 (3 closed) has no ward-day to count in
-        assert (D(2024, 3, 7), "W3") not in _capacity(conn)
+        assert (D(2024, 3, 7), "W3") not in capacity
+        # W1 on 2 March: two reports, the 20:00 one (3 occupied, 0 closed) wins; WS04a and WS05 in a bed
+        assert capacity[(D(2024, 3, 2), "W1")] == (4, 0, 1, 3, 2)
+        assert capacity[(D(2024, 3, 4), "W1")][2:4] == (0, None)  # no report that day
+        assert sum(row[2] for row in capacity.values()) > 0 and sum(row[4] for row in capacity.values()) > 0
 
 
 def _available_on(engine, day, level="national", code=None) -> int:
@@ -162,9 +188,10 @@ def test_a_submission_rewrites_its_wards_capacity_of_the_day(empty_engine, monke
     assert _available_on(empty_engine, D(2024, 3, 10), "provider", "RHA") == 7 - 0  # W1's 16:00 report: 0 closed
     with empty_engine.connect() as conn:
         assert _capacity(conn) == _raw_capacity(conn)
+        assert _capacity(conn)[(D(2024, 3, 9), "W2")][1:4] == (2, 1, 1)  # the submission: 2 closed, 1 occupied
         assert _monthly(conn, "ward_month_capacity") == _rollup(conn, "ward_day_capacity")
         assert _capacity_of(conn, D(2024, 3, 1), D(2024, 3, 31), "provider", "RHA") == sum(
-            beds - closed for (day, ward), (beds, closed) in _raw_capacity(conn).items()
+            beds - closed for (day, ward), (beds, closed, *_) in _raw_capacity(conn).items()
             if ward in ("W1", "W2") and day.month == 3 and day.year == 2024)
 
 
@@ -179,17 +206,20 @@ def _monthly(conn, table: str) -> list[tuple]:
 
 
 def _rollup(conn, daily: str) -> list[tuple]:
-    """The daily table summed by calendar month, in Python."""
+    """The daily table summed by calendar month, in Python, with the rollup's columns: its keys, the Σ of its
+    summed columns and the count of daily rows (open_days); daily columns the rollup lacks are left out."""
     rows = _rows(conn, f"SELECT * FROM {daily}")  # noqa: S608 - the test's own table names
     columns = list(conn.execute(sa.text(f"SELECT * FROM {daily} WHERE 1 = 0")).keys())  # noqa: S608
-    summed = [i for i, name in enumerate(columns) if name in facts.SUMMED]
-    keys = [i for i, name in enumerate(columns) if name != "day" and i not in summed]
+    monthly = [c.name for c in facts.MONTHLY[daily].c][1:]  # after month: the keys, then the measures
+    measures = [name for name in monthly if name in (*facts.SUMMED, *facts.COUNTED)]
+    keys = monthly[:len(monthly) - len(measures)]
+    assert keys + measures == monthly
     out: dict[tuple, list[int]] = {}
     for row in rows:
-        key = (pd.Timestamp(row[0]).date().replace(day=1), *[row[i] for i in keys])
-        cell = out.setdefault(key, [0] * len(summed))
-        for n, i in enumerate(summed):
-            cell[n] += row[i]
+        key = (pd.Timestamp(row[0]).date().replace(day=1), *[row[columns.index(name)] for name in keys])
+        cell = out.setdefault(key, [0] * len(measures))
+        for n, name in enumerate(measures):
+            cell[n] += 1 if name in facts.COUNTED else row[columns.index(name)]
     return sorted((*k, *v) for k, v in out.items())
 
 
@@ -198,6 +228,8 @@ def test_monthly_rollups_are_the_daily_facts_summed_by_month(fixture_engine):
         for daily, monthly in (("ward_day_census", "ward_month_census"), ("ward_day_capacity", "ward_month_capacity")):
             assert _monthly(conn, monthly) == _rollup(conn, daily), monthly
             assert len(_monthly(conn, monthly)) > 0
+        # the capacity rollup's reported and open ward-days (its last two columns) count something
+        assert all(sum(row[i] for row in _monthly(conn, "ward_month_capacity")) > 0 for i in (-2, -1))
 
 
 @pytest.mark.parametrize("start,end", [(D(2024, 1, 1), D(2024, 3, 31)), (D(2024, 1, 15), D(2024, 3, 9)),
@@ -214,10 +246,16 @@ def test_a_period_of_whole_months_and_edge_days_gives_what_its_days_give(fixture
                         else days[MEASURES].sum())
                 assert (whole[MEASURES].to_numpy().tolist() if by else whole[MEASURES].iloc[0].tolist()) == (
                     days[MEASURES].to_numpy().tolist() if by else days.tolist()), (by, follow)
-        whole = capacity_days(conn, "national", None, start, end, by=("provider",))
-        days = capacity_days(conn, "national", None, start, end, by=("day", "provider"))
-        days = days.drop(columns="day").groupby("provider").sum().reset_index()
-        assert whole.to_numpy().tolist() == days.to_numpy().tolist()
+        for read in (capacity_days, coverage_days):
+            whole = read(conn, "national", None, start, end, by=("provider",))
+            days = read(conn, "national", None, start, end, by=("day", "provider"))
+            days = days.drop(columns="day").groupby("provider").sum().reset_index()
+            assert whole.to_numpy().tolist() == days.to_numpy().tolist(), read.__name__
+        # open ward-days are the ward-days of the facts; reported ones those with a report
+        coverage = coverage_days(conn, "national", None, start, end).iloc[0]
+        capacity = [row for (day, _), row in _capacity(conn).items() if start <= day <= end]
+        assert [int(coverage["open_days"]), int(coverage["reported_days"])] == [
+            len(capacity), sum(row[2] for row in capacity)]
 
 
 def test_whole_months_of_a_period():
@@ -291,6 +329,23 @@ def test_a_database_without_a_facts_table_gets_it(fixture_engine, table, order):
     with fixture_engine.connect() as conn:
         assert facts.missing(conn)
     facts.build(fixture_engine)
+
+
+def test_a_facts_table_made_before_its_new_columns_is_made_again(fixture_engine):
+    """A database whose ward_month_capacity lacks reported and open_days (made before them) is found by
+    facts.missing; facts.build drops and recreates the table and fills it."""
+    sql = "SELECT * FROM ward_month_capacity ORDER BY month, ward_code"
+    with fixture_engine.connect() as conn:
+        before = _rows(conn, sql)
+    with fixture_engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE ward_month_capacity"))
+        conn.execute(sa.text("CREATE TABLE ward_month_capacity (month DATE NOT NULL, ward_code VARCHAR NOT NULL, "
+                             "commissioned_beds INTEGER NOT NULL, closed_beds INTEGER NOT NULL)"))
+    with fixture_engine.connect() as conn:
+        assert facts.missing(conn)
+    facts.build(fixture_engine)
+    with fixture_engine.connect() as conn:
+        assert not facts.missing(conn) and _rows(conn, sql) == before
 
 
 def test_a_rebuild_leaves_no_dead_rows_behind(fixture_engine):
