@@ -15,19 +15,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.sql.util import find_tables
 
-from data_access.schema import (
-    calendar,
-    collaborative,
-    unit,
-    ward,
-    ward_day_capacity,
-    ward_day_census,
-    ward_month_capacity,
-    ward_month_census,
-)
+from data_access import schema
+from data_access.schema import calendar, collaborative, unit, ward
 from data_access.scope import HOME_LEVELS, ward_filter
 
-c = ward_day_census
+c = schema.ward_day_census
 MEASURES = ["obd", "leave_days", "delayed_days", "out_of_area_days"]
 CAPACITY_MEASURES = ["commissioned_days", "closed_days", "available_days"]
 COVERAGE_MEASURES = ["open_days", "reported_days"]
@@ -35,7 +27,6 @@ _WARD_KEYS = {"region": collaborative.c.region_code, "collaborative": ward.c.col
               "provider": unit.c.provider_code, "unit": ward.c.unit_code, "ward": ward.c.ward_code}
 _HOME_COLUMNS = {"region": "home_region_code", "collaborative": "home_collaborative_id"}
 GRAINS = (*_WARD_KEYS, "day", "month", "security_level", "sex")
-MONTHLY = {ward_day_census: ward_month_census, ward_day_capacity: ward_month_capacity}  # docs/facts.md
 
 
 def _key(rows, name: str, follow: str):
@@ -72,14 +63,14 @@ def _period_rows(fact: sa.Table, start: dt.date, end: dt.date, by) -> sa.FromCla
     (ward_month_capacity's open_days) is 1 on a daily row; daily columns the rollup lacks (ward_day_capacity's
     occupied and census) are read only below a month's grain."""
     first, last = (sa.literal(d, sa.Date) for d in (start, end))
-    months = whole_months(start, end) if fact in MONTHLY and "day" not in by else None
-    counted = [col.name for col in MONTHLY[fact].c if col.name != "month" and col.name not in fact.c] \
-        if fact in MONTHLY else []
+    monthly = schema.MONTHLY_ROLLUPS.get(fact.name)
+    months = whole_months(start, end) if monthly is not None and "day" not in by else None
+    counted = [] if monthly is None else [col.name for col in monthly.c if col.name not in ("month", *fact.c.keys())]
     ones = [sa.literal_column("1", sa.Integer).label(name) for name in counted]
     daily = sa.select(fact, *ones).where(fact.c.day >= first, fact.c.day <= last)
     if months is None:
         return daily.subquery(fact.name)
-    monthly, (begin, after) = MONTHLY[fact], (sa.literal(d, sa.Date) for d in months)
+    begin, after = (sa.literal(d, sa.Date) for d in months)
     shared = [col for col in fact.c if col.name == "day" or col.name in monthly.c]
     edges = (sa.select(*shared, *ones).where(fact.c.day >= first, fact.c.day <= last)
              .where(sa.or_(fact.c.day < begin, fact.c.day >= after)))
@@ -155,7 +146,7 @@ def coverage_days(conn: sa.Connection, level: str, code: str | None, start: dt.d
     """Σ of the daily capacity facts over [start, end] for the wards under a node, one row per value of `by`, as
     capacity_days: open ward-days and reported ward-days (open ward-days with a bed_state report that day), data
     quality's bed-state coverage."""
-    return _grain_sums(conn, ward_day_capacity, _coverage_sums, level, code, start, end, by)
+    return _grain_sums(conn, schema.ward_day_capacity, _coverage_sums, level, code, start, end, by)
 
 
 def capacity_days(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
@@ -163,4 +154,5 @@ def capacity_days(conn: sa.Connection, level: str, code: str | None, start: dt.d
     """Σ of the daily capacity facts (ward_day_capacity) over [start, end] for the wards under a node, one row per
     value of `by` (GRAINS but sex), as census_days: commissioned bed days of the open wards, beds reported closed
     (each ward-day's latest report) and available bed days (the difference; docs/kpi-definitions.md)."""
-    return _grain_sums(conn, ward_day_capacity, _capacity_sums, level, code, start, end, by, "ward", codes, restrict)
+    daily = schema.ward_day_capacity
+    return _grain_sums(conn, daily, _capacity_sums, level, code, start, end, by, "ward", codes, restrict)

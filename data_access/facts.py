@@ -32,6 +32,7 @@ from data_access.dialect import spec_for
 from data_access.engine import make_engine
 from data_access.kpi_queries import stay_facts
 from data_access.schema import (
+    MONTHLY_ROLLUPS,
     bed_state,
     calendar,
     collaborative,
@@ -54,7 +55,6 @@ from data_access.schema import (
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
 TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_month_census", "ward_month_capacity"]
 CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity"]  # what a bed-state load changes
-MONTHLY = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity}
 SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds",
           "reported"]  # the rollup's sums
 COUNTED = ["open_days"]  # the rollup's counts of daily rows
@@ -155,7 +155,7 @@ def refresh_months(conn: sa.Connection, daily: sa.Table, wards: list[str] | None
                    days: tuple[dt.date, dt.date] | None = None) -> None:
     """Rewrite the monthly rollup of a daily fact table (ward_month_census, ward_month_capacity) from it: all of
     it, or the months of `wards` that hold the inclusive range of `days`."""
-    monthly, month = MONTHLY[daily.name], calendar.c.month_start
+    monthly, month = MONTHLY_ROLLUPS[daily.name], calendar.c.month_start
     delete, where = sa.delete(monthly), []
     if wards is not None:
         delete = delete.where(monthly.c.ward_code.in_(wards))

@@ -419,6 +419,8 @@ ward_month_capacity = Table(
     Column("open_days", Integer, nullable=False),  # open ward-days: the month's daily rows of the ward
 )
 
+MONTHLY_ROLLUPS = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity}  # daily -> monthly
+
 # One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every
 # patient-level aggregate starts from (kpi_queries.stay_facts), written by facts.refresh. No foreign keys: a
 # loader replaces the raw rows first and rewrites these after, in the same transaction.

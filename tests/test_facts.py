@@ -24,6 +24,7 @@ from data_access.aggregates import (
 )
 from data_access.dialect import EARTH_RADIUS_KM
 from data_access.kpi_queries import available_days, stay_facts
+from data_access.schema import MONTHLY_ROLLUPS
 from tests.fixture_db import build_fixture
 
 D = dt.date
@@ -210,7 +211,7 @@ def _rollup(conn, daily: str) -> list[tuple]:
     summed columns and the count of daily rows (open_days); daily columns the rollup lacks are left out."""
     rows = _rows(conn, f"SELECT * FROM {daily}")  # noqa: S608 - the test's own table names
     columns = list(conn.execute(sa.text(f"SELECT * FROM {daily} WHERE 1 = 0")).keys())  # noqa: S608
-    monthly = [c.name for c in facts.MONTHLY[daily].c][1:]  # after month: the keys, then the measures
+    monthly = [c.name for c in MONTHLY_ROLLUPS[daily].c][1:]  # after month: the keys, then the measures
     measures = [name for name in monthly if name in (*facts.SUMMED, *facts.COUNTED)]
     keys = monthly[:len(monthly) - len(measures)]
     assert keys + measures == monthly
