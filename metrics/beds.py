@@ -8,6 +8,7 @@ or an export, and they go through metrics/disclosure.py.
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 
 from assets.palette import FLOWS, FREE_BEDS, OCCUPANCY
@@ -349,33 +350,29 @@ def _degrees(x: float, y: float, zoom: float) -> tuple[float, float]:
     return lat, lon
 
 
-def spread(latitudes, longitudes, radii, zoom: float, gap: float = 2.0, rounds: int = 200) -> list[tuple]:
+def spread(latitudes, longitudes, radii, zoom: float, gap: float = 2.0, rounds: int = 400) -> list[tuple]:
     """Positions (lat, lon) nudged apart so that no two symbols of these pixel radii overlap at `zoom` (the
-    default view): overlapping pairs are pushed apart along the line between them, a little each round, until
-    none overlap. Symbols that do not overlap stay where they are."""
-    points = [list(_pixels(float(a), float(o), zoom)) for a, o in zip(latitudes, longitudes)]
-    radii = [float(r) for r in radii]
+    default view): each round, every overlapping pair is pushed apart along the line between them by half its
+    overlap (all pairs at once, with numpy: a national map's units took 0.2 s pair by pair in Python), until none
+    overlap. Symbols that do not overlap stay where they are."""
+    xy = np.array([_pixels(float(a), float(o), zoom) for a, o in zip(latitudes, longitudes)], dtype=float)
+    if len(xy) < 2:
+        return [_degrees(x, y, zoom) for x, y in xy]
+    r = np.array([float(v) for v in radii])
+    need = r[:, None] + r[None, :] + gap
+    pairs = np.triu(np.ones((len(xy), len(xy)), dtype=bool), 1)
     for _ in range(rounds):
-        moved = False
-        for i in range(len(points)):
-            for j in range(i + 1, len(points)):
-                dx, dy = points[j][0] - points[i][0], points[j][1] - points[i][1]
-                distance = math.hypot(dx, dy)
-                need = radii[i] + radii[j] + gap
-                if distance >= need:
-                    continue
-                if distance < 1e-6:  # the same place: split them left and right
-                    dx, dy, distance = 1.0, 0.0, 1.0
-                push = (need - distance) / 2 + 0.01
-                ux, uy = dx / distance, dy / distance
-                points[i][0] -= ux * push
-                points[i][1] -= uy * push
-                points[j][0] += ux * push
-                points[j][1] += uy * push
-                moved = True
-        if not moved:
+        d = xy[None, :, :] - xy[:, None, :]  # d[i, j]: from i to j
+        distance = np.hypot(d[..., 0], d[..., 1])
+        close = pairs & (distance < need)
+        if not close.any():
             break
-    return [_degrees(x, y, zoom) for x, y in points]
+        same = close & (distance < 1e-6)  # the same place: split them left and right
+        d[same], distance[same] = (1.0, 0.0), 1.0
+        push = np.where(close, (need - distance) / 2 + 0.01, 0.0) / np.where(close, distance, 1.0)
+        move = d * push[..., None]  # pair (i, j): j moves by +move, i by -move
+        xy += move.sum(axis=0) - move.sum(axis=1)
+    return [_degrees(x, y, zoom) for x, y in xy]
 
 
 def overlaps(latitudes, longitudes, radii, zoom: float) -> int:
