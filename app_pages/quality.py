@@ -55,7 +55,8 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
            f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 try:
-    monthly, total, kids = cached.read(ctx, dq.page_aggregates, level, code, first, ctx.start, ctx.end)
+    monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
+    total, kids = cached.read(ctx, dq.period_aggregates, level, code, ctx.start, ctx.end)
 except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()

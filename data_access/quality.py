@@ -76,12 +76,3 @@ def period_aggregates(conn, viewer, level: str, code: str | None, start: dt.date
     raw = _aggregates(conn, level, code, start, end, children(CHILD_LEVEL[level]))
     rows = pd.DataFrame({"code": [k.code for k in kids], "name": [k.name for k in kids]})
     return total, rows.join(raw, on="code", how="left")
-
-
-def page_aggregates(conn, viewer, level: str, code: str | None, first: dt.date, start: dt.date,
-                    end: dt.date) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """(monthly_aggregates from `first` to `end`, then period_aggregates' node and children for [start, end]): the
-    Quality page's figures, the monthly series on a second connection while the period's run on this one."""
-    with meanwhile(conn.engine, monthly_aggregates, viewer, level, code, first, end) as monthly:
-        total, kids = period_aggregates(conn, viewer, level, code, start, end)
-        return monthly(), total, kids
