@@ -72,7 +72,15 @@ def main() -> None:
         st.stop()
     spec_for(engine).limit_queries(engine, values["query_timeout_seconds"])
     rls.use_viewer(engine, viewer)
-    auth.record_login(engine, viewer)
+    auth.hold_login(viewer)
+    try:
+        show(url, engine, values, viewer, page, meeting_mode)
+    finally:
+        audit.flush(engine)  # a held login row a run cut short did not write
+
+
+def show(url: str, engine, values: dict, viewer: access.Viewer, page, meeting_mode: bool) -> None:
+    """The scope and period, the sidebar and the page, then the view's audit row."""
     try:
         ctx = context.build(url, engine, values, viewer, meeting=meeting_mode)
     except context.NoHome as error:
@@ -92,6 +100,5 @@ def main() -> None:
         db.show_database_error(error)
     finally:
         record_view(ctx, page)
-
 
 main()

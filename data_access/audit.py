@@ -9,6 +9,7 @@ dropped and long values cut. `target` is "what @ scope key" (see `target()`) so 
 provider's audit page can show the rows about its own organisations (`read`).
 """
 
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -51,6 +52,7 @@ def clean_detail(detail) -> str | None:
 
 # Rows whose write failed (database down), per database, retried with that database's next row.
 _pending: dict[str, deque] = {}
+_held: contextvars.ContextVar[tuple] = contextvars.ContextVar("audit_held", default=())  # see `hold`
 
 
 def _row(viewer: access.Viewer | None, action: str, target: str, detail=None, user_id: str | None = None) -> dict:
@@ -67,28 +69,49 @@ def write(conn: sa.Connection, viewer: access.Viewer | None, action: str, target
     conn.execute(audit_log.insert().values(**_row(viewer, action, target, detail, user_id)))
 
 
+def hold(viewer: access.Viewer | None, action: str, target: str, detail=None) -> None:
+    """Stamp an audit row now and write it with this thread's next `record` (before that one, in the same
+    transaction): the router holds a session's 'login' row for its first 'view' row, one write instead of two."""
+    try:
+        _held.set((*_held.get(), _row(viewer, action, target, detail)))
+    except ValueError as error:
+        log.warning("Audit row not written (%s %s): %s", action, target, error)
+
+
 def record(engine: sa.Engine, viewer: access.Viewer | None, action: str, target: str, detail=None,
            user_id: str | None = None) -> bool:
-    """Append one audit row; True when written. Never raises (a failure is logged)."""
+    """Append one audit row, after any held ones; True when written. Never raises (a failure is logged)."""
     try:
         row = _row(viewer, action, target, detail, user_id)
     except ValueError as error:
         log.warning("Audit row not written (%s %s): %s", action, target, error)
-        return False
-    return _write(engine, row)
+        return flush(engine)
+    return _write(engine, [*_take_held(), row])
 
 
-def _write(engine: sa.Engine, row: dict) -> bool:
-    """Write the row, after any rows kept from earlier failures; a failed write is kept to retry (bounded)."""
+def flush(engine: sa.Engine) -> bool:
+    """Write the held rows now, if any (True when written)."""
+    rows = _take_held()
+    return _write(engine, rows) if rows else False
+
+
+def _take_held() -> list[dict]:
+    rows = list(_held.get())
+    _held.set(())
+    return rows
+
+
+def _write(engine: sa.Engine, rows: list[dict]) -> bool:
+    """Write the rows in one transaction, after any rows kept from earlier failures; failed rows are kept to retry
+    (bounded)."""
     pending = _pending.setdefault(str(engine.url), deque(maxlen=1000))
-    rows = [*pending, row]
     try:
         with engine.begin() as conn:
-            conn.execute(audit_log.insert(), rows)
+            conn.execute(audit_log.insert(), [*pending, *rows])
     except Exception as error:  # noqa: BLE001 - auditing must never break the page
-        log.warning("Audit row not written, kept to retry (%s %s): %s", row["action"], row["target"],
+        log.warning("Audit row not written, kept to retry (%s %s): %s", rows[-1]["action"], rows[-1]["target"],
                     type(error).__name__)
-        pending.append(row)
+        pending.extend(rows)
         return False
     pending.clear()
     return True

@@ -39,6 +39,20 @@ def test_unknown_user_and_bad_action(empty_engine):
     assert (row["user_id"], row["role"], row["target"]) == ("stranger@example.org", "unknown", "Sign-in @ none")
 
 
+def test_a_held_row_is_written_first_with_the_next_one_or_by_flush(empty_engine, monkeypatch):
+    """The router holds a session's login row for its first view row: one transaction, the login first."""
+    audit.hold(LEAD, "login", audit.target("Sign-in", "collaborative:IMPACT"))
+    assert _rows(empty_engine) == []
+    writes = []
+    monkeypatch.setattr(audit, "_write", lambda engine, rows, original=audit._write: writes.append(len(rows))
+                        or original(engine, rows))
+    assert audit.record(empty_engine, LEAD, "view", audit.target("Overview", "collaborative:IMPACT"))
+    assert writes == [2] and [r["action"] for r in _rows(empty_engine)] == ["login", "view"]
+    assert not audit.flush(empty_engine)  # nothing held any more
+    audit.hold(LEAD, "login", audit.target("Sign-in", "collaborative:IMPACT"))
+    assert audit.flush(empty_engine) and [r["action"] for r in _rows(empty_engine)] == ["login", "view", "login"]
+
+
 def test_a_broken_database_never_breaks_the_page():
     engine = sa.create_engine("postgresql+psycopg://nobody:pw@127.0.0.1:1/none")
     assert audit.record(engine, NAT, "view", "Overview @ national") is False

@@ -156,13 +156,14 @@ def refuse(identity: Identity, local: bool) -> None:
     st.button("Sign out", on_click=st.logout, icon=":material/logout:")
 
 
-def record_login(engine, viewer: access.Viewer) -> None:
-    """One 'login' audit row per browser session (local mode included)."""
+def hold_login(viewer: access.Viewer) -> None:
+    """One 'login' audit row per browser session (local mode included), held to be written with the run's next
+    audit row (its 'view' row, or a refusal before it: audit.hold); the router flushes it in every case."""
     if st.session_state.get("_pcd_login_recorded") == viewer.user_id:
         return
     st.session_state["_pcd_login_recorded"] = viewer.user_id
-    audit.record(engine, viewer, "login", audit.target("Sign-in", viewer.home[0] if viewer.home else None),
-                 {"mode": "local" if viewer.local else "oidc", "role": viewer.role})
+    audit.hold(viewer, "login", audit.target("Sign-in", viewer.home[0] if viewer.home else None),
+               {"mode": "local" if viewer.local else "oidc", "role": viewer.role})
 
 
 def show_identity(viewer: access.Viewer, scope_names: dict[str, str]) -> None:
