@@ -130,28 +130,15 @@ def daily_occupancy(conn, viewer, level, code, start: dt.date, end: dt.date) -> 
 
 def daily_out_of_area(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Per date: the scope's patients' bed days (home patients at region/collaborative/national level),
-    out-of-area bed days, and distinct patients out of area (midnight census)."""
+    out-of-area bed days, and patients out of area (midnight census: a patient is in one bed at midnight, so
+    the out-of-area bed days of a date), from the census facts."""
     access.require(viewer, "see scope", (level, code), conn)
-    all_facts = stay_facts()
-    facts = (sa.select(all_facts).where(all_facts.c.start_date <= _date(end),
-                                        sa.or_(all_facts.c.end_date.is_(None), all_facts.c.end_date > _date(start)),
-                                        facts_filter(all_facts, level, code, follow="home"))
-             .subquery("facts_in_period"))
-    days = _period_days(start, end)
-    day = days.c.date
-    ooa = facts.c.out_of_area == 1
-    query = (
-        sa.select(day.label("date"), sa.func.count().label("bed_days"),
-                  sa.func.sum(facts.c.out_of_area).label("out_of_area_days"),
-                  sa.func.count(sa.distinct(sa.case((ooa, facts.c.patient_id)))).label("out_of_area_patients"))
-        .select_from(days.join(facts, _census_join(day, facts.c.start_date, facts.c.end_date)))
-        .group_by(day).order_by(day)
-    )
-    out = _frame(conn, query)
-    for column in ("bed_days", "out_of_area_days", "out_of_area_patients"):
-        out[column] = out[column].fillna(0).astype("int64")
-    out["date"] = pd.to_datetime(out["date"]).dt.date
-    return out
+    days = census_days(conn, level, code, start, end, by=("day",), follow="home")
+    days = days[days["obd"] > 0]  # dates with a patient in a bed, as a census of the stays
+    out = pd.DataFrame({"date": pd.to_datetime(days["day"]).dt.date, "bed_days": days["obd"],
+                        "out_of_area_days": days["out_of_area_days"],
+                        "out_of_area_patients": days["out_of_area_days"]}).reset_index(drop=True)
+    return out.astype({c: "int64" for c in ("bed_days", "out_of_area_days", "out_of_area_patients")})
 
 
 def monthly_repatriations(conn, viewer, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
