@@ -85,3 +85,25 @@ def test_the_settings_ttl_is_honoured(ctx, monkeypatch):
     now[0] += 121
     cached.read(ctx, beds_like, 2, live=True)
     assert len(CALLS) == 4
+
+
+def test_cache_keys_are_the_text_of_plain_values_only():
+    """One key string per read (Streamlit hashed every argument: a quarter of a rerun): equal values, equal keys;
+    anything that is not a plain value (a DataFrame above all) is refused."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    lead = Viewer("a@nhs.uk", "lead_provider", ("collaborative:IMPACT",))
+    same = Viewer("b@nhs.uk", "lead_provider", ("collaborative:IMPACT",))
+    key = cached.cache_key("url", "reader", lead.policy, ("collaborative", "IMPACT", dt.date(2024, 3, 1)), 3, ())
+    assert key == cached.cache_key("url", "reader", same.policy, ("collaborative", "IMPACT", dt.date(2024, 3, 1)), 3,
+                                   ())
+    assert key != cached.cache_key("url", "reader", lead.policy, ("collaborative", "IMPACT", dt.date(2024, 3, 2)), 3,
+                                   ())
+    assert cached.cache_key(np.int64(5), 5.0) != cached.cache_key(np.int64(6), 5.0)
+    with pytest.raises(TypeError):
+        cached.cache_key(pd.DataFrame({"x": [1]}))
+    with pytest.raises(TypeError):
+        cached.cache_key(("ok", object()))

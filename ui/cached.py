@@ -1,8 +1,8 @@
 """THE cached-read helper: every page reads the database through `read(ctx, reader, *args)`.
 
 `read` calls a data_access function `reader(conn, viewer, *args)` (or `reader(conn, *args)` with
-`viewer=False`) through one st.cache_data entry keyed on small parameters, never DataFrames:
-the database URL, the reader's name, the arguments, and the viewer's access policy
+`viewer=False`) through one st.cache_data entry keyed on one string of small parameters (`cache_key`), never
+DataFrames: the database URL, the reader's name, the arguments, and the viewer's access policy
 (data_access.access.Viewer.policy: role, home and rule without the user), so users with the same
 access share entries and no entry computed for one access is served to another. Entries live for
 the setting `query_ttl_seconds` (`live=True`: `bed_state_ttl_seconds`, for live bed state): the
@@ -14,6 +14,8 @@ readers of the same helper with a fixed name.
 
 import dataclasses
 import datetime as dt
+import enum
+import numbers
 import time
 
 import pandas as pd
@@ -63,14 +65,15 @@ def _read(key: str, *, _engine: sa.Engine, _policy, _args: tuple, _reader):
 
 
 def cache_key(*parts) -> str:
-    """The text of plain values (str, numbers, dates, None, Viewer and other dataclasses of them, tuples,
-    lists, dicts): equal text for equal values, TypeError for anything else (never a DataFrame)."""
+    """The text of plain values (str, numbers including numpy's, dates, None, enums, Viewer and other
+    dataclasses of them, tuples, lists, dicts): equal text for equal values, TypeError for anything else (never a
+    DataFrame)."""
     for part in parts:
         _check_plain(part)
     return repr(parts)
 
 
-PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta)
+PLAIN = (str, numbers.Number, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta, enum.Enum)
 
 
 def _check_plain(value) -> None:
