@@ -20,7 +20,9 @@ def shown(table) -> list[list[str]]:
     else:
         texts = data.astype(object).where(data.notna(), "–").astype(str)
     for column, config in table.column_config.items():
-        printf = config["type_config"]["format"]
+        printf = config["type_config"].get("format")
+        if printf is None:  # a text column (a suppressed cell made it text): its cells as they are
+            continue
         python = "{:" + printf[1:] + "}"
         texts[column] = ["–" if pd.isna(v) else python.format(v) for v in data[column]]
     return texts.to_numpy().tolist()
@@ -37,6 +39,7 @@ def test_table_cells_show_star_for_suppressed_dash_for_missing_and_numbers_other
     assert shown(style) == [["A", "91.3", "12", "40"], ["B", "*", "*", "–"], ["C", "–", "–", "12"]]
     assert style.data["Length of stay (days)"].dtype == np.float64  # numbers stay numbers (sorting)
     assert style.data["Occupancy (%)"].tolist() == ["91.3", "*", "–"]  # a suppressed cell is text, not empty
+    assert style.column_config["Occupancy (%)"]["alignment"] == "right"  # aligned with the numbers around it
 
 
 def test_numbers_never_show_a_signed_zero_and_money_keeps_its_size():

@@ -100,6 +100,7 @@ def styled(frame: pd.DataFrame, kinds: dict[str, str], suppressed: pd.DataFrame 
         values = frame[column].to_numpy()
         if flags[column].any():
             columns[column] = [format_value(kind, value, flag) for value, flag in zip(values, flags[column])]
+            config[column] = st.column_config.TextColumn(alignment="right")  # as the numbers it stands among
             continue
         values = pd.to_numeric(values, errors="coerce").astype(float)
         if kind in PRINTF:
