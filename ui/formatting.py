@@ -77,7 +77,7 @@ def format_change(kind: str, change) -> str | None:
 
 # Number formats the browser applies to a table column (sprintf-js; "," = thousands separators): the same text
 # format_value gives, without a pandas Styler (whose rendering cost about half of a page's CPU on every rerun).
-PRINTF = {"rate": "%.1f", "count": "%,.0f", "mean": "%.1f", "pp": "%.1f"}
+PRINTF = {"rate": ("%.1f", 1), "count": ("%,.0f", 0), "mean": ("%.1f", 1), "pp": ("%.1f", 1)}  # (format, places)
 
 
 @dataclass(frozen=True)
@@ -104,20 +104,15 @@ def styled(frame: pd.DataFrame, kinds: dict[str, str], suppressed: pd.DataFrame 
             continue
         values = pd.to_numeric(values, errors="coerce").astype(float)
         if kind in PRINTF:
-            columns[column] = _no_signed_zero(values, PRINTF[kind])
-            config[column] = st.column_config.NumberColumn(format=PRINTF[kind])
+            printf, places = PRINTF[kind]
+            columns[column] = np.where(np.round(values, places) == 0, 0.0, values)  # never "-0.0"
+            config[column] = st.column_config.NumberColumn(format=printf)
         else:
             columns[column] = values
             money[column] = functools.partial(format_value, kind)
     frame = frame.assign(**columns) if columns else frame.copy()  # one new frame, not one per column
     data = frame.style.format(money, na_rep=NOT_AVAILABLE) if money else frame  # one call: ~1 ms per call
     return Table(data, config)
-
-
-def _no_signed_zero(values: np.ndarray, printf: str) -> np.ndarray:
-    """0 where a value would show as zero, so a small negative never reads "-0.0"."""
-    places = int(printf.split(".")[1][0]) if "." in printf else 0
-    return np.where(np.round(values, places) == 0, 0.0, values)
 
 
 def _flags(suppressed: pd.DataFrame | None, columns: list[str], rows: int) -> dict[str, np.ndarray]:
