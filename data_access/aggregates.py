@@ -130,6 +130,16 @@ def census_days(conn: sa.Connection, level: str, code: str | None, start: dt.dat
     return _grain_sums(conn, c, _census_sums, level, code, start, end, by, follow, codes, restrict)
 
 
+def events_query(names: list[str], level: str, code: str | None, start: dt.date, end: dt.date,
+                 by: tuple[str, ...] = (), codes: list[str] | None = None) -> sa.Select:
+    """SELECT by..., Σ of the event counts `names` of ward_day_events (incidents, interventions started;
+    docs/facts.md) over [start, end] on the wards under a node, grouped by `by` (with `codes`: only those values of
+    its first key, still inside the node)."""
+    owned = None if codes is None else (lambda ward_t, unit_t: ward_filter(level, code, ward_t, unit_t))
+    return _grain_query(schema.ward_day_events, lambda rows: {name: rows.c[name] for name in names}, level, code,
+                        start, end, by, codes=codes, restrict=owned)
+
+
 def census_totals(conn: sa.Connection, level: str, code: str | None, start: dt.date, end: dt.date,
                   follow: str = "ward") -> dict[str, int]:
     """census_days for the whole node and period, as {measure: int}."""

@@ -8,11 +8,14 @@
 - `ward_day_capacity` (one row per calendar day and open ward: commissioned beds, beds closed in the day's
   latest bed_state report, whether there is a report and its occupied beds, the census of the day) from ward,
   bed_state and ward_day_census (written before it);
-- the monthly rollups of the two daily tables.
-Every load path that writes ward_stay, hospital_spell, patient, leave_episode, ward, unit, locality or
-locality_collaborative calls it in the same transaction (the demo build; the fixture builder of the tests; the
-MHSDS loader), then data_access.bulk.analyze. Bed-state loads (submissions, replays) rewrite only the capacity
-facts of the wards and days they touched (`refresh_reports`); finance imports leave the facts as they are.
+- `ward_day_events` (one row per day and ward with an incident or a restrictive intervention started: their
+  counts) from incident and restrictive_intervention;
+- the monthly rollups of the three daily tables.
+Every load path that writes ward_stay, hospital_spell, patient, leave_episode, ward, unit, locality,
+locality_collaborative, incident or restrictive_intervention calls it in the same transaction (the demo build; the
+fixture builder of the tests; the MHSDS loader), then data_access.bulk.analyze. Bed-state loads (submissions,
+replays) rewrite only the capacity facts of the wards and days they touched (`refresh_reports`); finance imports
+leave the facts as they are.
 
     python -m data_access.facts --url URL
 builds them for a database loaded before they existed (the app does it itself when it can write).
@@ -30,36 +33,42 @@ from data_access import dialect
 from data_access.bulk import analyze, tidy
 from data_access.dialect import spec_for
 from data_access.engine import make_engine
-from data_access.kpi_queries import stay_facts
+from data_access.kpi_queries import MODERATE_OR_WORSE, stay_facts
 from data_access.schema import (
+    EVENT_COUNTS,
     MONTHLY_ROLLUPS,
     bed_state,
     calendar,
     collaborative,
     hospital_spell,
+    incident,
     leave_episode,
     locality,
     locality_collaborative,
     metadata,
     patient,
+    restrictive_intervention,
     unit,
     ward,
     ward_day_capacity,
     ward_day_census,
+    ward_day_events,
     ward_month_capacity,
     ward_month_census,
+    ward_month_events,
     ward_stay,
     ward_stay_fact,
 )
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
-TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_month_census", "ward_month_capacity"]
+TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_day_events", "ward_month_census",
+          "ward_month_capacity", "ward_month_events"]
 CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity"]  # what a bed-state load changes
 SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds",
-          "reported"]  # the rollup's sums
+          "reported", *EVENT_COUNTS]  # the rollups' sums
 COUNTED = ["open_days"]  # the rollup's counts of daily rows
 SOURCES = ["calendar", "ward_stay", "hospital_spell", "patient", "ward", "unit", "collaborative", "locality",
-           "locality_collaborative", "leave_episode", "bed_state"]
+           "locality_collaborative", "leave_episode", "bed_state", "incident", "restrictive_intervention"]
 
 
 OPEN_END = dt.date(9999, 12, 31)  # an open stay or leave runs to the end of the calendar
@@ -148,7 +157,35 @@ def refresh(conn: sa.Connection) -> int:
     refresh_stays(conn)
     rows = refresh_census(conn)
     refresh_capacity(conn)
+    refresh_events(conn)
     return rows
+
+
+def _event_rows() -> sa.Select:
+    """(day, ward_code, EVENT_COUNTS...) from incident and restrictive_intervention: the definitions of
+    kpi_queries.incident_query and intervention_query, counted per ward and day."""
+    i, ri = incident, restrictive_intervention
+    flag = lambda condition: sa.case((condition, 1), else_=0)  # noqa: E731
+    labelled = lambda values: [value.label(name) for name, value in zip(EVENT_COUNTS, values)]  # noqa: E731
+    none = [sa.literal(0)] * 4
+    incidents = sa.select(dialect.to_date(i.c.occurred_at).label("day"), i.c.ward_code, *labelled([
+        sa.literal(1), flag(i.c.harm.in_(["none", "low"])), flag(i.c.harm.in_(MODERATE_OR_WORSE)),
+        flag(i.c.kind == "self_harm"), *none[:2]]))
+    interventions = sa.select(dialect.to_date(ri.c.started_at).label("day"), ri.c.ward_code, *labelled([
+        *none, sa.literal(1), flag(ri.c.kind == "prone_restraint")]))
+    both = sa.union_all(incidents, interventions).subquery("events")
+    counts = [sa.func.sum(column) for column in list(both.c)[2:]]
+    return (sa.select(both.c.day, both.c.ward_code, *counts).group_by(both.c.day, both.c.ward_code)
+            .order_by(both.c.day, both.c.ward_code))
+
+
+def refresh_events(conn: sa.Connection) -> int:
+    """Rebuild ward_day_events and its monthly rollup from the raw incidents and interventions; returns its row
+    count."""
+    conn.execute(sa.delete(ward_day_events))
+    conn.execute(sa.insert(ward_day_events).from_select(["day", "ward_code", *EVENT_COUNTS], _event_rows()))
+    refresh_months(conn, ward_day_events)
+    return conn.execute(sa.select(sa.func.count()).select_from(ward_day_events)).scalar()
 
 
 def refresh_months(conn: sa.Connection, daily: sa.Table, wards: list[str] | None = None,
@@ -287,6 +324,10 @@ def missing(conn: sa.Connection) -> bool:
     if _empty(conn, ward_month_census) and not _empty(conn, ward_day_census):
         return True
     if _empty(conn, ward_month_capacity) and not _empty(conn, ward_day_capacity):
+        return True
+    if _empty(conn, ward_day_events) and not (_empty(conn, incident) and _empty(conn, restrictive_intervention)):
+        return True
+    if _empty(conn, ward_month_events) and not _empty(conn, ward_day_events):
         return True
     return _empty(conn, ward_day_capacity) and not _empty(conn, ward) and not _empty(conn, calendar)
 

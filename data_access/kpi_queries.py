@@ -10,8 +10,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from data_access import dialect
-from data_access.aggregates import capacity_days, census_days, census_totals
-from data_access.grain import MONTH, MONTH_BY, NODE, Grain, facts_key, ward_joins, ward_key
+from data_access.aggregates import capacity_days, census_days, census_totals, events_query
+from data_access.grain import MONTH, MONTH_BY, NODE, NODE_BY, Grain, facts_key, ward_joins, ward_key
 from data_access.schema import (
     INPATIENT_CATEGORIES,
     bed_state,
@@ -19,9 +19,7 @@ from data_access.schema import (
     collaborative,
     finance_ledger,
     hospital_spell,
-    incident,
     referral,
-    restrictive_intervention,
     staffing,
     unit,
     ward,
@@ -469,28 +467,22 @@ def _ward_rows(table, level, code, grain: Grain, day=None, month=None):
     return source, grain.key(month=month, child=ward_key), [ward_filter(level, code)]
 
 
-def _started(column, start, end):
-    return [column >= _date(start), column < _date(end + dt.timedelta(days=1))]
+def _events(names, level, code, start, end, grain: Grain):
+    """The event counts `names` of the facts (aggregates.events_query) by `grain`."""
+    by = () if grain.by == NODE_BY else (grain.by,)
+    return events_query(names, level, code, start, end, by, None if grain.codes is None else list(grain.codes))
 
 
 def intervention_query(level, code, start, end, grain: Grain = NODE):
     """Restrictive interventions (all, prone restraint) started in [start, end] on wards under the node
-    (INTERVENTION_KEYS), by `grain`."""
-    ri = restrictive_intervention
-    source, key, where = _ward_rows(ri, level, code, grain, dialect.to_date(ri.c.started_at))
-    values = [sa.func.count(), sa.func.count(sa.case((ri.c.kind == "prone_restraint", 1)))]
-    return grain.select(key, values, source, [*where, *_started(ri.c.started_at, start, end)])
+    (INTERVENTION_KEYS), by `grain`: from the event facts (facts._event_rows counts them)."""
+    return _events(INTERVENTION_KEYS, level, code, start, end, grain)
 
 
 def incident_query(level, code, start, end, grain: Grain = NODE):
     """Incidents in [start, end] on wards under the node: all, no or low harm, moderate harm or worse, self-harm
-    (INCIDENT_KEYS), by `grain`."""
-    i = incident
-    source, key, where = _ward_rows(i, level, code, grain, dialect.to_date(i.c.occurred_at))
-    values = [sa.func.count(), sa.func.count(sa.case((i.c.harm.in_(["none", "low"]), 1))),
-              sa.func.count(sa.case((i.c.harm.in_(MODERATE_OR_WORSE), 1))),
-              sa.func.count(sa.case((i.c.kind == "self_harm", 1)))]
-    return grain.select(key, values, source, [*where, *_started(i.c.occurred_at, start, end)])
+    (INCIDENT_KEYS), by `grain`: from the event facts (facts._event_rows counts them)."""
+    return _events(INCIDENT_KEYS, level, code, start, end, grain)
 
 
 def quality_events(conn, level, code, start, end) -> dict:

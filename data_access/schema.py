@@ -419,7 +419,26 @@ ward_month_capacity = Table(
     Column("open_days", Integer, nullable=False),  # open ward-days: the month's daily rows of the ward
 )
 
-MONTHLY_ROLLUPS = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity}  # daily -> monthly
+# Events per ward and day (docs/facts.md): incidents (all, no or low harm, moderate harm or worse, self-harm) and
+# restrictive interventions started (all, prone restraint), counted from the raw rows by facts.refresh; a ward-day
+# without an event has no row. Counts, no patient rows. Its monthly rollup has the same counts per ward-month.
+EVENT_COUNTS = ["incidents", "incidents_low", "incidents_moderate", "self_harm", "interventions", "prone"]
+ward_day_events = Table(
+    "ward_day_events", metadata,
+    Column("day", Date, nullable=False),
+    _fk("ward.ward_code"),
+    *[Column(name, Integer, nullable=False) for name in EVENT_COUNTS],
+)
+
+ward_month_events = Table(
+    "ward_month_events", metadata,
+    Column("month", Date, nullable=False),
+    _fk("ward.ward_code"),
+    *[Column(name, Integer, nullable=False) for name in EVENT_COUNTS],
+)
+
+MONTHLY_ROLLUPS = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity,
+                   "ward_day_events": ward_month_events}  # daily -> monthly
 
 # One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every
 # patient-level aggregate starts from (kpi_queries.stay_facts), written by facts.refresh. No foreign keys: a
@@ -572,6 +591,8 @@ Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.wa
 Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
 Index("ix_ward_month_census_month_ward", ward_month_census.c.month, ward_month_census.c.ward_code)
 Index("ix_ward_month_capacity_month_ward", ward_month_capacity.c.month, ward_month_capacity.c.ward_code)
+Index("ix_ward_day_events_day_ward", ward_day_events.c.day, ward_day_events.c.ward_code)
+Index("ix_ward_month_events_month_ward", ward_month_events.c.month, ward_month_events.c.ward_code)
 # ward_stay_fact: a spell's or a patient's stays (semi-joins from hospital_spell, per-patient histories), and the
 # stays running on an as-of day (end_date null or after it: a few thousand of the table's rows).
 Index("ix_ward_stay_fact_spell", ward_stay_fact.c.spell_id)

@@ -20,11 +20,12 @@ from data_access.aggregates import (
     census_days,
     census_totals,
     coverage_days,
+    events_query,
     whole_months,
 )
 from data_access.dialect import EARTH_RADIUS_KM
 from data_access.kpi_queries import available_days, stay_facts
-from data_access.schema import MONTHLY_ROLLUPS
+from data_access.schema import EVENT_COUNTS, MONTHLY_ROLLUPS
 from tests.fixture_db import build_fixture
 
 D = dt.date
@@ -122,6 +123,29 @@ def test_ward_day_census_is_the_raw_tables_day_by_day(fixture_engine):
         got = _rows(conn, f"SELECT {', '.join(COLUMNS)}, patients, on_leave, ready_for_discharge FROM ward_day_census")
     actual = Counter({(pd.Timestamp(r[0]).date(), *r[1:7]): tuple(r[7:]) for r in got})
     assert len(got) == len(actual) and actual == expected
+
+
+def _raw_events(conn) -> dict:
+    """(day, ward) -> EVENT_COUNTS worked out in Python from the raw incident and restrictive_intervention rows."""
+    out: dict[tuple, list[int]] = {}
+    for at, ward_code, kind, harm in _rows(conn, "SELECT occurred_at, ward_code, kind, harm FROM incident"):
+        cell = out.setdefault((pd.Timestamp(at).date(), ward_code), [0] * 6)
+        for n, counted in enumerate([True, harm in ("none", "low"), harm in ("moderate", "severe", "death"),
+                                     kind == "self_harm"]):
+            cell[n] += counted
+    for at, ward_code, kind in _rows(conn, "SELECT started_at, ward_code, kind FROM restrictive_intervention"):
+        cell = out.setdefault((pd.Timestamp(at).date(), ward_code), [0] * 6)
+        cell[4] += 1
+        cell[5] += kind == "prone_restraint"
+    return out
+
+
+def test_ward_day_events_are_the_raw_events_day_by_day(fixture_engine):
+    with fixture_engine.connect() as conn:
+        expected = _raw_events(conn)
+        got = _rows(conn, f"SELECT day, ward_code, {', '.join(EVENT_COUNTS)} FROM ward_day_events")
+    assert {(pd.Timestamp(r[0]).date(), r[1]): list(r[2:]) for r in got} == expected
+    assert len(got) == len(expected) and all(sum(v[i] for v in expected.values()) > 0 for i in range(6))
 
 
 def _raw_capacity(conn) -> dict:
@@ -226,9 +250,9 @@ def _rollup(conn, daily: str) -> list[tuple]:
 
 def test_monthly_rollups_are_the_daily_facts_summed_by_month(fixture_engine):
     with fixture_engine.connect() as conn:
-        for daily, monthly in (("ward_day_census", "ward_month_census"), ("ward_day_capacity", "ward_month_capacity")):
-            assert _monthly(conn, monthly) == _rollup(conn, daily), monthly
-            assert len(_monthly(conn, monthly)) > 0
+        for daily, monthly in MONTHLY_ROLLUPS.items():
+            assert _monthly(conn, monthly.name) == _rollup(conn, daily), monthly.name
+            assert len(_monthly(conn, monthly.name)) > 0
         # the capacity rollup's reported and open ward-days (its last two columns) count something
         assert all(sum(row[i] for row in _monthly(conn, "ward_month_capacity")) > 0 for i in (-2, -1))
 
@@ -252,6 +276,15 @@ def test_a_period_of_whole_months_and_edge_days_gives_what_its_days_give(fixture
             days = read(conn, "national", None, start, end, by=("day", "provider"))
             days = days.drop(columns="day").groupby("provider").sum().reset_index()
             assert whole.to_numpy().tolist() == days.to_numpy().tolist(), read.__name__
+        for by in ((), ("month",), ("provider",)):
+            read = lambda grain: conn.execute(  # noqa: E731
+                events_query(EVENT_COUNTS, "national", None, start, end, by=grain)).all()
+            days: dict[tuple, list[int]] = {}
+            for row in read(("day", *by)):
+                cell = days.setdefault(tuple(row[1:1 + len(by)]), [0] * len(EVENT_COUNTS))
+                cell[:] = [a + b for a, b in zip(cell, row[1 + len(by):])]
+            whole = {tuple(row[:len(by)]): list(row[len(by):]) for row in read(by)}
+            assert whole == (days or ({} if by else {(): [0] * len(EVENT_COUNTS)})), by
         # open ward-days are the ward-days of the facts; reported ones those with a report
         coverage = coverage_days(conn, "national", None, start, end).iloc[0]
         capacity = [row for (day, _), row in _capacity(conn).items() if start <= day <= end]
@@ -312,6 +345,8 @@ def test_grains_add_up_to_the_node(fixture_engine):
 
 
 @pytest.mark.parametrize("table,order", [("ward_day_capacity", "day, ward_code"), ("ward_stay_fact", "ward_stay_id"),
+                                         ("ward_day_events", "day, ward_code"),
+                                         ("ward_month_events", "month, ward_code"),
                                          ("ward_month_census", "month, ward_code, sex, home_collaborative_id")])
 def test_a_database_without_a_facts_table_gets_it(fixture_engine, table, order):
     """A table dropped (a database made before it existed) or left empty is found by facts.missing and rebuilt."""
