@@ -163,16 +163,19 @@ def refresh(conn: sa.Connection) -> int:
 
 def _event_rows() -> sa.Select:
     """(day, ward_code, EVENT_COUNTS...) from incident and restrictive_intervention: the definitions of
-    kpi_queries.incident_query and intervention_query, counted per ward and day."""
+    kpi_queries.incident_query and intervention_query, and of the episodes of restrictive.event_counts started,
+    counted per ward and day."""
     i, ri = incident, restrictive_intervention
     flag = lambda condition: sa.case((condition, 1), else_=0)  # noqa: E731
     labelled = lambda values: [value.label(name) for name, value in zip(EVENT_COUNTS, values)]  # noqa: E731
     none = [sa.literal(0)] * 4
+    kinds = [flag(ri.c.kind == kind) for kind in ("prone_restraint", "seclusion", "rapid_tranquillisation",
+                                                   "mechanical_restraint")]
     incidents = sa.select(dialect.to_date(i.c.occurred_at).label("day"), i.c.ward_code, *labelled([
         sa.literal(1), flag(i.c.harm.in_(["none", "low"])), flag(i.c.harm.in_(MODERATE_OR_WORSE)),
-        flag(i.c.kind == "self_harm"), *none[:2]]))
+        flag(i.c.kind == "self_harm"), *none, sa.literal(0)]))
     interventions = sa.select(dialect.to_date(ri.c.started_at).label("day"), ri.c.ward_code, *labelled([
-        *none, sa.literal(1), flag(ri.c.kind == "prone_restraint")]))
+        *none, sa.literal(1), *kinds]))
     both = sa.union_all(incidents, interventions).subquery("events")
     counts = [sa.func.sum(column) for column in list(both.c)[2:]]
     return (sa.select(both.c.day, both.c.ward_code, *counts).group_by(both.c.day, both.c.ward_code)

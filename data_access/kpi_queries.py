@@ -467,8 +467,9 @@ def _ward_rows(table, level, code, grain: Grain, day=None, month=None):
     return source, grain.key(month=month, child=ward_key), [ward_filter(level, code)]
 
 
-def _events(names, level, code, start, end, grain: Grain):
-    """The event counts `names` of the facts (aggregates.events_query) by `grain`."""
+def counted_events(names, level, code, start, end, grain: Grain = NODE):
+    """SELECT [key,] the event counts `names` (schema.EVENT_COUNTS) of the facts in [start, end] on the wards under
+    the node (aggregates.events_query), by `grain`."""
     by = () if grain.by == NODE_BY else (grain.by,)
     return events_query(names, level, code, start, end, by, None if grain.codes is None else list(grain.codes))
 
@@ -476,13 +477,13 @@ def _events(names, level, code, start, end, grain: Grain):
 def intervention_query(level, code, start, end, grain: Grain = NODE):
     """Restrictive interventions (all, prone restraint) started in [start, end] on wards under the node
     (INTERVENTION_KEYS), by `grain`: from the event facts (facts._event_rows counts them)."""
-    return _events(INTERVENTION_KEYS, level, code, start, end, grain)
+    return counted_events(INTERVENTION_KEYS, level, code, start, end, grain)
 
 
 def incident_query(level, code, start, end, grain: Grain = NODE):
     """Incidents in [start, end] on wards under the node: all, no or low harm, moderate harm or worse, self-harm
     (INCIDENT_KEYS), by `grain`: from the event facts (facts._event_rows counts them)."""
-    return _events(INCIDENT_KEYS, level, code, start, end, grain)
+    return counted_events(INCIDENT_KEYS, level, code, start, end, grain)
 
 
 def quality_events(conn, level, code, start, end) -> dict:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from data_access import access, dialect
 from data_access.aggregates import census_days
 from data_access.grain import MONTH, MONTH_BY, NODE, Grain, facts_key, frame, ward_key
-from data_access.kpi_queries import _scoped_wards, facts_filter, month_periods, stay_facts
+from data_access.kpi_queries import _scoped_wards, counted_events, facts_filter, month_periods, stay_facts
 from data_access.schema import calendar, patient, restrictive_intervention, unit, ward
 from data_access.scope import resolve
 
@@ -82,17 +82,22 @@ def _episodes(level, code, start, end, grain):
 
 
 def event_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
-    """Seclusion, rapid tranquillisation and mechanical restraint started in each bucket, and hours of seclusion
-    inside it (an open episode up to the bucket's end)."""
+    """Seclusion, rapid tranquillisation and mechanical restraint started in each bucket (counted in the event
+    facts, kpi_queries.counted_events), and hours of seclusion inside it (an open episode up to the bucket's end)."""
+    started = EVENT_COLUMNS[:3]
+    counts = frame(conn, counted_events(started, level, code, start, end, grain), started, grain)
+    hours = frame(conn, _seclusion_hours(level, code, start, end, grain), EVENT_COLUMNS[3:], grain)
+    out = counts.join(hours, how="outer").reindex(columns=EVENT_COLUMNS)
+    return out.fillna({**dict.fromkeys(started, 0), "seclusion_hours": 0.0}).astype(dict.fromkeys(started, "int64"))
+
+
+def _seclusion_hours(level, code, start, end, grain: Grain) -> sa.Select:
+    """Hours of seclusion inside each bucket of the episodes overlapping it."""
     source, where, b = _episodes(level, code, start, end, grain)
     lo, hi1 = _bounds(b)
-    started = sa.and_(ri.c.started_at >= lo, ri.c.started_at < hi1)
     inside = dialect.seconds_between(dialect.greatest(ri.c.started_at, lo),
                                      dialect.least(sa.func.coalesce(ri.c.ended_at, hi1), hi1))
-    values = [sa.func.count(sa.case((sa.and_(started, ri.c.kind == kind), 1)))
-              for kind in ("seclusion", "rapid_tranquillisation", "mechanical_restraint")]
-    values.append(sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)) / 3600.0)
-    return frame(conn, grain.select(_key(grain, b), values, source, where), EVENT_COLUMNS, grain)
+    return grain.select(_key(grain, b), [sa.func.sum(inside) / 3600.0], source, [*where, ri.c.kind == "seclusion"])
 
 
 def segregation_open(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:

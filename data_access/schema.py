@@ -420,9 +420,11 @@ ward_month_capacity = Table(
 )
 
 # Events per ward and day (docs/facts.md): incidents (all, no or low harm, moderate harm or worse, self-harm) and
-# restrictive interventions started (all, prone restraint), counted from the raw rows by facts.refresh; a ward-day
-# without an event has no row. Counts, no patient rows. Its monthly rollup has the same counts per ward-month.
-EVENT_COUNTS = ["incidents", "incidents_low", "incidents_moderate", "self_harm", "interventions", "prone"]
+# restrictive interventions started (all, prone restraint, seclusion, rapid tranquillisation, mechanical restraint),
+# counted from the raw rows by facts.refresh; a ward-day without an event has no row. Counts, no patient rows. Its
+# monthly rollup has the same counts per ward-month.
+EVENT_COUNTS = ["incidents", "incidents_low", "incidents_moderate", "self_harm", "interventions", "prone", "seclusion",
+                "rapid_tranquillisation", "mechanical_restraint"]
 ward_day_events = Table(
     "ward_day_events", metadata,
     Column("day", Date, nullable=False),

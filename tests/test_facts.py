@@ -129,14 +129,16 @@ def _raw_events(conn) -> dict:
     """(day, ward) -> EVENT_COUNTS worked out in Python from the raw incident and restrictive_intervention rows."""
     out: dict[tuple, list[int]] = {}
     for at, ward_code, kind, harm in _rows(conn, "SELECT occurred_at, ward_code, kind, harm FROM incident"):
-        cell = out.setdefault((pd.Timestamp(at).date(), ward_code), [0] * 6)
+        cell = out.setdefault((pd.Timestamp(at).date(), ward_code), [0] * len(EVENT_COUNTS))
         for n, counted in enumerate([True, harm in ("none", "low"), harm in ("moderate", "severe", "death"),
                                      kind == "self_harm"]):
             cell[n] += counted
     for at, ward_code, kind in _rows(conn, "SELECT started_at, ward_code, kind FROM restrictive_intervention"):
-        cell = out.setdefault((pd.Timestamp(at).date(), ward_code), [0] * 6)
+        cell = out.setdefault((pd.Timestamp(at).date(), ward_code), [0] * len(EVENT_COUNTS))
         cell[4] += 1
-        cell[5] += kind == "prone_restraint"
+        for n, counted in enumerate(["prone_restraint", "seclusion", "rapid_tranquillisation",
+                                     "mechanical_restraint"], start=5):
+            cell[n] += kind == counted
     return out
 
 
@@ -146,6 +148,7 @@ def test_ward_day_events_are_the_raw_events_day_by_day(fixture_engine):
         got = _rows(conn, f"SELECT day, ward_code, {', '.join(EVENT_COUNTS)} FROM ward_day_events")
     assert {(pd.Timestamp(r[0]).date(), r[1]): list(r[2:]) for r in got} == expected
     assert len(got) == len(expected) and all(sum(v[i] for v in expected.values()) > 0 for i in range(6))
+    assert sum(v[6] for v in expected.values()) > 0  # seclusion started
 
 
 def _raw_capacity(conn) -> dict:
