@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
-from data_access.aggregates import coverage_days
+from data_access.aggregates import coverage_days, events_query
 from data_access.engine import meanwhile
 from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
 from data_access.schema import (
@@ -74,14 +74,33 @@ def _in_scope_providers(level, code):
 
 
 def _ward_events(feed, table, when, level, code, start, end):
-    """(feed, provider, month, rows, NULL) of dated rows on the scope's wards."""
-    day = dialect.to_date(table.c[when]) if isinstance(table.c[when].type, sa.DateTime) else table.c[when]
-    joined = _wards().join(table, table.c.ward_code == ward.c.ward_code).join(calendar, calendar.c.date == day)
-    return (sa.select(sa.literal(feed).label("feed"), unit.c.provider_code, calendar.c.month_start,
-                      sa.func.count().label("rows"), sa.func.max(sa.literal(None, sa.DateTime)).label("received_at"))
-            .select_from(joined)
-            .where(ward_filter(level, code), calendar.c.date >= _d(start), calendar.c.date <= _d(end))
-            .group_by(unit.c.provider_code, calendar.c.month_start))
+    """(feed, provider, month, rows, NULL) of dated rows on the scope's wards. The rows are counted by ward and month
+    first, found by a range on their own date or time (an index probe on PostgreSQL), and only those counts joined
+    to the wards: joining each of a year of England's bed-state reports to its ward, unit and collaborative took
+    0.5 s on PostgreSQL."""
+    column = table.c[when]
+    timed = isinstance(column.type, sa.DateTime)
+    day = dialect.to_date(column) if timed else column
+    at = (lambda d: sa.literal(dt.datetime.combine(d, dt.time()), sa.DateTime)) if timed else _d
+    counted = (sa.select(table.c.ward_code, calendar.c.month_start, sa.func.count().label("rows"))
+               .select_from(table.join(calendar, calendar.c.date == day))
+               .where(column >= at(start), column < at(end + dt.timedelta(days=1)),
+                      calendar.c.date >= _d(start), calendar.c.date <= _d(end))
+               .group_by(table.c.ward_code, calendar.c.month_start).subquery("counted"))
+    joined = _wards().join(counted, counted.c.ward_code == ward.c.ward_code)
+    return (sa.select(sa.literal(feed).label("feed"), unit.c.provider_code, counted.c.month_start,
+                      sa.func.sum(counted.c.rows).label("rows"),
+                      sa.func.max(sa.literal(None, sa.DateTime)).label("received_at"))
+            .select_from(joined).where(ward_filter(level, code))
+            .group_by(unit.c.provider_code, counted.c.month_start))
+
+
+def _incidents(level, code, start, end):
+    """(feed, provider, month, rows, NULL) of the incidents on the scope's wards: from the event facts, which count
+    every incident row (docs/facts.md)."""
+    counts = events_query(["incidents"], level, code, start, end, by=("provider", "month")).subquery("incidents")
+    return sa.select(sa.literal("incidents").label("feed"), counts.c.provider, counts.c.month, counts.c.incidents,
+                     sa.literal(None, sa.DateTime).label("received_at"))
 
 
 def feed_months(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -100,7 +119,7 @@ def feed_months(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame
                .group_by(f.c.provider_code, f.c.month_start))
     parts = [extract, finance,
              _ward_events("bed_state", bed_state, "reported_at", level, code, start, end),
-             _ward_events("incidents", incident, "occurred_at", level, code, start, end),
+             _incidents(level, code, start, end),
              _ward_events("staffing", staffing, "month_start", level, code, start, end)]
     frame = _frame(conn, sa.union_all(*parts), MONTH_COLUMNS)
     return frame.sort_values(["feed", "provider_code", "month_start"], ignore_index=True)
