@@ -1,14 +1,15 @@
 """Benchmark: each page's first render and a filter change (AppTest, in process), and the main queries.
 
     python benchmarks/pages.py --url duckdb:///data/demo_region.duckdb [--scope collaborative:IMPACT]
-        [--role national --home national] [--timeout 120]
+        [--role national --home national] [--timeout 120] [--repeat 3]
     python benchmarks/pages.py --url duckdb:///data/demo_national.duckdb \
         --url postgresql+psycopg://postgres@127.0.0.1:5432/test --scope national
 
 Prints a table of seconds; given several databases (DuckDB and PostgreSQL), side by side with the
 ratio of each to the first. Each page runs in its own process with a time limit (--timeout seconds):
 a page that runs longer is stopped, shown as "timeout", its PostgreSQL queries cancelled, and the
-benchmark goes on. Budgets (DEVELOPERS.md): first render < 1 s on regional data, < 2 s at national
+benchmark goes on. With --repeat N each page runs N times per database (in turn) and the median is printed, for
+a machine whose speed varies. Budgets (DEVELOPERS.md): first render < 1 s on regional data, < 2 s at national
 scale; a filter change < 0.5 s.
 """
 
@@ -126,6 +127,20 @@ def in_child(args, url: str, what: list[str]):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def page_runs(args, path: str) -> list:
+    """Per database: the median (first, change) of args.repeat runs of the page, the databases taken in turn so
+    that a busy spell of the machine falls on both; a message if any run failed or timed out."""
+    runs: list[list] = [[] for _ in args.url]
+    for _ in range(args.repeat):
+        for n, url in enumerate(args.url):
+            runs[n].append(in_child(args, url, ["--child-page", path]))
+    out = []
+    for found in runs:
+        failed = [f for f in found if not isinstance(f, list)]
+        out.append(failed[0] if failed else [statistics.median(f[i] for f in found) for i in (0, 1)])
+    return out
+
+
 def cells(values: list, width: int = 9) -> str:
     """Seconds, or the message, for each database; then the ratios of the others to the first."""
     out, wide = [], 2 * width + 1
@@ -152,11 +167,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take (first + change)")
     parser.add_argument("--page", action="append", default=[],
                         help="only pages whose file stem or title contains this (repeatable); default every page")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each page per database, alternating databases; the median is printed (1 to 9)")
     parser.add_argument("--child-page", help=argparse.SUPPRESS)
     parser.add_argument("--child-queries", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.timeout <= 3600:
         parser.error("--timeout is 1 to 3600 seconds")
+    if not 1 <= args.repeat <= 9:
+        parser.error("--repeat is 1 to 9")
     os.environ |= {"PCD_DATABASE_URL": args.url[0], "PCD_LOCAL_ROLE": args.role, "PCD_LOCAL_SCOPE": args.home}
     if args.child_page or args.child_queries:
         child(args)
@@ -165,7 +184,7 @@ def main() -> None:
     for url in args.url:
         print(f"database: {url}")
     print(f"scope: {args.scope}, role {args.role} ({args.home}); filter change: period to the last 12 months; "
-          f"each page in its own process, limit {args.timeout:.0f} s\n")
+          f"each page in its own process, limit {args.timeout:.0f} s; median of {args.repeat} run(s)\n")
     ratios = " ".join(f"{n + ' / ' + names[0]:>19}" for n in names[1:])
     print(f"{'':45} " + " ".join(f"{n:>19}" for n in names) + (" " + ratios if ratios else ""))
     heads = " ".join(["    first    change"] * len(names) + ["    first    change"] * (len(names) - 1))
@@ -173,7 +192,7 @@ def main() -> None:
     for _, path, title, _ in available_pages():
         if args.page and not any(p.lower() in f"{path} {title}".lower() for p in args.page):
             continue
-        print(f"{title:45} {cells([in_child(args, url, ['--child-page', path]) for url in args.url])}", flush=True)
+        print(f"{title:45} {cells(page_runs(args, path))}", flush=True)
     print(f"\n{'query (median of 3, seconds)':45} " + " ".join(f"{n:>19}" for n in names))
     found = [in_child(args, url, ["--child-queries"]) for url in args.url]
     for name in next((f for f in found if isinstance(f, dict)), {}):

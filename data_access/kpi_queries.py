@@ -249,13 +249,16 @@ def spell_query(level, code, start, end, grain: Grain = NODE):
     facts = stay_facts()
     s = hospital_spell
     where = [sa.or_(*_admitted_discharged(start, end))]  # the whole period, before any pairing with months
+    # The same dates on the stays' copy of their spell's, so only the period's spells' stays are listed.
+    in_period = sa.or_(facts.c.admission_date.between(_date(start), _date(end)),
+                       facts.c.discharge_date.between(_date(start), _date(end)))
     source, child, lo, hi, month = s, None, start, end, None
     if grain.child:
         under = (sa.select(facts_key(facts, grain.by).label("key"), facts.c.spell_id)
-                 .where(facts_filter(facts, level, code)).distinct().subquery("under"))
+                 .where(facts_filter(facts, level, code), in_period).distinct().subquery("under"))
         source, child = under.join(s, s.c.spell_id == under.c.spell_id), under.c.key
     else:
-        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(facts_filter(facts, level, code))))
+        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(facts_filter(facts, level, code), in_period)))
     if grain.by == MONTH_BY:
         periods = month_periods(start, end)
         lo, hi, month = periods.c.lo, periods.c.hi, periods.c.month
@@ -293,7 +296,9 @@ def readmission_query(level, code, start, end, grain: Grain = NODE):
     lag = dt.timedelta(days=READMISSION_DAYS)
     where = [s.c.discharge_date.between(_date(start - lag), _date(end - lag)),
              s.c.discharge_destination.not_in(["other_hospital", "died"])]
-    scoped = facts_filter(facts, level, code, follow="home")
+    # The cohort's dates on the stays' copy of their spell's, so only the cohort's stays are listed.
+    scoped = sa.and_(facts_filter(facts, level, code, follow="home"),
+                     facts.c.discharge_date.between(_date(start - lag), _date(end - lag)))
     source, child = s, None
     if grain.child:
         under = (sa.select(facts_key(facts, grain.by, "home").label("key"), facts.c.spell_id).where(scoped)
