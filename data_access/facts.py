@@ -10,7 +10,10 @@
   bed_state and ward_day_census (written before it);
 - `ward_day_events` (one row per day and ward with an incident or a restrictive intervention started: their
   counts) from incident and restrictive_intervention;
-- the monthly rollups of the three daily tables.
+- the monthly rollups of the three daily tables;
+- `patient_month_fact` (the patients in a bed, and those with a restrictive intervention running, by calendar
+  month and ward) from ward_stay_fact and restrictive_intervention, and from it `node_month_people` (how many of
+  them, distinct, under each node of the hierarchy by month).
 Every load path that writes ward_stay, hospital_spell, patient, leave_episode, ward, unit, locality,
 locality_collaborative, incident or restrictive_intervention calls it in the same transaction (the demo build; the
 fixture builder of the tests; the MHSDS loader), then data_access.bulk.analyze. Bed-state loads (submissions,
@@ -33,6 +36,7 @@ from data_access import dialect
 from data_access.bulk import analyze, tidy
 from data_access.dialect import spec_for
 from data_access.engine import make_engine
+from data_access.grain import ward_joins, ward_key
 from data_access.kpi_queries import MODERATE_OR_WORSE, stay_facts
 from data_access.schema import (
     EVENT_COUNTS,
@@ -46,7 +50,9 @@ from data_access.schema import (
     locality,
     locality_collaborative,
     metadata,
+    node_month_people,
     patient,
+    patient_month_fact,
     restrictive_intervention,
     unit,
     ward,
@@ -59,10 +65,11 @@ from data_access.schema import (
     ward_stay,
     ward_stay_fact,
 )
+from data_access.scope import LEVELS
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
 TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_day_events", "ward_month_census",
-          "ward_month_capacity", "ward_month_events"]
+          "ward_month_capacity", "ward_month_events", "patient_month_fact", "node_month_people"]
 CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity"]  # what a bed-state load changes
 SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds",
           "reported", *EVENT_COUNTS]  # the rollups' sums
@@ -158,7 +165,59 @@ def refresh(conn: sa.Connection) -> int:
     rows = refresh_census(conn)
     refresh_capacity(conn)
     refresh_events(conn)
+    refresh_patient_months(conn)
     return rows
+
+
+def _months() -> sa.Subquery:
+    """(month, lo, end1): every calendar month of the calendar, its first day and the day after its last."""
+    return (sa.select(calendar.c.month_start.label("month"), sa.func.min(calendar.c.date).label("lo"),
+                      dialect.add_days(sa.func.max(calendar.c.date), 1).label("end1"))
+            .group_by(calendar.c.month_start).subquery("months"))
+
+
+def _patient_month_rows() -> sa.Select:
+    """(month, patient_id, ward_code, restricted) from ward_stay_fact and restrictive_intervention, with the
+    overlaps of restrictive._people_in_bed and _people_restricted over whole calendar months (an open stay or
+    episode runs to the end of the calendar)."""
+    facts, ri = stay_facts(), restrictive_intervention
+    m = _months()
+    end1 = sa.func.coalesce(facts.c.end_date, m.c.end1)
+    in_bed = (sa.select(m.c.month, facts.c.patient_id, facts.c.ward_code, sa.literal(0).label("restricted"))
+              .select_from(facts.join(m, sa.and_(facts.c.start_date < m.c.end1, end1 > m.c.lo,
+                                                 facts.c.start_date < end1))).distinct())
+    lo, hi1 = sa.cast(m.c.lo, sa.DateTime), sa.cast(m.c.end1, sa.DateTime)
+    running = sa.and_(ri.c.started_at < hi1, sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at > lo))
+    restricted = (sa.select(m.c.month, ri.c.patient_id, ri.c.ward_code, sa.literal(1).label("restricted"))
+                  .select_from(ri.join(m, running)).distinct())
+    both = sa.union_all(in_bed, restricted).subquery("both_kinds")
+    return sa.select(*both.c).order_by(both.c.month, both.c.ward_code)
+
+
+def refresh_patient_months(conn: sa.Connection) -> int:
+    """Rebuild patient_month_fact from ward_stay_fact (written first) and restrictive_intervention."""
+    conn.execute(sa.delete(patient_month_fact))
+    conn.execute(sa.insert(patient_month_fact).from_select(["month", "patient_id", "ward_code", "restricted"],
+                                                           _patient_month_rows()))
+    conn.execute(sa.delete(node_month_people))
+    for level in LEVELS:
+        conn.execute(sa.insert(node_month_people).from_select(
+            ["level", "code", "month", "people_in_bed", "people_restricted"], _node_people_rows(level)))
+    return conn.execute(sa.select(sa.func.count()).select_from(patient_month_fact)).scalar()
+
+
+def _node_people_rows(level: str) -> sa.Select:
+    """(level, code, month, people in a bed, people subject) of every node at `level`, from patient_month_fact:
+    per node, month and patient, a bed row and an intervention row on its wards (restrictive.people_counts)."""
+    p = patient_month_fact
+    node = [] if level == "national" else [ward_key(level).label("code")]
+    people = (sa.select(*node, p.c.month, sa.func.min(p.c.restricted).label("bed"),
+                        sa.func.max(p.c.restricted).label("restricted"))
+              .select_from(ward_joins().join(p, p.c.ward_code == ward.c.ward_code))
+              .group_by(*node, p.c.month, p.c.patient_id).subquery("people"))
+    code = people.c.code if node else sa.literal("")
+    return (sa.select(sa.literal(level), code, people.c.month, sa.func.count(), sa.func.sum(people.c.restricted))
+            .where(people.c.bed == 0).group_by(*([code] if node else []), people.c.month))
 
 
 def _event_rows() -> sa.Select:
@@ -331,6 +390,10 @@ def missing(conn: sa.Connection) -> bool:
     if _empty(conn, ward_day_events) and not (_empty(conn, incident) and _empty(conn, restrictive_intervention)):
         return True
     if _empty(conn, ward_month_events) and not _empty(conn, ward_day_events):
+        return True
+    if _empty(conn, patient_month_fact) and not _empty(conn, ward_stay_fact):
+        return True
+    if _empty(conn, node_month_people) and not _empty(conn, patient_month_fact):
         return True
     return _empty(conn, ward_day_capacity) and not _empty(conn, ward) and not _empty(conn, calendar)
 

@@ -23,10 +23,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import access, dialect
-from data_access.aggregates import census_days
+from data_access.aggregates import census_days, whole_months
 from data_access.grain import MONTH, MONTH_BY, NODE, Grain, facts_key, frame, ward_key
 from data_access.kpi_queries import _scoped_wards, counted_events, facts_filter, month_periods, stay_facts
-from data_access.schema import calendar, patient, restrictive_intervention, unit, ward
+from data_access.schema import calendar, node_month_people, patient, restrictive_intervention, unit, ward
 from data_access.scope import resolve
 
 ri = restrictive_intervention
@@ -135,8 +135,9 @@ def _people_restricted(level, code, start, end, grain, b):
             .distinct().subquery("subj"))
 
 
-def people_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
-    """Patients with a bed day under the node in each bucket, and those of them with a restrictive episode."""
+def _people_query(level, code, start, end, grain: Grain) -> sa.Select:
+    """Patients with a bed day under the node in each bucket, and those of them with a restrictive episode, from
+    the stays and episodes."""
     b = _buckets(start, end, grain)
     in_bed = _people_in_bed(level, code, b, grain, start, end)
     subject = _people_restricted(level, code, start, end, grain, b)
@@ -144,7 +145,31 @@ def people_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
                                                subject.c.key == in_bed.c.key))
     values = [sa.func.count(subject.c.patient_id), sa.func.count()]
     key = None if grain == NODE else in_bed.c.key
-    return frame(conn, grain.select(key, values, source, []), PEOPLE_COLUMNS, grain)
+    return grain.select(key, values, source, [])
+
+
+def _people_of_months(level, code, first: dt.date, after: dt.date) -> sa.Select:
+    """_people_query by month for the whole calendar months [first, after): node_month_people's counts of the node
+    (docs/facts.md)."""
+    n = node_month_people
+    return (sa.select(n.c.month, n.c.people_restricted, n.c.people_in_bed)
+            .where(n.c.level == level, n.c.code == (code or ""), n.c.month >= sa.literal(first, sa.Date),
+                   n.c.month < sa.literal(after, sa.Date)))
+
+
+def people_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
+    """Patients with a bed day under the node in each bucket, and those of them with a restrictive episode. By
+    month, the whole calendar months from node_month_people and the part-months at either end from the stays and
+    episodes (the same counts: tests/test_restrictive.py)."""
+    months = whole_months(start, end) if grain.by == MONTH_BY else None
+    if months is None:
+        return frame(conn, _people_query(level, code, start, end, grain), PEOPLE_COLUMNS, grain)
+    first, after = months
+    parts = [frame(conn, _people_of_months(level, code, first, after), PEOPLE_COLUMNS, grain)]
+    edges = [(start, first - dt.timedelta(days=1)), (after, end)]
+    parts += [frame(conn, _people_query(level, code, lo, hi, grain), PEOPLE_COLUMNS, grain) for lo, hi in edges
+              if lo <= hi]
+    return pd.concat(parts).astype("int64").sort_index()
 
 
 def series(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:

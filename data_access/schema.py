@@ -439,6 +439,31 @@ ward_month_events = Table(
     *[Column(name, Integer, nullable=False) for name in EVENT_COUNTS],
 )
 
+# The patients of each calendar month by ward (docs/facts.md): a row (restricted = 0) for each patient with an
+# occupied bed day on the ward in the month, and a row (restricted = 1) for each patient with a restrictive
+# intervention on the ward running in the month; written by facts.refresh. Patient rows: row-level security as
+# ward_stay_fact (scripts/postgres_rls.sql). The monthly people subject to restrictive interventions read it.
+patient_month_fact = Table(
+    "patient_month_fact", metadata,
+    Column("month", Date, nullable=False),
+    Column("patient_id", CODE, nullable=False),
+    Column("ward_code", CODE, nullable=False),
+    Column("restricted", Integer, nullable=False),
+)
+
+# Distinct patients of each calendar month under each node of the hierarchy (docs/facts.md), counted from
+# patient_month_fact by facts.refresh: in a bed under the node in the month, and of them with a restrictive
+# intervention running under the node in the month. code is '' for national. Counts, no patient rows.
+node_month_people = Table(
+    "node_month_people", metadata,
+    Column("level", CODE, nullable=False),
+    Column("code", CODE, nullable=False),
+    Column("month", Date, nullable=False),
+    Column("people_in_bed", Integer, nullable=False),
+    Column("people_restricted", Integer, nullable=False),
+    PrimaryKeyConstraint("level", "code", "month"),
+)
+
 MONTHLY_ROLLUPS = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity,
                    "ward_day_events": ward_month_events}  # daily -> monthly
 
@@ -593,6 +618,7 @@ Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.wa
 Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
 Index("ix_ward_month_census_month_ward", ward_month_census.c.month, ward_month_census.c.ward_code)
 Index("ix_ward_month_capacity_month_ward", ward_month_capacity.c.month, ward_month_capacity.c.ward_code)
+Index("ix_patient_month_fact_month_ward", patient_month_fact.c.month, patient_month_fact.c.ward_code)
 Index("ix_ward_day_events_day_ward", ward_day_events.c.day, ward_day_events.c.ward_code)
 Index("ix_ward_month_events_month_ward", ward_month_events.c.month, ward_month_events.c.ward_code)
 # ward_stay_fact: a spell's or a patient's stays (semi-joins from hospital_spell, per-patient histories), and the

@@ -143,6 +143,15 @@ DROP POLICY IF EXISTS pcd_viewer ON ward_stay_fact;
 CREATE POLICY pcd_viewer ON ward_stay_fact FOR SELECT TO pcd_app
     USING (pcd_viewer_sees_all() OR spell_id IN (SELECT pcd_visible_spells()));
 
+-- The patients of each month by ward (docs/facts.md): a bed row (restricted = 0) is seen with its patient's stays,
+-- an intervention row (restricted = 1) with restrictive_intervention's rows (its ward).
+ALTER TABLE patient_month_fact ENABLE ROW LEVEL SECURITY;
+ALTER TABLE patient_month_fact FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS pcd_viewer ON patient_month_fact;
+CREATE POLICY pcd_viewer ON patient_month_fact FOR SELECT TO pcd_app
+    USING (pcd_viewer_sees_all() OR (restricted = 0 AND patient_id IN (SELECT pcd_visible_patients()))
+           OR (restricted = 1 AND ward_code IN (SELECT pcd_visible_wards())));
+
 ALTER TABLE leave_episode ENABLE ROW LEVEL SECURITY;
 ALTER TABLE leave_episode FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS pcd_viewer ON leave_episode;

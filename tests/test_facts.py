@@ -350,6 +350,7 @@ def test_grains_add_up_to_the_node(fixture_engine):
 @pytest.mark.parametrize("table,order", [("ward_day_capacity", "day, ward_code"), ("ward_stay_fact", "ward_stay_id"),
                                          ("ward_day_events", "day, ward_code"),
                                          ("ward_month_events", "month, ward_code"),
+                                         ("node_month_people", "level, code, month"),
                                          ("ward_month_census", "month, ward_code, sex, home_collaborative_id")])
 def test_a_database_without_a_facts_table_gets_it(fixture_engine, table, order):
     """A table dropped (a database made before it existed) or left empty is found by facts.missing and rebuilt."""

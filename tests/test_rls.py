@@ -70,7 +70,7 @@ def test_app_role_is_not_the_owner_and_has_no_bypass(databases):
         assert tuple(row) == (False, False)
         forced = conn.execute(sa.text("SELECT relname FROM pg_class WHERE relforcerowsecurity AND relrowsecurity "
                                       "AND relnamespace = current_schema()::regnamespace ORDER BY relname")).all()
-    assert [r[0] for r in forced] == ["hospital_spell", "leave_episode", "patient", "referral",
+    assert [r[0] for r in forced] == ["hospital_spell", "leave_episode", "patient", "patient_month_fact", "referral",
                                      "restrictive_intervention", "ward_stay", "ward_stay_fact"]
 
 
@@ -91,7 +91,7 @@ def test_install_names_the_viewer_per_transaction(databases):
 def test_counts_per_viewer_on_every_patient_table(databases):
     _, app, _ = databases
     for table in ("patient", "referral", "hospital_spell", "ward_stay", "ward_stay_fact", "leave_episode",
-                  "restrictive_intervention"):
+                  "restrictive_intervention", "patient_month_fact"):
         everything = _count(app, NAT, table)
         assert 0 < _count(app, LEAD, table) < everything or table == "leave_episode", table
         assert _count(app, NORTH_VIEW, table) < everything, table
