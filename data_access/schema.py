@@ -614,6 +614,9 @@ Index("ix_audit_at", audit_log.c.at)
 # PostgreSQL only: the newest bed-state report ('now' for staleness) by an index probe, not a scan of every report
 # (0.1 s at national scale); DuckDB reads the column fast and would keep an index of every report in memory.
 BED_STATE_TIME = Index("ix_bed_state_time", bed_state.c.reported_at).ddl_if(dialect="postgresql")
+# PostgreSQL only: restrictive episodes running in a period (ended_at null or after its start: `ended_at IS NULL OR
+# ended_at > start`) by two index probes, not a scan of every episode (by place at England 0.5 s -> 0.18 s).
+RI_ENDED = Index("ix_ri_ended", restrictive_intervention.c.ended_at).ddl_if(dialect="postgresql")
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
 Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
 Index("ix_ward_month_census_month_ward", ward_month_census.c.month, ward_month_census.c.ward_code)
@@ -648,7 +651,7 @@ ADDED_COLUMNS = ['ALTER TABLE "bed_state" ADD COLUMN IF NOT EXISTS "closed_reaso
                  'ALTER TABLE "survey_response" ADD COLUMN IF NOT EXISTS "survey_year" INTEGER']
 
 
-ADDED_INDEXES = [BED_STATE_TIME]  # indexes added since the first round: a database made before them gets them
+ADDED_INDEXES = [BED_STATE_TIME, RI_ENDED]  # indexes added since the first round: a database made before them gets them
 
 
 def create_all(engine) -> None:
