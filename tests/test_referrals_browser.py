@@ -41,7 +41,9 @@ def test_lead_provider_sees_funnel_and_timeline(fixture_url, page):
     with streamlit_server(fixture_url, {"PCD_LOCAL_ROLE": "lead_provider",
                                         "PCD_LOCAL_SCOPE": "collaborative:IMPACT"}) as base:
         _open(page, base)
-        # funnel and timeline (too few months with admissions for the SPC chart on the fixture)
+        # funnel and timeline (too few months with admissions for the SPC chart on the fixture); on a busy machine
+        # the second chart can arrive after the first has drawn, so wait for it
+        page.locator(CHART).nth(1).wait_for(timeout=30_000)
         assert page.locator(CHART).count() >= 2
         assert _drawn(page) >= 2
         assert page.get_by_text("Timeline of each referral", exact=True).first.is_visible()
