@@ -129,14 +129,16 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def scores(table: pd.DataFrame, statuses: pd.DataFrame, providers: list[str]) -> pd.DataFrame:
     """provider_code, score, items: the mean of the provider's item percentages (see the module's method)."""
+    items_of = {prov: [] for prov in providers}
+    for prov, complete, valid in zip(table["provider_code"], table["complete_pct"], table["valid_pct"]):
+        items_of.get(prov, []).extend(p for p in (complete, valid) if p is not None and not pd.isna(p))
+    due = statuses[(statuses["feed"] == "extract") & statuses["status"].isin(["on_time", "late", "missing"])]
+    on_time = (due["status"] == "on_time").groupby(due["provider_code"]).agg(["sum", "size"])
     out = []
     for prov in providers:
-        mine = table[table["provider_code"] == prov]
-        items = [p for p in list(mine["complete_pct"]) + list(mine["valid_pct"]) if p is not None and not pd.isna(p)]
-        extract = statuses[(statuses["provider_code"] == prov) & (statuses["feed"] == "extract")]
-        due = extract[extract["status"].isin(["on_time", "late", "missing"])]
-        if len(due):
-            items.append(100.0 * (due["status"] == "on_time").sum() / len(due))
+        items = items_of[prov]
+        if prov in on_time.index:
+            items.append(100.0 * on_time.at[prov, "sum"] / on_time.at[prov, "size"])
         out.append((prov, sum(items) / len(items) if items else None, len(items)))
     return pd.DataFrame(out, columns=["provider_code", "score", "items"])
 
