@@ -6,6 +6,7 @@ or an export, and they go through metrics/disclosure.py.
 """
 
 import datetime as dt
+import functools
 import math
 
 import numpy as np
@@ -306,25 +307,28 @@ AGGREGATE_LEVELS = ("national", "region")  # one symbol per collaborative; below
 
 def collaborative_summary(wards: pd.DataFrame) -> pd.DataFrame:
     """One row per collaborative (the map at national and region scope): totals of its wards' latest reports,
-    occupancy % and free beds, placed at the mean position of its units."""
+    occupancy % and free beds, placed at the mean position of its units. Grouped once with pandas, not filtered
+    collaborative by collaborative (0.09 s a rerun at England)."""
     columns = ["collaborative_id", "collaborative_name", "latitude", "longitude", "units", "wards", "reported_wards",
                "commissioned", "occupied", "on_leave", "closed", "available", "occupancy_pct", "newest_report"]
     if wards.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for (code, name), group in wards.groupby(["collaborative_id", "collaborative_name"], sort=True):
-        reported = group[group["reported_at"].notna()]
-        totals = {c: int(reported[c].sum()) if not reported.empty else None
-                  for c in ("commissioned", "occupied", "on_leave", "closed", "available")}
-        places = group.drop_duplicates("unit_code")
-        rows.append({
-            "collaborative_id": code, "collaborative_name": name, "latitude": float(places["latitude"].mean()),
-            "longitude": float(places["longitude"].mean()), "units": len(places), "wards": len(group),
-            "reported_wards": len(reported), **totals,
-            "occupancy_pct": occupancy_pct(totals["occupied"], totals["commissioned"], totals["closed"]),
-            "newest_report": reported["reported_at"].max() if not reported.empty else None,
-        })
-    return pd.DataFrame(rows, columns=columns)
+    keys, totals = ["collaborative_id", "collaborative_name"], ["commissioned", "occupied", "on_leave", "closed",
+                                                                "available"]
+    places = wards.drop_duplicates([*keys, "unit_code"]).groupby(keys, sort=True)
+    out = places[["latitude", "longitude"]].mean().astype(float)
+    out["units"] = places.size()
+    out["wards"] = wards.groupby(keys, sort=True).size()
+    reported = wards[wards["reported_at"].notna()].groupby(keys, sort=True)
+    out["reported_wards"] = reported.size().reindex(out.index, fill_value=0)
+    sums = reported[totals].sum().reindex(out.index)
+    for column in totals:  # None for a collaborative with no report
+        out[column] = [None if pd.isna(v) else int(v) for v in sums[column]]
+    out["occupancy_pct"] = [occupancy_pct(o, c, x) for o, c, x in zip(out["occupied"], out["commissioned"],
+                                                                      out["closed"])]
+    newest = reported["reported_at"].max().reindex(out.index)
+    out["newest_report"] = [None if pd.isna(v) else v for v in newest]
+    return out.reset_index()[columns]
 
 
 def symbol_radius(commissioned, collaborative: bool = False) -> float:
@@ -354,11 +358,18 @@ def spread(latitudes, longitudes, radii, zoom: float, gap: float = 2.0, rounds: 
     """Positions (lat, lon) nudged apart so that no two symbols of these pixel radii overlap at `zoom` (the
     default view): each round, every overlapping pair is pushed apart along the line between them by half its
     overlap (all pairs at once, with numpy: a national map's units took 0.2 s pair by pair in Python), until none
-    overlap. Symbols that do not overlap stay where they are."""
-    xy = np.array([_pixels(float(a), float(o), zoom) for a, o in zip(latitudes, longitudes)], dtype=float)
+    overlap. Symbols that do not overlap stay where they are. The same symbols give the same positions, so they
+    are kept (the last 256 sets) for the next rerun: England's 279 units took 0.1 s on every rerun."""
+    return list(_spread(tuple(map(float, latitudes)), tuple(map(float, longitudes)), tuple(map(float, radii)),
+                        float(zoom), float(gap), int(rounds)))
+
+
+@functools.lru_cache(maxsize=256)
+def _spread(latitudes: tuple, longitudes: tuple, radii: tuple, zoom: float, gap: float, rounds: int) -> tuple:
+    xy = np.array([_pixels(a, o, zoom) for a, o in zip(latitudes, longitudes)], dtype=float)
     if len(xy) < 2:
-        return [_degrees(x, y, zoom) for x, y in xy]
-    r = np.array([float(v) for v in radii])
+        return tuple(_degrees(x, y, zoom) for x, y in xy)
+    r = np.array(radii, dtype=float)
     need = r[:, None] + r[None, :] + gap
     pairs = np.triu(np.ones((len(xy), len(xy)), dtype=bool), 1)
     for _ in range(rounds):
@@ -372,7 +383,7 @@ def spread(latitudes, longitudes, radii, zoom: float, gap: float = 2.0, rounds: 
         push = np.where(close, (need - distance) / 2 + 0.01, 0.0) / np.where(close, distance, 1.0)
         move = d * push[..., None]  # pair (i, j): j moves by +move, i by -move
         xy += move.sum(axis=0) - move.sum(axis=1)
-    return [_degrees(x, y, zoom) for x, y in xy]
+    return tuple(_degrees(x, y, zoom) for x, y in xy)
 
 
 def overlaps(latitudes, longitudes, radii, zoom: float) -> int:
