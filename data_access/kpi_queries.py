@@ -116,6 +116,17 @@ def _scoped_wards(level, code):
             .join(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id)), ward_filter(level, code)
 
 
+def in_scope(ward_code, level, code):
+    """WHERE clause: the row's ward (`ward_code`, a column of a patient-level table) is under the node. Nothing to
+    test at national; below, one semi-join on the node's ward codes. For rows that need no column of the hierarchy:
+    joining each row to ward, unit and collaborative took three hash probes a row (40 ms for a year of England's
+    restrictive episodes on PostgreSQL)."""
+    if level == "national":
+        return sa.true()
+    joins, where = _scoped_wards(level, code)
+    return ward_code.in_(sa.select(ward.c.ward_code).select_from(joins).where(where))
+
+
 def available_days_by_month(conn, level, code, start, end, targets=None) -> dict:
     """{month start: available_days()} for each calendar month of [start, end] (one query)."""
     days = capacity_days(conn, level, code, start, end, by=("month",))

@@ -25,7 +25,14 @@ import sqlalchemy as sa
 from data_access import access, dialect
 from data_access.aggregates import census_days, whole_months
 from data_access.grain import MONTH, MONTH_BY, NODE, Grain, facts_key, frame, ward_key
-from data_access.kpi_queries import _scoped_wards, counted_events, facts_filter, month_periods, stay_facts
+from data_access.kpi_queries import (
+    _scoped_wards,
+    counted_events,
+    facts_filter,
+    in_scope,
+    month_periods,
+    stay_facts,
+)
 from data_access.schema import calendar, node_month_people, patient, restrictive_intervention, unit, ward
 from data_access.scope import resolve
 
@@ -62,9 +69,13 @@ def _overlaps(b):
     return sa.and_(ri.c.started_at < hi1, sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at > lo))
 
 
-def _in_range(start: dt.date, end: dt.date):
-    """Episodes overlapping [start, end + 1 day) at all: a plain range the planner can use before it pairs each
-    episode with its buckets (on PostgreSQL the pairing of every episode ever with every month took 20 s)."""
+def _in_range(start: dt.date, end: dt.date, grain: Grain):
+    """Episodes overlapping [start, end + 1 day) at all: by month, a plain range the planner can use before it
+    pairs each episode with its buckets (on PostgreSQL the pairing of every episode ever with every month took
+    20 s). Over the whole period (one bucket, the period itself) the pairing is that test already, and saying it
+    twice made PostgreSQL expect a tenth of the rows (and sort where it should hash)."""
+    if grain.by != MONTH_BY:
+        return sa.true()
     return sa.and_(ri.c.started_at < _ts(end + dt.timedelta(days=1)),
                    sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at > _ts(start)))
 
@@ -73,12 +84,20 @@ def _key(grain: Grain, b):
     return grain.key(month=b.c.month, child=ward_key)
 
 
+def _scoped_episodes(level, code, child: bool = False):
+    """(source, where): the episodes on wards under the node; with `child`, joined to ward, unit and collaborative
+    (a child's key is one of their columns), otherwise with their ward only tested (kpi_queries.in_scope)."""
+    if child:
+        joins, where = _scoped_wards(level, code)
+        return joins.join(ri, ri.c.ward_code == ward.c.ward_code), where
+    return ri, in_scope(ri.c.ward_code, level, code)
+
+
 def _episodes(level, code, start, end, grain):
     """(source, where, bucket): episodes on wards under the node, each with every bucket it overlaps."""
-    joins, where = _scoped_wards(level, code)
+    episodes, where = _scoped_episodes(level, code, grain.child)
     b = _buckets(start, end, grain)
-    source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
-    return source, [where, _in_range(start, end)], b
+    return episodes.join(b, _overlaps(b)), [where, _in_range(start, end, grain)], b
 
 
 def event_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
@@ -102,15 +121,15 @@ def _seclusion_hours(level, code, start, end, grain: Grain) -> sa.Select:
 
 def segregation_open(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     """People in long-term segregation open at the end of each bucket's last day, and the median days so far."""
-    joins, where = _scoped_wards(level, code)
+    episodes, where = _scoped_episodes(level, code, grain.child)
     b = _buckets(start, end, grain)
     _, hi1 = _bounds(b)
     open_at = sa.and_(ri.c.kind == "segregation", ri.c.started_at < hi1,
                       sa.or_(ri.c.ended_at.is_(None), ri.c.ended_at >= hi1))
     days = dialect.days_between(dialect.to_date(ri.c.started_at), b.c.end1) - 1
-    source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, open_at)
+    source = episodes.join(b, open_at)
     values = [sa.func.count(sa.distinct(ri.c.patient_id)), dialect.median(days), sa.func.count()]
-    query = grain.select(_key(grain, b), values, source, [where, _in_range(start, end)])
+    query = grain.select(_key(grain, b), values, source, [where, _in_range(start, end, grain)])
     return frame(conn, query, SEGREGATION_COLUMNS, grain)
 
 
@@ -119,6 +138,7 @@ def _people_in_bed(level, code, b, grain, start, end):
     facts = stay_facts()
     end1 = sa.literal(end + dt.timedelta(days=1), sa.Date)
     in_range = sa.and_(facts.c.start_date < end1, sa.func.coalesce(facts.c.end_date, end1) > sa.literal(start, sa.Date))
+    in_range = in_range if grain.by == MONTH_BY else sa.true()  # as _in_range
     key = facts_key(facts, grain.by) if grain.child else b.c.month
     overlap = sa.and_(facts.c.start_date < b.c.end1, sa.func.coalesce(facts.c.end_date, b.c.end1) > b.c.lo,
                       facts.c.start_date < sa.func.coalesce(facts.c.end_date, b.c.end1))
@@ -128,10 +148,10 @@ def _people_in_bed(level, code, b, grain, start, end):
 
 def _people_restricted(level, code, start, end, grain, b):
     """Subquery (patient_id, key): patients with an episode in each bucket on a ward under the node."""
-    joins, where = _scoped_wards(level, code)
+    episodes, where = _scoped_episodes(level, code, grain.child)
     key = ward_key(grain.by) if grain.child else b.c.month
-    source = joins.join(ri, ri.c.ward_code == ward.c.ward_code).join(b, _overlaps(b))
-    return (sa.select(ri.c.patient_id, key.label("key")).select_from(source).where(where, _in_range(start, end))
+    source = episodes.join(b, _overlaps(b))
+    return (sa.select(ri.c.patient_id, key.label("key")).select_from(source).where(where, _in_range(start, end, grain))
             .distinct().subquery("subj"))
 
 
@@ -251,10 +271,10 @@ def by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
     Columns: kind, episodes, people, hours."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
-    joins, where = _scoped_wards(level, code)
+    episodes, where = _scoped_episodes(level, code)
     query = (sa.select(ri.c.kind, sa.func.count(sa.case((_started(start, end), 1))),
                        sa.func.count(sa.distinct(ri.c.patient_id)), sa.func.sum(_inside(start, end)))
-             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
+             .select_from(episodes)
              .where(where, _period(start, end)).group_by(ri.c.kind).order_by(ri.c.kind))
     frame = pd.DataFrame(conn.execute(query).all(), columns=["kind", "episodes", "people", "hours"])
     return frame.astype({"episodes": "int64", "people": "int64", "hours": "float64"})
@@ -287,11 +307,10 @@ def monthly_by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
     """Episodes started in each calendar month of the period, per kind: month, kind, episodes."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
-    joins, where = _scoped_wards(level, code)
+    episodes, where = _scoped_episodes(level, code)
     month = calendar.c.month_start
     query = (sa.select(month, ri.c.kind, sa.func.count())
-             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code)
-                          .join(calendar, calendar.c.date == dialect.to_date(ri.c.started_at)))
+             .select_from(episodes.join(calendar, calendar.c.date == dialect.to_date(ri.c.started_at)))
              .where(where, _started(start, end)).group_by(month, ri.c.kind).order_by(month, ri.c.kind))
     frame = pd.DataFrame(conn.execute(query).all(), columns=["month", "kind", "episodes"])
     frame["month"] = pd.to_datetime(frame["month"])
