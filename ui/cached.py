@@ -98,7 +98,7 @@ def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = T
     feeds = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, ())
     version = tuple(_versions.get(feed, 0) for feed in feeds)
     key = cache_key(url, _name(reader), policy, args, slot(ttl), version)
-    return _read(key, _engine=engine, _policy=policy, _args=args, _reader=reader)
+    return _read(key=key, _engine=engine, _policy=policy, _args=args, _reader=reader)  # by name: no inspect per call
 
 
 def fresh(ctx, reader, *args):

@@ -21,6 +21,9 @@ _facts_checked: set[int] = set()  # engines whose daily facts are known to be th
 # seventh of the Overview's rerun CPU (benchmarks/load.py, py-spy).
 PROBE_EVERY_SECONDS = 5.0
 _last_probe: dict[str, float] = {}  # url -> time.monotonic() of its last successful probe
+# url -> the engine st.connection made for it: asking st.connection again on every rerun (its factory inspects
+# its arguments) was a twentieth of the Overview's rerun CPU.
+_engines: dict[str, sa.Engine] = {}
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -106,10 +109,12 @@ def connect() -> tuple[str, sa.Engine]:
         if url is None:
             ensure_demo_database()
             url = settings.default_demo_url()
-        # pool_pre_ping: a connection dropped by the server is replaced, not shown as an outage
-        connection = st.connection(settings.CONNECTION_NAME, type="sql", url=url, pool_pre_ping=True)
-        engine = connection.engine
-        spec_for(engine).prepare(engine)  # the engine spec's session settings (idempotent)
+        engine = _engines.get(url)
+        if engine is None:
+            # pool_pre_ping: a connection dropped by the server is replaced, not shown as an outage
+            engine = st.connection(settings.CONNECTION_NAME, type="sql", url=url, pool_pre_ping=True).engine
+            spec_for(engine).prepare(engine)  # the engine spec's session settings (idempotent)
+            _engines[url] = engine
         _probe(url, engine)
         ensure_facts(engine)
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear message
