@@ -32,8 +32,11 @@ st.caption(f"{period.describe(ctx.start, ctx.end)}. Changes (↑↓) are against
            f"length; pp = percentage points. Disclosure rule: {ctx.rule}.")
 
 level, code = ctx.scope.level, ctx.scope.code
+periods = ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end))
+if level != "ward" and not ctx.meeting:  # the tiles and the children table side by side (meeting mode: in turn)
+    cached.prefetch(ctx, lambda: cached.headline_tiles(ctx, periods), lambda: cached.children_figures(ctx))
 try:
-    frame = cached.headline_tiles(ctx, ((ctx.start, ctx.end), period.previous_period(ctx.start, ctx.end)))
+    frame = cached.headline_tiles(ctx, periods)
 except AccessDenied as denied:
     st.info(str(denied), icon=":material/lock:")
     st.stop()

@@ -54,6 +54,13 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
            f"{ctx.end:%b %Y} (the last month runs to {ctx.end:%d %b %Y}) · compare: "
            f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
+GRAINS = ["Unit", "Ward"]
+grain_shown = "ward" if st.session_state.get("restrictive_grain") == "Ward" else "unit"
+cached.prefetch(ctx, (dq.monthly_aggregates, level, code, first, ctx.end),
+                (dq.period_aggregates, level, code, ctx.start, ctx.end),
+                (dr.people_by_group, level, code, ctx.start, ctx.end), (dr.by_kind, level, code, ctx.start, ctx.end),
+                (dr.by_place, level, code, ctx.start, ctx.end, grain_shown),
+                (dr.monthly_by_kind, level, code, first, ctx.end))  # side by side; the reads below find them
 try:
     monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
     total, kids = cached.read(ctx, dq.period_aggregates, level, code, ctx.start, ctx.end)
@@ -289,7 +296,6 @@ def draw_export() -> None:
 
 # --- Restrictive practice (the second catalogue): by kind, by ward or unit, by month, disproportionality --------
 
-GRAINS = ["Unit", "Ward"]
 READING_STYLE = {mr.HIGHER: (MDC_CONCERN, "triangle-up"), mr.SAME: (MDC_COMMON, "circle"),
                  mr.LOWER: (MDC_IMPROVEMENT, "triangle-down")}
 

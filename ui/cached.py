@@ -12,11 +12,14 @@ nobody's other caches are cleared. The few functions below (`kpi_table`, `hierar
 readers of the same helper with a fixed name.
 """
 
+import contextvars
 import dataclasses
 import datetime as dt
 import enum
 import numbers
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pyarrow as pa
@@ -98,7 +101,67 @@ def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = T
     feeds = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, ())
     version = tuple(_versions.get(feed, 0) for feed in feeds)
     key = cache_key(url, _name(reader), policy, args, slot(ttl), version)
-    return _read(key=key, _engine=engine, _policy=policy, _args=args, _reader=reader)  # by name: no inspect per call
+    failed = _prefetch_failures.get()
+    if failed and key in failed:
+        raise failed.pop(key)  # the prefetch ran it and it failed: the same error, without running it again
+    try:
+        return _read(key=key, _engine=engine, _policy=policy, _args=args, _reader=reader)  # by name: no inspect
+    except Exception as error:
+        recording = _prefetch_recording.get()
+        if recording is not None:
+            recording[key] = error
+        raise
+
+
+# prefetch: the errors of the reads it ran (key -> exception), recorded in its threads and raised once by the
+# page's own read of the same key in the script's thread (each script run has a thread and context of its own).
+_prefetch_recording: contextvars.ContextVar[dict | None] = contextvars.ContextVar("prefetch_recording", default=None)
+_prefetch_failures: contextvars.ContextVar[dict | None] = contextvars.ContextVar("prefetch_failures", default=None)
+PREFETCH_WORKERS = 2
+
+
+@st.cache_data(ttl=MAX_TTL, max_entries=2000, show_spinner=False)
+def _first_prefetch(signature: str) -> float:
+    """When a prefetch of this signature (its context, calls and time slot) first ran: kept in the same cache as
+    the reads, so that it goes when they go (st.cache_data.clear, the ttl)."""
+    return time.monotonic()
+
+
+def _prefetch_signature(ctx, calls) -> str:
+    described = [(_name(call[0]), call[1:]) if isinstance(call, tuple) else
+                 (call.__code__.co_filename, call.__code__.co_firstlineno) for call in calls]
+    policy = ctx.viewer.policy if ctx.viewer else None
+    ttl = ctx.settings.get("query_ttl_seconds", TTL) if ctx.settings else TTL
+    return cache_key(ctx.url, policy, ctx.scope.key, ctx.start, ctx.end, ctx.rule, ctx.targets, ctx.is_demo,
+                     sorted(_versions.items()), slot(ttl), described)
+
+
+def prefetch(ctx, *calls: tuple | Callable[[], object]) -> None:
+    """Run these reads side by side, two at a time: each a (reader, *args) tuple read as read(ctx, reader, *args),
+    or a function of no argument that makes its reads (`headline_tiles`...). Each runs
+    on its own connection, so that their cache entries are there when the page asks for them in turn: a page
+    whose figures come from several slow reads waits for the slowest pair, not for their sum (PostgreSQL runs a
+    query on one core). Each keeps its own cache entry: a later rerun that needs only one reads only that one. A
+    read that fails (AccessDenied, a query timeout) is not run again: the page's own read of it raises the same
+    error where the page shows it. A rerun with the same inputs skips the threads: its reads are cached, and each is
+    read in turn."""
+    asked = time.monotonic()
+    if _first_prefetch(_prefetch_signature(ctx, calls)) < asked:
+        return  # done before with these inputs: the reads are cached (a thread pool each rerun cost 1 ms of CPU)
+    failures: dict = {}
+
+    def one(call) -> None:
+        _prefetch_recording.set(failures)
+        _prefetch_failures.set(None)  # an earlier prefetch's errors are for the script's own reads
+        try:
+            call() if callable(call) else read(ctx, *call)
+        except Exception:  # noqa: BLE001 - recorded by read_with, raised by the page's own read
+            pass
+
+    with ThreadPoolExecutor(max_workers=PREFETCH_WORKERS) as pool:
+        for call in calls:
+            pool.submit(contextvars.copy_context().run, one, call)
+    _prefetch_failures.set(failures)
 
 
 def fresh(ctx, reader, *args):
