@@ -116,6 +116,10 @@ def url_refresh(column, present: bool) -> int:
 
 
 # ---------------------------------------------------------------- headline figures for the period
+cached.prefetch(ctx, (beds.daily_occupancy, level, code, ctx.start, ctx.end),
+                (beds.daily_out_of_area, level, code, ctx.start, ctx.end),
+                (beds.monthly_repatriations, level, code, ctx.start, ctx.end),
+                lambda: cached.read(ctx, beds.ward_bed_state, level, code, ctx.end, bound, live=True))
 daily = read(beds.daily_occupancy, level, code, ctx.start, ctx.end)
 ooa_daily = read(beds.daily_out_of_area, level, code, ctx.start, ctx.end)
 totals = mb.period_totals(daily)

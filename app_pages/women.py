@@ -305,6 +305,9 @@ def export(head: pd.DataFrame, children: pd.DataFrame | None) -> None:
              f"womens_pathway_{ctx.scope.key.replace(':', '_')}_{ctx.end}.xlsx", ctx, "Women's pathway export")
 
 
+cached.prefetch(ctx, (dw.indicators, level, code, ctx.end), (dw.transitions, level, code, ctx.start, ctx.end),
+                (dw.distributions, level, code, ctx.end), (dw.pilot, level, code, ctx.end),
+                *([(dw.child_indicators, level, code, ctx.end)] if level != "ward" else []))  # side by side
 raw_node = read(dw.indicators, level, code, ctx.end)
 head = wm.headline(wm.indicator_table(raw_node, [node]), node, ctx.rule, level)
 st.subheader("Headline: women, with men alongside")

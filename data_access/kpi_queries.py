@@ -424,6 +424,8 @@ def referral_query(level, code, start, end, targets=None, grain: Grain = NODE, k
         dialect.median(sa.case((waiting, dialect.days_between(r.c.received_date, hi)))),
     ]))
     where = [referral_filter(level, code), _referral_in_play(lo, hi)]
+    if grain.by == MONTH_BY:  # the same test over the whole range first, on the referrals alone: only those are
+        where.append(_referral_in_play(_date(start), _date(end)))  # paired with the months (0.6 → 0.1 s on PG)
     if keys == ["referrals_received"]:  # the count alone needs only the referrals received in the period
         where.append(period(r.c.received_date))
     return grain.select(grain.key(month=month, child=_referral_key), [values[k] for k in keys or REFERRAL_KEYS],
