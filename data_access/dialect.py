@@ -49,8 +49,11 @@ def to_date(timestamp):
 
 
 def seconds_between(earlier, later):
-    """Seconds from `earlier` to `later` (both TIMESTAMP expressions), as a number."""
-    return sa.extract("epoch", later) - sa.extract("epoch", earlier)
+    """Seconds from `earlier` to `later` (both TIMESTAMP expressions), as a double: date_part('epoch', ...) is a
+    double on both engines, where PostgreSQL's EXTRACT gives a numeric (a year of England's restrictive episodes'
+    hours summed in numeric arithmetic took twice as long)."""
+    epoch = sa.literal_column("'epoch'")
+    return sa.func.date_part(epoch, later, type_=sa.Float) - sa.func.date_part(epoch, earlier, type_=sa.Float)
 
 
 def percentile(expr, fraction: float):

@@ -266,16 +266,25 @@ def _started(start, end):
     return sa.and_(ri.c.started_at >= _ts(start), ri.c.started_at < _ts(end + dt.timedelta(days=1)))
 
 
+def _whole(total):
+    """A SUM of counts as an integer (PostgreSQL sums integers as numeric)."""
+    return sa.cast(total, sa.BigInteger)
+
+
 def by_kind(conn, viewer, level, code, start, end) -> pd.DataFrame:
     """Per kind: episodes started in the period, people with an episode in the period, hours inside the period.
-    Columns: kind, episodes, people, hours."""
+    Columns: kind, episodes, people, hours. Each patient's episodes are summed first and the patients then counted:
+    a hash per (kind, patient), where COUNT(DISTINCT) sorted each kind's patients (twice as long on PostgreSQL)."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
     episodes, where = _scoped_episodes(level, code)
-    query = (sa.select(ri.c.kind, sa.func.count(sa.case((_started(start, end), 1))),
-                       sa.func.count(sa.distinct(ri.c.patient_id)), sa.func.sum(_inside(start, end)))
-             .select_from(episodes)
-             .where(where, _period(start, end)).group_by(ri.c.kind).order_by(ri.c.kind))
+    per_patient = (sa.select(ri.c.kind, sa.func.count(sa.case((_started(start, end), 1))).label("episodes"),
+                             sa.func.sum(_inside(start, end)).label("hours"))
+                   .select_from(episodes).where(where, _period(start, end))
+                   .group_by(ri.c.kind, ri.c.patient_id).subquery("per_patient"))
+    query = (sa.select(per_patient.c.kind, _whole(sa.func.sum(per_patient.c.episodes)), sa.func.count(),
+                       sa.func.sum(per_patient.c.hours))
+             .group_by(per_patient.c.kind).order_by(per_patient.c.kind))
     frame = pd.DataFrame(conn.execute(query).all(), columns=["kind", "episodes", "people", "hours"])
     return frame.astype({"episodes": "int64", "people": "int64", "hours": "float64"})
 
@@ -289,12 +298,16 @@ def by_place(conn, viewer, level, code, start, end, grain: str) -> pd.DataFrame:
     joins, where = _scoped_wards(level, code)
     key, name = (ward.c.ward_code, ward.c.name) if grain == "ward" else (unit.c.unit_code, unit.c.name)
     inside = _inside(start, end)
-    query = (sa.select(key, name, sa.func.count(sa.case((_started(start, end), 1))),
-                       sa.func.count(sa.distinct(ri.c.patient_id)),
-                       sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)),
-                       sa.func.sum(sa.case((ri.c.kind == "segregation", inside), else_=0)) / 24.0)
-             .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
-             .where(where, _period(start, end)).group_by(key, name).order_by(name))
+    per_patient = (sa.select(key.label("code"), name.label("name"),
+                             sa.func.count(sa.case((_started(start, end), 1))).label("episodes"),
+                             sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)).label("seclusion"),
+                             sa.func.sum(sa.case((ri.c.kind == "segregation", inside), else_=0)).label("segregation"))
+                   .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
+                   .where(where, _period(start, end)).group_by(key, name, ri.c.patient_id).subquery("per_patient"))
+    p = per_patient.c
+    query = (sa.select(p.code, p.name, _whole(sa.func.sum(p.episodes)), sa.func.count(), sa.func.sum(p.seclusion),
+                       sa.func.sum(p.segregation) / 24.0)
+             .group_by(p.code, p.name).order_by(p.name))
     columns = ["code", "name", "episodes", "people", "seclusion_hours", "segregation_days"]
     frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
     days = census_days(conn, level, code, start, end, by=(grain,)).rename(columns={grain: "code"})[["code", "obd"]]
