@@ -358,11 +358,12 @@ def people_by_group(conn, viewer, level, code, start, end) -> pd.DataFrame:
     b = _buckets(start, end, NODE)
     in_bed = _people_in_bed(level, code, b, NODE, start, end)
     subject = _people_restricted(level, code, start, end, NODE, b)
-    source = (in_bed.join(patient, patient.c.patient_id == in_bed.c.patient_id)
-              .outerjoin(subject, subject.c.patient_id == in_bed.c.patient_id))
-    # The people once (a CTE), then one grouped branch per dimension: one query, not one per dimension.
+    source = patient.outerjoin(subject, subject.c.patient_id == patient.c.patient_id)
+    # The people once (a CTE), then one grouped branch per dimension: one query, not one per dimension. The patients
+    # are picked by a semi-join on those in a bed: PostgreSQL merged a join with them through every patient's row.
     people = (sa.select(*[_group_column(d, end).label(d) for d in DIMENSIONS],
-                        subject.c.patient_id.label("restricted")).select_from(source).cte("people"))
+                        subject.c.patient_id.label("restricted")).select_from(source)
+              .where(patient.c.patient_id.in_(sa.select(in_bed.c.patient_id))).cte("people"))
     branches = [sa.select(sa.literal(n).label("n"), sa.literal(d).label("dimension"), people.c[d].label("grp"),
                           sa.func.count().label("patients"), sa.func.count(people.c.restricted).label("restricted"))
                 .group_by(people.c[d]) for n, d in enumerate(DIMENSIONS)]
