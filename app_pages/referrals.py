@@ -51,6 +51,10 @@ if level in ("provider", "unit", "ward"):
     st.caption(f"At {LEVEL_LABELS[level].lower()} level a referral belongs to the ward it was admitted to, so "
                "referrals not yet admitted (the waiting list) belong to their collaborative, not here.")
 
+breakdown_by = st.session_state.get("referral_funnel_by", next(iter(m.DIMENSION_LABELS)))
+cached.prefetch(ctx, (q.stage_aggregates, *base_args, ctx.start, ctx.end, ctx.targets),
+                (q.funnel, *base_args, ctx.start, ctx.end), (q.funnel, *base_args, ctx.start, ctx.end, breakdown_by),
+                (q.outcome_bands, *base_args, ctx.start, ctx.end))  # the period's figures side by side
 try:
     agg = cached.read(ctx, q.stage_aggregates, *base_args, ctx.start, ctx.end, ctx.targets)
 except AccessDenied:
