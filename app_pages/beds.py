@@ -1,6 +1,5 @@
 """Bed occupancy: the live map and bed state by ward, occupancy over time, and the placement finder."""
 
-import functools
 
 import pandas as pd
 import sqlalchemy as sa
@@ -196,8 +195,10 @@ def draw_table(wards: pd.DataFrame) -> None:
     if stale:
         st.warning(f"{stale} of {len(wards)} wards have no bed state in the last {stale_hours} hours.",
                    icon=":material/schedule:")
-    series = mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level)
-    export = functools.partial(view.bed_state_workbook, ctx, shown, series, as_of_text)  # built on click
+    def export() -> bytes:  # built on click, with the daily series (not worked out on every run for it)
+        return view.bed_state_workbook(ctx, shown, mb.disclosed_daily(mb.daily_series(daily), ctx.rule, level),
+                                       as_of_text)
+
     download("Download bed state as Excel", export, view.export_name(ctx), ctx, "Bed state export",
              key="beds_download")
 
