@@ -179,7 +179,12 @@ def spc_frame(long: pd.DataFrame, kpi_id: str, thresholds: dict, rebase=(), prov
     """SPC frame of one KPI's disclosed monthly values, on its chart_type (XmR, or p-/u-chart from the
     numerators and denominators of the months shown). Suppressed or missing months are missing points; months
     from `provisional_from` are provisional: drawn, never a signal."""
-    series = long[long["kpi_id"] == kpi_id].sort_values("month")
+    return _spc_of(long[long["kpi_id"] == kpi_id], kpi_id, thresholds, rebase, provisional_from)
+
+
+def _spc_of(series: pd.DataFrame, kpi_id: str, thresholds: dict, rebase, provisional_from) -> pd.DataFrame:
+    """spc_frame of one KPI's rows of the long series."""
+    series = series.sort_values("month")
     kpi = quality_kpi(kpi_id)
     options = {"dates": pd.to_datetime(series["month"]).reset_index(drop=True), "direction": kpi.direction,
                "rebase_at": [pd.Timestamp(d) for d in rebase] or None, "target": target(kpi_id, thresholds),
@@ -220,10 +225,12 @@ def summary_table(long: pd.DataFrame, thresholds: dict, rebase: dict | None = No
     target, icons. `long` is a disclosed monthly series (month, kpi_id, shown, suppressed)."""
     rebase = rebase or {}
     rows = []
+    by_kpi = dict(tuple(long.groupby("kpi_id", sort=False)))  # split once, not filtered per KPI
     for kpi_id in kpi_ids or QUALITY_IDS:
         kpi = quality_kpi(kpi_id)
-        frame = spc_frame(long, kpi_id, thresholds, rebase.get(kpi_id, ()), provisional_from)
-        month, shown, suppressed = _latest(long[long["kpi_id"] == kpi_id])
+        mine = by_kpi.get(kpi_id, long.iloc[:0])
+        frame = _spc_of(mine, kpi_id, thresholds, rebase.get(kpi_id, ()), provisional_from)
+        month, shown, suppressed = _latest(mine)
         valid = frame[frame["value"].notna()]
         last = frame[frame["segment"] == frame["segment"].max()].iloc[-1] if len(valid) else None
         goal = target(kpi_id, thresholds)
