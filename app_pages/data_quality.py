@@ -87,9 +87,12 @@ with st.expander("How the score is worked out"):
 
 st.subheader("Reported bed state against the census of ward stays")
 st.caption("Occupied beds in each ward's last report of a day against the patients whose ward stay covers that "
-           "day; the largest differences first.")
+           "day; the largest differences first (days that agree are not listed).")
 rec = found["reconciliation"]
-if rec.empty:
+if rec.empty and found["reported_days"]:
+    st.success(f"Every reported ward-day matched the census ({format_value('count', found['reported_days'])} "
+               "ward-days with a report).", icon=":material/check_circle:")
+elif rec.empty:
     st.info("No bed state was reported in this period.")
 else:
     safe = disclose_counts(rec, ["reported", "census"], ctx.rule, level)

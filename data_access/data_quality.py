@@ -207,15 +207,17 @@ def completeness(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFram
 
 def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int = 20) -> pd.DataFrame:
     """ward_code, ward, provider_code, day, reported (occupied in the day's latest report), census (ward stays
-    in a bed that day), difference: the `limit` largest differences, largest first. Read from the capacity facts'
-    reported ward-days (docs/facts.md), which carry both figures. The largest are picked from the facts of the
-    scope's wards first and only those few joined to their names (joining a year of England's ward-days to ward,
-    unit and collaborative first took 0.17 s on PostgreSQL)."""
+    in a bed that day), difference: the `limit` largest differences, largest first; days that agree are left out
+    (none at all: every reported ward-day matched). Read from the capacity facts' reported ward-days
+    (docs/facts.md), which carry both figures. The largest are picked from the facts of the scope's wards first and
+    only those few joined to their names (joining a year of England's ward-days to ward, unit and collaborative
+    first took 0.17 s on PostgreSQL)."""
     k = ward_day_capacity
     scoped = sa.select(ward.c.ward_code).select_from(_wards()).where(ward_filter(level, code))
     difference = k.c.occupied - k.c.census
     largest = (sa.select(k.c.ward_code, k.c.day, k.c.occupied, k.c.census, difference.label("difference"))
-               .where(k.c.ward_code.in_(scoped), k.c.reported == 1, k.c.day >= _d(start), k.c.day <= _d(end))
+               .where(k.c.ward_code.in_(scoped), k.c.reported == 1, k.c.occupied != k.c.census,
+                      k.c.day >= _d(start), k.c.day <= _d(end))
                .order_by(sa.func.abs(difference).desc(), k.c.day, k.c.ward_code).limit(limit).subquery("largest"))
     query = (sa.select(largest.c.ward_code, ward.c.name, unit.c.provider_code, largest.c.day, largest.c.occupied,
                        largest.c.census, largest.c.difference)

@@ -146,11 +146,12 @@ def scores(table: pd.DataFrame, statuses: pd.DataFrame, providers: list[str]) ->
 def report(frames: dict[str, pd.DataFrame], start: dt.date, end: dt.date, due_days: int,
            as_of: dt.date) -> dict[str, pd.DataFrame]:
     """Every table of the Data quality page (raw figures; the page discloses them) from the aggregates of
-    data_access.data_quality.report_frames."""
+    data_access.data_quality.report_frames, and `reported_days`: the reported ward-days the reconciliation read."""
     provs = frames["providers"]
     codes = list(provs["provider_code"])
     statuses = timeliness(frames["feed_months"], frames["coverage"], codes, months(start, end), due_days, as_of)
     table = completeness_table(frames["completeness"])
     return {"providers": provs, "statuses": statuses, "feeds": timeliness_summary(statuses, frames["last"]),
             "completeness": table, "scores": scores(table, statuses, codes),
-            "reconciliation": frames["reconciliation"]}
+            "reconciliation": frames["reconciliation"],
+            "reported_days": int(frames["coverage"]["reported_ward_days"].sum())}

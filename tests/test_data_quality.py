@@ -95,10 +95,10 @@ def test_extract_months_on_time_late_missing(fixture_engine):
 
 def test_reconciliation_hand_worked(impact):
     rec = impact["reconciliation"]
-    top = rec.head(2)[["ward_code", "day", "reported", "census", "difference"]].values.tolist()
+    top = rec[["ward_code", "day", "reported", "census", "difference"]].values.tolist()
     assert [[w, pd.Timestamp(d).date(), r, c, x] for w, d, r, c, x in top] == [
-        ["W1", dt.date(2024, 3, 2), 3, 2, 1], ["W3", dt.date(2024, 3, 4), 2, 1, 1]]
-    assert set(rec["difference"].iloc[2:]) == {0}
+        ["W1", dt.date(2024, 3, 2), 3, 2, 1], ["W3", dt.date(2024, 3, 4), 2, 1, 1]]  # the days that agree left out
+    assert impact["reported_days"] == 8  # W1 4, W2 2, W3 2 reported ward-days
 
 
 def test_complete_to():
@@ -130,3 +130,15 @@ def test_page_shows_the_hand_worked_figures(monkeypatch, app_url):
     assert feeds.loc[(rha, "Bed state"), "Late"] == 1
     assert feeds.loc[(rha, "Monthly extract (MHSDS)"), "Not yet due"] == 1
     assert frames[3]["Difference"].tolist()[:2] == ["+1", "+1"]
+
+
+def test_page_says_when_every_reported_day_matched_the_census(monkeypatch, app_url):
+    """5-10 March: W1 reported on the 5th and 10th, W2 on the 8th, W3 on the 5th, each equal to its census."""
+    monkeypatch.setenv("PCD_LOCAL_ROLE", "lead_provider")
+    monkeypatch.setenv("PCD_LOCAL_SCOPE", "collaborative:IMPACT")
+    at = run_app(monkeypatch, app_url, "app_pages/data_quality.py", scope="collaborative:IMPACT",
+                 **{"from": "2024-03-05", "to": "2024-03-10"})
+    assert not at.exception and errors(at) == []
+    assert [s.value for s in at.success] == [
+        "Every reported ward-day matched the census (4 ward-days with a report)."]
+    assert len(at.dataframe) == 3  # feeds, completeness, scores: no reconciliation table
