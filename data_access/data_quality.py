@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from data_access import access
 from data_access.aggregates import coverage_days, events_query
 from data_access.engine import meanwhile
-from data_access.kpi_queries import _scoped_wards, referral_filter, referral_joins
+from data_access.kpi_queries import _scoped_wards, in_scope, referral_filter, referral_joins
 from data_access.schema import (
     DISCHARGE_DESTINATIONS,
     ETHNIC_GROUPS,
@@ -213,10 +213,9 @@ def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int =
     only those few joined to their names (joining a year of England's ward-days to ward, unit and collaborative
     first took 0.17 s on PostgreSQL)."""
     k = ward_day_capacity
-    scoped = sa.select(ward.c.ward_code).select_from(_wards()).where(ward_filter(level, code))
     difference = k.c.occupied - k.c.census
     largest = (sa.select(k.c.ward_code, k.c.day, k.c.occupied, k.c.census, difference.label("difference"))
-               .where(k.c.ward_code.in_(scoped), k.c.reported == 1, k.c.occupied != k.c.census,
+               .where(in_scope(k.c.ward_code, level, code), k.c.reported == 1, k.c.occupied != k.c.census,
                       k.c.day >= _d(start), k.c.day <= _d(end))
                .order_by(sa.func.abs(difference).desc(), k.c.day, k.c.ward_code).limit(limit).subquery("largest"))
     query = (sa.select(largest.c.ward_code, ward.c.name, unit.c.provider_code, largest.c.day, largest.c.occupied,
