@@ -57,13 +57,13 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
 GRAINS = ["Unit", "Ward"]
 grain_shown = "ward" if st.session_state.get("restrictive_grain") == "Ward" else "unit"
 cached.prefetch(ctx, (dq.monthly_aggregates, level, code, first, ctx.end),
-                (dq.period_aggregates, level, code, ctx.start, ctx.end),
+                (dq.children_aggregates, level, code, ctx.start, ctx.end),
+                (dq.node_aggregates, level, code, ctx.start, ctx.end),
                 (dr.people_by_group, level, code, ctx.start, ctx.end), (dr.by_kind, level, code, ctx.start, ctx.end),
                 (dr.by_place, level, code, ctx.start, ctx.end, grain_shown),
-                (dr.monthly_by_kind, level, code, first, ctx.end))  # side by side; the reads below find them
+                (dr.monthly_by_kind, level, code, first, ctx.end))  # side by side; the reads below wait for them
 try:
     monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
-    total, kids = cached.read(ctx, dq.period_aggregates, level, code, ctx.start, ctx.end)
 except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()
@@ -242,6 +242,7 @@ def funnel_table(table: pd.DataFrame, kpi) -> pd.DataFrame:
                          "Position": data["position"], "Verdict": data["verdict"].map(VERDICT_LABELS)})
 
 
+@guarded
 def draw_compare() -> None:
     if level == "ward":
         return
@@ -254,6 +255,8 @@ def draw_compare() -> None:
     kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
                           key="quality_compare_kpi")
     kpi = mq.quality_kpi(kpi_id)
+    total = cached.read(ctx, dq.node_aggregates, level, code, ctx.start, ctx.end)
+    kids = cached.read(ctx, dq.children_aggregates, level, code, ctx.start, ctx.end)
     centre, table = mq.compare_table(total, kids, kpi_id, ctx.rule, level, child_level)
     if table.empty:
         st.info("Nothing below this level.")

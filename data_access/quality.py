@@ -64,15 +64,27 @@ def monthly_aggregates(conn, viewer, level: str, code: str | None, start: dt.dat
     return raw.reindex(months).rename_axis("month")
 
 
-def period_aggregates(conn, viewer, level: str, code: str | None, start: dt.date,
-                      end: dt.date) -> tuple[pd.Series, pd.DataFrame]:
-    """(the node's raw aggregates over the period, one row per child with `name`, in name order)."""
+def node_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.Series:
+    """The node's raw aggregates over the period."""
     access.require(viewer, "see scope", (level, code), conn)
-    scope = resolve(conn, level, code)
-    total = _aggregates(conn, level, code, start, end, NODE).iloc[0]
-    kids = access.visible_children(conn, viewer, child_nodes(conn, scope))
+    resolve(conn, level, code)
+    return _aggregates(conn, level, code, start, end, NODE).iloc[0]
+
+
+def children_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """One row per child the viewer may see, with `code` and `name`, in name order: raw aggregates over the period."""
+    access.require(viewer, "see scope", (level, code), conn)
+    kids = access.visible_children(conn, viewer, child_nodes(conn, resolve(conn, level, code)))
     if not kids:
-        return total, pd.DataFrame(columns=["code", "name", *COLUMNS])
+        return pd.DataFrame(columns=["code", "name", *COLUMNS])
     raw = _aggregates(conn, level, code, start, end, children(CHILD_LEVEL[level]))
     rows = pd.DataFrame({"code": [k.code for k in kids], "name": [k.name for k in kids]})
-    return total, rows.join(raw, on="code", how="left")
+    return rows.join(raw, on="code", how="left")
+
+
+def period_aggregates(conn, viewer, level: str, code: str | None, start: dt.date,
+                      end: dt.date) -> tuple[pd.Series, pd.DataFrame]:
+    """(the node's raw aggregates over the period, one row per child with `name`, in name order): the page reads
+    the two apart, side by side."""
+    return (node_aggregates(conn, viewer, level, code, start, end),
+            children_aggregates(conn, viewer, level, code, start, end))

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import enum
 import numbers
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -101,22 +102,51 @@ def read_with(engine: sa.Engine, url: str, viewer, reader, *args, ttl: float = T
     feeds = FEEDS.get(_name(reader)) or FEEDS.get(reader.__module__, ())
     version = tuple(_versions.get(feed, 0) for feed in feeds)
     key = cache_key(url, _name(reader), policy, args, slot(ttl), version)
-    failed = _prefetch_failures.get()
-    if failed and key in failed:
-        raise failed.pop(key)  # the prefetch ran it and it failed: the same error, without running it again
-    try:
+    state = _prefetch.get()
+    if state is None:
         return _read(key=key, _engine=engine, _policy=policy, _args=args, _reader=reader)  # by name: no inspect
-    except Exception as error:
-        recording = _prefetch_recording.get()
-        if recording is not None:
-            recording[key] = error
-        raise
+    return state.read(key, lambda: _read(key=key, _engine=engine, _policy=policy, _args=args, _reader=reader))
 
 
-# prefetch: the errors of the reads it ran (key -> exception), recorded in its threads and raised once by the
-# page's own read of the same key in the script's thread (each script run has a thread and context of its own).
-_prefetch_recording: contextvars.ContextVar[dict | None] = contextvars.ContextVar("prefetch_recording", default=None)
-_prefetch_failures: contextvars.ContextVar[dict | None] = contextvars.ContextVar("prefetch_failures", default=None)
+class _Prefetch:
+    """The reads a prefetch started, shared by its threads and the script: a read the script asks for while a
+    prefetch thread is running it waits for that thread, then finds it cached, or raises the error the thread
+    recorded (once, without running the query again)."""
+
+    def __init__(self):
+        self.running: dict[str, threading.Event] = {}  # key -> set when that read has finished (cached or failed)
+        self.failures: dict[str, Exception] = {}
+
+    def read(self, key: str, run: Callable[[], object]):
+        if _in_prefetch.get():
+            return self._run(key, run)
+        finished = self.running.get(key)
+        if finished is not None:
+            finished.wait()
+        if key in self.failures:
+            raise self.failures.pop(key)
+        return run()
+
+    def _run(self, key: str, run: Callable[[], object]):
+        mine = threading.Event()
+        finished = self.running.setdefault(key, mine)
+        if finished is not mine:  # another thread of this prefetch runs it: its result, or its error
+            finished.wait()
+            if key in self.failures:
+                raise self.failures[key]
+            return run()
+        try:
+            return run()
+        except Exception as error:
+            self.failures[key] = error
+            raise
+        finally:
+            mine.set()
+
+
+# The prefetch of the script's run (in its context, copied into the prefetch's threads); True in those threads.
+_prefetch: contextvars.ContextVar[_Prefetch | None] = contextvars.ContextVar("prefetch", default=None)
+_in_prefetch: contextvars.ContextVar[bool] = contextvars.ContextVar("in_prefetch", default=False)
 PREFETCH_WORKERS = 2
 
 
@@ -137,31 +167,30 @@ def _prefetch_signature(ctx, calls) -> str:
 
 
 def prefetch(ctx, *calls: tuple | Callable[[], object]) -> None:
-    """Run these reads side by side, two at a time: each a (reader, *args) tuple read as read(ctx, reader, *args),
-    or a function of no argument that makes its reads (`headline_tiles`...). Each runs
-    on its own connection, so that their cache entries are there when the page asks for them in turn: a page
-    whose figures come from several slow reads waits for the slowest pair, not for their sum (PostgreSQL runs a
-    query on one core). Each keeps its own cache entry: a later rerun that needs only one reads only that one. A
-    read that fails (AccessDenied, a query timeout) is not run again: the page's own read of it raises the same
-    error where the page shows it. A rerun with the same inputs skips the threads: its reads are cached, and each is
-    read in turn."""
+    """Start these reads side by side, two at a time, and return: each a (reader, *args) tuple read as
+    read(ctx, reader, *args), or a function of no argument that makes its reads (`headline_tiles`...). Each runs on
+    its own connection into its own cache entry while the page goes on drawing; when the page asks for one, it waits
+    for that read only (PostgreSQL runs a query on one core: a page whose figures come from several slow reads waits
+    for the slowest pair, not for their sum, and its own Python runs meanwhile). A later rerun that needs only one
+    reads only that one. A read that fails (AccessDenied, a query timeout) is not run again: the page's own read of
+    it raises the same error where the page shows it. A rerun with the same inputs skips the threads: its reads are
+    cached, and each is read in turn."""
     asked = time.monotonic()
     if _first_prefetch(_prefetch_signature(ctx, calls)) < asked:
         return  # done before with these inputs: the reads are cached (a thread pool each rerun cost 1 ms of CPU)
-    failures: dict = {}
+    _prefetch.set(_Prefetch())
 
     def one(call) -> None:
-        _prefetch_recording.set(failures)
-        _prefetch_failures.set(None)  # an earlier prefetch's errors are for the script's own reads
+        _in_prefetch.set(True)
         try:
             call() if callable(call) else read(ctx, *call)
-        except Exception:  # noqa: BLE001 - recorded by read_with, raised by the page's own read
+        except Exception:  # noqa: BLE001 - recorded by _Prefetch, raised by the page's own read
             pass
 
-    with ThreadPoolExecutor(max_workers=PREFETCH_WORKERS) as pool:
-        for call in calls:
-            pool.submit(contextvars.copy_context().run, one, call)
-    _prefetch_failures.set(failures)
+    pool = ThreadPoolExecutor(max_workers=PREFETCH_WORKERS)
+    for call in calls:
+        pool.submit(contextvars.copy_context().run, one, call)
+    pool.shutdown(wait=False)  # the page goes on drawing; a read it asks for waits only for that read
 
 
 def fresh(ctx, reader, *args):
