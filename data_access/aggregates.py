@@ -6,7 +6,8 @@ occupied bed days, leave days, clinically-ready (delayed) days and out-of-area d
 the children table, the SPC and daily series and finance's cost per bed day all read it, so two
 views can only disagree if their definitions do. `capacity_days` sums the daily capacity facts
 (ward_day_capacity) the same way, with the same grains (but sex and home): commissioned, closed and
-available bed days; `coverage_days` counts its open and reported ward-days.
+available bed days; `coverage_days` counts its open and reported ward-days. Daily series of the whole country or
+a region read the regional rollups of the two (region_day_census, region_day_capacity), the same sums.
 """
 
 import datetime as dt
@@ -80,10 +81,41 @@ def _period_rows(fact: sa.Table, start: dt.date, end: dt.date, by) -> sa.FromCla
     return sa.union_all(edges, rollup).subquery(fact.name)
 
 
+REGION_GRAINS = {"day", "region", "security_level", "sex"}
+
+
+def _region_rollup(fact: sa.Table, level, by, follow, restrict) -> sa.Table | None:
+    """The regional rollup of `fact` (schema.REGION_ROLLUPS) when it gives the same sums, else None: daily rows
+    (`day` in `by`) of the whole country or a region, by its wards (or, at national, every patient's home), grouped
+    by keys the rollup keeps, with no restriction by ward or unit."""
+    rollup = schema.REGION_ROLLUPS.get(fact.name)
+    if rollup is None or restrict is not None or "day" not in by or not set(by) <= REGION_GRAINS:
+        return None
+    if any(name not in rollup.c for name in by if name not in ("day", "region")):
+        return None
+    by_ward = follow == "ward" or (level == "national" and "region" not in by)  # national: every home is in it
+    return rollup if by_ward and level in ("national", "region") else None
+
+
+def _region_query(rollup: sa.Table, sums, level, code, start, end, by, codes) -> sa.Select:
+    """_grain_query from a regional rollup (its rows of [start, end] in place of the daily ward rows)."""
+    first, last = (sa.literal(d, sa.Date) for d in (start, end))
+    rows = sa.select(rollup).where(rollup.c.day >= first, rollup.c.day <= last).subquery(rollup.name)
+    keys = [(rows.c.region_code if name == "region" else rows.c[name]).label(name) for name in by]
+    node = sa.true() if level == "national" else rows.c.region_code == code
+    where = [node] if codes is None else [keys[0].in_(codes)]
+    totals = [sa.func.coalesce(sa.func.sum(col), 0).label(name) for name, col in sums(rows).items()]
+    return sa.select(*keys, *totals).select_from(rows).where(*where).group_by(*keys).order_by(*keys)
+
+
 def _grain_query(fact: sa.Table, sums, level, code, start, end, by, follow="ward", codes=None,
                  restrict=None) -> sa.Select:
     """SELECT by..., Σ `sums(rows)` ({name: column expression of the fact's rows}) of a daily ward fact table over
-    [start, end] under a node, grouped by `by`: the grain mechanism every daily fact shares."""
+    [start, end] under a node, grouped by `by`: the grain mechanism every daily fact shares (daily series of the
+    country or a region from the regional rollup)."""
+    rollup = _region_rollup(fact, level, by, follow, restrict)
+    if rollup is not None:
+        return _region_query(rollup, sums, level, code, start, end, by, codes)
     rows = _period_rows(fact, start, end, by)
     keys = [_key(rows, name, follow).label(name) for name in by]
     node = node_filter(level, code, follow, rows) if codes is None else keys[0].in_(codes)

@@ -10,7 +10,8 @@
   bed_state and ward_day_census (written before it);
 - `ward_day_events` (one row per day and ward with an incident or a restrictive intervention started: their
   counts) from incident and restrictive_intervention;
-- the monthly rollups of the three daily tables;
+- the monthly rollups of the three daily tables, and the regional rollups of the census and capacity
+  (`region_day_census`, `region_day_capacity`: the daily rows summed over each region's wards);
 - `patient_month_fact` (the patients in a bed, and those with a restrictive intervention running, by calendar
   month and ward) from ward_stay_fact and restrictive_intervention, and from it `node_month_people` (how many of
   them, distinct, under each node of the hierarchy by month).
@@ -41,6 +42,7 @@ from data_access.kpi_queries import MODERATE_OR_WORSE, stay_facts
 from data_access.schema import (
     EVENT_COUNTS,
     MONTHLY_ROLLUPS,
+    REGION_ROLLUPS,
     bed_state,
     calendar,
     collaborative,
@@ -69,8 +71,9 @@ from data_access.scope import LEVELS
 
 KEYS = ["ward_code", "sex", "security_level", "home_region", "home_collab", "out_of_area"]
 TABLES = ["ward_stay_fact", "ward_day_census", "ward_day_capacity", "ward_day_events", "ward_month_census",
-          "ward_month_capacity", "ward_month_events", "patient_month_fact", "node_month_people"]
-CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity"]  # what a bed-state load changes
+          "ward_month_capacity", "ward_month_events", "patient_month_fact", "node_month_people", "region_day_census",
+          "region_day_capacity"]
+CAPACITY_TABLES = ["bed_state", "ward_day_capacity", "ward_month_capacity", "region_day_capacity"]  # a bed-state load's
 SUMMED = ["patients", "on_leave", "ready_for_discharge", "commissioned_beds", "closed_beds",
           "reported", *EVENT_COUNTS]  # the rollups' sums
 COUNTED = ["open_days"]  # the rollup's counts of daily rows
@@ -273,6 +276,28 @@ def refresh_months(conn: sa.Connection, daily: sa.Table, wards: list[str] | None
     conn.execute(sa.insert(monthly).from_select(["month", *[c.name for c in (*keys, *sums, *counts)]], rows))
 
 
+def refresh_regions(conn: sa.Connection, daily: sa.Table, days: tuple[dt.date, dt.date] | None = None) -> None:
+    """Rewrite the regional rollup of a daily fact table (region_day_census, region_day_capacity) from it: all of
+    it, or the inclusive range of `days`. A key the daily table lacks (capacity's security level) is its ward's."""
+    rollup = REGION_ROLLUPS[daily.name]
+    delete, where = sa.delete(rollup), []
+    if days is not None:
+        first, last = (sa.literal(d, sa.Date) for d in days)
+        delete = delete.where(rollup.c.day.between(first, last))
+        where.append(daily.c.day.between(first, last))
+    conn.execute(delete)
+    names = [c.name for c in rollup.c if c.name != "region_code" and c.name not in (*SUMMED, *COUNTED)]
+    keys = [daily.c[name] if name in daily.c else ward.c[name] for name in names]
+    region = collaborative.c.region_code
+    sums = [sa.func.sum(daily.c[c.name]).label(c.name) for c in rollup.c if c.name in SUMMED]
+    counts = [sa.func.count().label(c.name) for c in rollup.c if c.name in COUNTED]
+    source = (daily.join(ward, ward.c.ward_code == daily.c.ward_code)
+              .outerjoin(collaborative, collaborative.c.collaborative_id == ward.c.collaborative_id))
+    rows = (sa.select(region, *keys, *sums, *counts).select_from(source).where(*where)
+            .group_by(region, *keys).order_by(keys[0], region))
+    conn.execute(sa.insert(rollup).from_select(["region_code", *names, *[c.name for c in (*sums, *counts)]], rows))
+
+
 def refresh_census(conn: sa.Connection) -> int:
     """Rebuild ward_day_census from ward_stay_fact and leave_episode; returns its row count."""
     conn.execute(sa.delete(ward_day_census))
@@ -280,6 +305,7 @@ def refresh_census(conn: sa.Connection) -> int:
                "out_of_area", "patients", "on_leave", "ready_for_discharge"]
     conn.execute(sa.insert(ward_day_census).from_select(columns, _census_rows()))
     refresh_months(conn, ward_day_census)
+    refresh_regions(conn, ward_day_census)
     return conn.execute(sa.select(sa.func.count()).select_from(ward_day_census)).scalar()
 
 
@@ -336,7 +362,7 @@ def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
                      days: tuple[dt.date, dt.date] | None = None) -> None:
     """Rewrite ward_day_capacity (in the caller's transaction) from ward, bed_state and ward_day_census: all of
     it, or only the rows of `wards` and/or the inclusive range of `days` (a bed-state load, which leaves the census
-    as it is); then its monthly rollup for those wards and months."""
+    as it is); then its monthly rollup for those wards and months, and its regional rollup for those days."""
     delete = sa.delete(ward_day_capacity)
     if wards is not None:
         delete = delete.where(ward_day_capacity.c.ward_code.in_(wards))
@@ -346,6 +372,7 @@ def refresh_capacity(conn: sa.Connection, wards: list[str] | None = None,
     conn.execute(delete)
     conn.execute(sa.insert(ward_day_capacity).from_select(CAPACITY_COLUMNS, _capacity_rows(wards, days)))
     refresh_months(conn, ward_day_capacity, wards, days)
+    refresh_regions(conn, ward_day_capacity, days)
 
 
 def refresh_reports(conn: sa.Connection, reports: pd.DataFrame) -> None:
@@ -386,6 +413,9 @@ def missing(conn: sa.Connection) -> bool:
     if _empty(conn, ward_month_census) and not _empty(conn, ward_day_census):
         return True
     if _empty(conn, ward_month_capacity) and not _empty(conn, ward_day_capacity):
+        return True
+    if any(_empty(conn, REGION_ROLLUPS[daily.name]) and not _empty(conn, daily)
+           for daily in (ward_day_census, ward_day_capacity)):
         return True
     if _empty(conn, ward_day_events) and not (_empty(conn, incident) and _empty(conn, restrictive_intervention)):
         return True

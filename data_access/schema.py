@@ -464,8 +464,36 @@ node_month_people = Table(
     PrimaryKeyConstraint("level", "code", "month"),
 )
 
+# The daily census and capacity facts summed over each region's wards (docs/facts.md), by the ward's own keys:
+# one row per day, region (of the ward's collaborative; null for a ward with none) and kind of patient or ward.
+# The aggregate layer reads them for daily series at national and region level (the Bed occupancy page's year of
+# days, 25 times fewer rows than the wards'); written with the daily facts by facts.refresh and a bed-state load.
+region_day_census = Table(
+    "region_day_census", metadata,
+    Column("day", Date, nullable=False),
+    Column("region_code", CODE, nullable=True),
+    Column("sex", CODE, nullable=False),
+    Column("security_level", CODE, nullable=False),
+    Column("out_of_area", Integer, nullable=False),
+    Column("patients", Integer, nullable=False),
+    Column("on_leave", Integer, nullable=False),
+    Column("ready_for_discharge", Integer, nullable=False),
+)
+
+region_day_capacity = Table(
+    "region_day_capacity", metadata,
+    Column("day", Date, nullable=False),
+    Column("region_code", CODE, nullable=True),
+    Column("security_level", CODE, nullable=False),  # the ward's
+    Column("commissioned_beds", Integer, nullable=False),
+    Column("closed_beds", Integer, nullable=False),
+    Column("reported", Integer, nullable=False),  # reported ward-days
+    Column("open_days", Integer, nullable=False),  # open ward-days: the daily rows summed
+)
+
 MONTHLY_ROLLUPS = {"ward_day_census": ward_month_census, "ward_day_capacity": ward_month_capacity,
                    "ward_day_events": ward_month_events}  # daily -> monthly
+REGION_ROLLUPS = {"ward_day_census": region_day_census, "ward_day_capacity": region_day_capacity}  # daily
 
 # One row per ward stay with its spell, patient, ward, home and out-of-area flag (docs/facts.md): the join every
 # patient-level aggregate starts from (kpi_queries.stay_facts), written by facts.refresh. No foreign keys: a
@@ -620,6 +648,8 @@ RI_ENDED = Index("ix_ri_ended", restrictive_intervention.c.ended_at).ddl_if(dial
 Index("ix_ward_day_census_day_ward", ward_day_census.c.day, ward_day_census.c.ward_code)
 Index("ix_ward_day_capacity_day_ward", ward_day_capacity.c.day, ward_day_capacity.c.ward_code)
 Index("ix_ward_month_census_month_ward", ward_month_census.c.month, ward_month_census.c.ward_code)
+Index("ix_region_day_census_day", region_day_census.c.day, region_day_census.c.region_code)
+Index("ix_region_day_capacity_day", region_day_capacity.c.day, region_day_capacity.c.region_code)
 Index("ix_ward_month_capacity_month_ward", ward_month_capacity.c.month, ward_month_capacity.c.ward_code)
 Index("ix_patient_month_fact_month_ward", patient_month_fact.c.month, patient_month_fact.c.ward_code)
 Index("ix_ward_day_events_day_ward", ward_day_events.c.day, ward_day_events.c.ward_code)

@@ -1,7 +1,8 @@
-"""The pre-aggregated facts (ward_stay_fact, ward_day_census, ward_day_capacity and their monthly rollups:
-docs/facts.md) give exactly what the raw tables give, on the hand-built fixture and both engines, also after a
-bed-state submission and a replay; the aggregate layer's grains add up to the node's total, and a period read from
-whole months plus edge days gives what its days give."""
+"""The pre-aggregated facts (ward_stay_fact, ward_day_census, ward_day_capacity and their monthly and regional
+rollups: docs/facts.md) give exactly what the raw tables give, on the hand-built fixture and both engines, also after
+a bed-state submission and a replay; the aggregate layer's grains add up to the node's total, a period read from
+whole months plus edge days gives what its days give, and a daily series read from the regional rollups gives what
+the wards' daily rows give."""
 
 import datetime as dt
 import math
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import bed_state_submit, clock, facts, replay
+from data_access import aggregates, bed_state_submit, clock, facts, replay, schema
 from data_access.access import Viewer
 from data_access.aggregates import (
     CAPACITY_MEASURES,
@@ -25,7 +26,7 @@ from data_access.aggregates import (
 )
 from data_access.dialect import EARTH_RADIUS_KM
 from data_access.kpi_queries import available_days, stay_facts
-from data_access.schema import EVENT_COUNTS, MONTHLY_ROLLUPS
+from data_access.schema import EVENT_COUNTS, MONTHLY_ROLLUPS, REGION_ROLLUPS
 from tests.fixture_db import build_fixture
 
 D = dt.date
@@ -218,6 +219,7 @@ def test_a_submission_rewrites_its_wards_capacity_of_the_day(empty_engine, monke
         assert _capacity(conn) == _raw_capacity(conn)
         assert _capacity(conn)[(D(2024, 3, 9), "W2")][1:4] == (2, 1, 1)  # the submission: 2 closed, 1 occupied
         assert _monthly(conn, "ward_month_capacity") == _rollup(conn, "ward_day_capacity")
+        assert _regional(conn, "region_day_capacity") == _by_region(conn, "ward_day_capacity")
         assert _capacity_of(conn, D(2024, 3, 1), D(2024, 3, 31), "provider", "RHA") == sum(
             beds - closed for (day, ward), (beds, closed, *_) in _raw_capacity(conn).items()
             if ward in ("W1", "W2") and day.month == 3 and day.year == 2024)
@@ -317,6 +319,77 @@ def test_a_replay_rewrites_the_capacity_of_its_day_step_by_step(empty_engine):
     with empty_engine.connect() as conn:
         assert _capacity(conn) == _raw_capacity(conn)
         assert _monthly(conn, "ward_month_capacity") == _rollup(conn, "ward_day_capacity")
+        assert _regional(conn, "region_day_capacity") == _by_region(conn, "ward_day_capacity")
+
+
+def _regional(conn, table: str) -> list[tuple]:
+    """The regional rollup's rows, sorted (day as a date, a null region first)."""
+    rows = _rows(conn, f"SELECT * FROM {table}")  # noqa: S608 - the test's own table names
+    return sorted(((pd.Timestamp(r[0]).date(), r[1] or "", *r[2:]) for r in rows), key=str)
+
+
+def _by_region(conn, daily: str) -> list[tuple]:
+    """The daily table summed in Python by day, its ward's region and the rollup's other keys (a key the daily
+    table lacks is its ward's), with the rollup's columns."""
+    rows = _rows(conn, f"SELECT * FROM {daily}")  # noqa: S608 - the test's own table names
+    columns = list(conn.execute(sa.text(f"SELECT * FROM {daily} WHERE 1 = 0")).keys())  # noqa: S608
+    wards = {r[0]: r[1:] for r in _rows(conn, """
+        SELECT w.ward_code, c.region_code, w.security_level
+        FROM ward w LEFT JOIN collaborative c ON c.collaborative_id = w.collaborative_id""")}
+    rollup = [c.name for c in REGION_ROLLUPS[daily].c]
+    measures = [name for name in rollup if name in (*facts.SUMMED, *facts.COUNTED)]
+    keys = rollup[2:len(rollup) - len(measures)]  # after day and region_code
+    out: dict[tuple, list[int]] = {}
+    for row in rows:
+        ward = row[columns.index("ward_code")]
+        key = (pd.Timestamp(row[0]).date(), wards[ward][0] or "",
+               *[row[columns.index(n)] if n in columns else wards[ward][1] for n in keys])
+        cell = out.setdefault(key, [0] * len(measures))
+        for n, name in enumerate(measures):
+            cell[n] += 1 if name in facts.COUNTED else row[columns.index(name)]
+    return sorted(((*k, *v) for k, v in out.items()), key=str)
+
+
+def test_regional_rollups_are_the_daily_facts_summed_by_region(fixture_engine):
+    with fixture_engine.connect() as conn:
+        for daily, rollup in REGION_ROLLUPS.items():
+            assert _regional(conn, rollup.name) == _by_region(conn, daily), rollup.name
+            assert {row[1] for row in _regional(conn, rollup.name)} == {"Y60", "Y63"}
+
+
+DAILY = [(("day",), "ward"), (("day",), "home"), (("day", "security_level"), "ward"), (("day", "sex"), "ward"),
+         (("region", "day"), "ward"), (("day", "region", "security_level"), "ward")]
+
+
+@pytest.mark.parametrize("level,code", [("national", None), ("region", "Y60"), ("region", "Y63")])
+def test_daily_series_of_the_country_and_a_region_from_the_rollup_give_what_the_wards_give(
+        fixture_engine, monkeypatch, level, code):
+    """census_days, capacity_days and coverage_days by day at national and region level read the regional rollups;
+    the same calls made to read the wards' daily rows give the same frames (and the children of the country by
+    region and day, with `codes`)."""
+    start, end = D(2024, 1, 15), D(2024, 3, 9)
+    calls = [(census_days, by, follow, None) for by, follow in DAILY]
+    calls += [(read, by, "ward", None) for read in (capacity_days, coverage_days) for by, f in DAILY
+              if "sex" not in by and f == "ward"]
+    calls += [(read, ("region", "day"), "ward", ["Y63"]) for read in (census_days, capacity_days)]
+
+    def run(conn, read, by, follow, codes):
+        if level != "national" and (follow == "home" or codes):
+            return None  # the rollup is not read for these: nothing to compare
+        options = {"follow": follow} if read is census_days else {}
+        return read(conn, level, code, start, end, by=by, codes=codes, **options) if codes else read(
+            conn, level, code, start, end, by=by, **options)
+
+    with fixture_engine.connect() as conn:
+        rolled = [run(conn, *call) for call in calls]
+        assert all(aggregates._region_rollup(schema.ward_day_census, level, by, follow, None) is not None
+                   for _, by, follow, _ in calls[:len(DAILY)] if level == "national" or follow == "ward")
+        monkeypatch.setattr(aggregates, "_region_rollup", lambda *args: None)
+        wards = [run(conn, *call) for call in calls]
+    for call, a, b in zip(calls, rolled, wards):
+        if a is None:
+            continue
+        assert len(a) > 0 and a.to_numpy().tolist() == b.to_numpy().tolist(), call[:3]
 
 
 def test_refresh_rebuilds_the_same_facts(fixture_engine):
@@ -351,6 +424,8 @@ def test_grains_add_up_to_the_node(fixture_engine):
                                          ("ward_day_events", "day, ward_code"),
                                          ("ward_month_events", "month, ward_code"),
                                          ("node_month_people", "level, code, month"),
+                                         ("region_day_census", "day, region_code, sex, security_level, out_of_area"),
+                                         ("region_day_capacity", "day, region_code, security_level"),
                                          ("ward_month_census", "month, ward_code, sex, home_collaborative_id")])
 def test_a_database_without_a_facts_table_gets_it(fixture_engine, table, order):
     """A table dropped (a database made before it existed) or left empty is found by facts.missing and rebuilt."""
