@@ -38,7 +38,7 @@ from data_access.bulk import analyze, tidy
 from data_access.dialect import spec_for
 from data_access.engine import make_engine
 from data_access.grain import ward_joins, ward_key
-from data_access.kpi_queries import MODERATE_OR_WORSE, stay_facts
+from data_access.kpi_queries import MODERATE_OR_WORSE, NOT_COUNTED_DESTINATIONS, READMISSION_DAYS, stay_facts
 from data_access.schema import (
     EVENT_COUNTS,
     MONTHLY_ROLLUPS,
@@ -85,8 +85,8 @@ OPEN_END = dt.date(9999, 12, 31)  # an open stay or leave runs to the end of the
 
 
 def stay_rows() -> sa.Select:
-    """One row per ward stay with its ward, spell, patient, home and out-of-area flag, from the raw tables:
-    the columns of ward_stay_fact."""
+    """One row per ward stay with its ward, spell, patient, home and out-of-area flag, and its spell's readmission
+    flags, from the raw tables: the columns of ward_stay_fact."""
     home_lc = locality_collaborative.alias("home_lc")
     home_loc = locality.alias("home_loc")
     ward_collab = collaborative.alias("ward_collab")
@@ -97,6 +97,11 @@ def stay_rows() -> sa.Select:
         else_=0,
     )
     distance = dialect.haversine_km(home_loc.c.latitude, home_loc.c.longitude, unit.c.latitude, unit.c.longitude)
+    s, later = hospital_spell, hospital_spell.alias("later")
+    counted = sa.case((s.c.discharge_destination.not_in(NOT_COUNTED_DESTINATIONS), 1), else_=0)
+    readmitted = sa.case((sa.exists().where(
+        later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
+        later.c.admission_date <= dialect.add_days(s.c.discharge_date, READMISSION_DAYS)), 1), else_=0)
     joins = (
         ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id)
         .join(patient, patient.c.patient_id == hospital_spell.c.patient_id)
@@ -116,7 +121,7 @@ def stay_rows() -> sa.Select:
         ward_collab.c.region_code.label("ward_region"), ward.c.service_line, ward.c.security_level,
         patient.c.sex, home_loc.c.region_code.label("home_region"),
         home_lc.c.collaborative_id.label("home_collab"), out_of_area.label("out_of_area"),
-        distance.label("distance_km"),
+        distance.label("distance_km"), counted.label("discharge_counted"), readmitted.label("readmitted"),
     ).select_from(joins)
 
 

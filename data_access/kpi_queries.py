@@ -292,6 +292,7 @@ def spells(conn, level, code, start, end) -> dict:
 
 
 READMISSION_DAYS = 365
+NOT_COUNTED_DESTINATIONS = ["other_hospital", "died"]  # transfers and deaths: not in the readmission cohort
 
 
 def readmission_query(level, code, start, end, grain: Grain = NODE):
@@ -301,27 +302,19 @@ def readmission_query(level, code, start, end, grain: Grain = NODE):
 
     Shifting the cohort back one year means every discharge counted has had its whole year by `end`, so a
     cohort whose year has not passed (which can only read low) is never reported. A month's row is the
-    cohort of that month's dates (the discharges of the same dates a year, 365 days, earlier)."""
+    cohort of that month's dates (the discharges of the same dates a year, 365 days, earlier). From the stay facts
+    alone: each stay carries its spell's discharge date, whether the discharge is in the cohort and whether the
+    patient came back within the year (facts.stay_rows)."""
     facts = stay_facts()
-    s, later = hospital_spell, hospital_spell.alias("later")
     lag = dt.timedelta(days=READMISSION_DAYS)
-    where = [s.c.discharge_date.between(_date(start - lag), _date(end - lag)),
-             s.c.discharge_destination.not_in(["other_hospital", "died"])]
-    # The cohort's dates on the stays' copy of their spell's, so only the cohort's stays are listed.
-    scoped = sa.and_(facts_filter(facts, level, code, follow="home"),
-                     facts.c.discharge_date.between(_date(start - lag), _date(end - lag)))
-    source, child = s, None
-    if grain.child:
-        under = (sa.select(facts_key(facts, grain.by, "home").label("key"), facts.c.spell_id).where(scoped)
-                 .distinct().subquery("under"))
-        source, child = under.join(s, s.c.spell_id == under.c.spell_id), under.c.key
-    else:  # a semi-join: the spells under the node, without listing them all first
-        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(scoped)))
-    readmitted = sa.exists().where(later.c.patient_id == s.c.patient_id, later.c.admission_date > s.c.discharge_date,
-                                   later.c.admission_date <= dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
-    source, month = grain.by_day(source, dialect.add_days(s.c.discharge_date, READMISSION_DAYS))
-    return grain.select(grain.key(month=month, child=lambda _: child),
-                        [sa.func.count(), sa.func.count(sa.case((readmitted, 1)))], source, where)
+    where = [facts_filter(facts, level, code, follow="home"), facts.c.discharge_counted == 1,
+             facts.c.discharge_date.between(_date(start - lag), _date(end - lag))]
+    child = facts_key(facts, grain.by, "home") if grain.child else sa.literal("all")
+    spells = (sa.select(child.label("key"), facts.c.spell_id, facts.c.discharge_date, facts.c.readmitted)
+              .where(*where).distinct().subquery("cohort"))  # a spell once per key, however many stays it had
+    source, month = grain.by_day(spells, dialect.add_days(spells.c.discharge_date, READMISSION_DAYS))
+    return grain.select(grain.key(month=month, child=lambda _: spells.c.key),
+                        [sa.func.count(), sa.func.coalesce(sa.func.sum(spells.c.readmitted), 0)], source, [])
 
 
 def readmissions(conn, level, code, start, end) -> dict:

@@ -521,6 +521,11 @@ ward_stay_fact = Table(
     Column("home_collab", CODE, nullable=True),
     Column("out_of_area", Integer, nullable=False),
     Column("distance_km", Double, nullable=True),
+    # The spell's readmission cohort (kpi_queries.readmission_query): 1 when it was discharged other than to another
+    # hospital or by death (a known destination); readmitted: 1 when the same patient was admitted again within 365
+    # days after that discharge.
+    Column("discharge_counted", Integer, nullable=False),
+    Column("readmitted", Integer, nullable=False),
 )
 
 audit_log = Table(

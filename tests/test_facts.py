@@ -66,7 +66,7 @@ def _raw_census(conn) -> Counter:
 STAY_COLUMNS = ["ward_stay_id", "spell_id", "ward_code", "start_date", "end_date", "patient_id", "admission_date",
                 "discharge_date", "ready_for_discharge_date", "spell_provider", "unit_code", "provider_code",
                 "ward_collab", "ward_region", "service_line", "security_level", "sex", "home_region", "home_collab",
-                "out_of_area", "distance_km"]
+                "out_of_area", "distance_km", "discharge_counted", "readmitted"]
 
 
 def _km(lat1, lon1, lat2, lon2) -> float:
@@ -88,11 +88,22 @@ def _raw_stays(conn) -> dict:
         JOIN locality loc ON loc.locality_code = p.home_locality_code
         LEFT JOIN locality_collaborative lc ON lc.locality_code = p.home_locality_code
              AND lc.service_line = w.service_line""")
+    spells = _rows(conn, "SELECT spell_id, patient_id, admission_date, discharge_date, discharge_destination "
+                         "FROM hospital_spell")
+    admitted: dict[str, list] = {}
+    for _, patient, admission, _, _ in spells:
+        admitted.setdefault(patient, []).append(admission)
+    cohort = {}  # spell -> (discharged other than by transfer or death, the patient admitted again within 365 days)
+    for spell, patient, _, discharge, destination in spells:
+        counted = int(destination is not None and destination not in ("other_hospital", "died"))
+        again = discharge is not None and any(discharge < day <= discharge + dt.timedelta(days=365)
+                                              for day in admitted[patient])
+        cohort[spell] = (counted, int(again))
     out = {}
     for row in rows:
         ward_collab, home_collab, national = row[12], row[18], row[19]
         ooa = 0 if national else int(home_collab is None or home_collab != ward_collab)
-        out[row[0]] = (*row[:19], ooa, _km(*row[20:]))
+        out[row[0]] = (*row[:19], ooa, _km(*row[20:]), *cohort[row[1]])
     return out
 
 
@@ -106,8 +117,10 @@ def test_ward_stay_fact_is_the_raw_join(fixture_engine):
     assert len(actual) == len(got) == len(expected) > 0
     for stay_id, row in expected.items():
         fact = actual[stay_id]
-        assert fact[:-1] == row[:-1], stay_id
-        assert fact[-1] == pytest.approx(row[-1], abs=1e-6), stay_id
+        assert fact[:-3] == row[:-3] and fact[-2:] == row[-2:], stay_id
+        assert fact[-3] == pytest.approx(row[-3], abs=1e-6), stay_id  # the distance
+    cases = {row[-2:] for row in expected.values()}  # in the cohort or not, readmitted or not: each is there
+    assert {(1, 0), (1, 1)} <= cases and {(0, 0), (0, 1)} & cases
 
 
 def test_stay_facts_reads_the_table_with_the_join_columns(fixture_engine):
