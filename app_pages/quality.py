@@ -55,10 +55,13 @@ st.caption(f"Monthly statistical process control charts (NHS Making Data Count),
            f"{period.describe(ctx.start, ctx.end)} · disclosure rule: {ctx.rule}")
 
 GRAINS = ["Unit", "Ward"]
+COMPARE_KEY = "quality_compare_kpi"
 grain_shown = "ward" if st.session_state.get("restrictive_grain") == "Ward" else "unit"
+compared = st.session_state.get(COMPARE_KEY)
+compared = compared if isinstance(compared, str) and compared in mq.QUALITY_IDS else mq.QUALITY_IDS[0]
 cached.prefetch(ctx, (dq.monthly_aggregates, level, code, first, ctx.end),
-                (dq.children_aggregates, level, code, ctx.start, ctx.end),
-                (dq.node_aggregates, level, code, ctx.start, ctx.end),
+                (dq.children_aggregates, level, code, ctx.start, ctx.end, mq.NEEDS[compared]),
+                (dq.node_aggregates, level, code, ctx.start, ctx.end, mq.NEEDS[compared]),
                 (dr.people_by_group, level, code, ctx.start, ctx.end), (dr.by_kind, level, code, ctx.start, ctx.end),
                 (dr.by_place, level, code, ctx.start, ctx.end, grain_shown),
                 (dr.monthly_by_kind, level, code, first, ctx.end))  # side by side; the reads below wait for them
@@ -252,11 +255,12 @@ def draw_compare() -> None:
                f"around {plain(ctx.scope.name)}'s own rate for each one's size (dark 95%, light 99.8%), so small "
                "units are judged fairly. Each counts only the activity this scope owns: its wards commissioned by "
                f"{plain(ctx.scope.name)} (a provider's wards for other collaboratives are left out).")
-    kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label,
-                          key="quality_compare_kpi")
+    if st.session_state.get(COMPARE_KEY) != compared:
+        st.session_state[COMPARE_KEY] = compared  # anything else put in the widget's state: the first measure
+    kpi_id = st.selectbox("Measure", mq.QUALITY_IDS, format_func=lambda k: mq.quality_kpi(k).label, key=COMPARE_KEY)
     kpi = mq.quality_kpi(kpi_id)
-    total = cached.read(ctx, dq.node_aggregates, level, code, ctx.start, ctx.end)
-    kids = cached.read(ctx, dq.children_aggregates, level, code, ctx.start, ctx.end)
+    total = cached.read(ctx, dq.node_aggregates, level, code, ctx.start, ctx.end, mq.NEEDS[kpi_id])
+    kids = cached.read(ctx, dq.children_aggregates, level, code, ctx.start, ctx.end, mq.NEEDS[kpi_id])
     centre, table = mq.compare_table(total, kids, kpi_id, ctx.rule, level, child_level)
     if table.empty:
         st.info("Nothing below this level.")

@@ -38,20 +38,43 @@ def _bed_days(conn, level, code, start, end, grain: Grain):
     return days.rename(columns={by[0]: "key"} if by else {}).set_index("key")
 
 
-# (builder, its columns) of kpi_queries: each run at the grain asked for.
-MEASURES = [(q.intervention_query, q.INTERVENTION_KEYS), (q.incident_query, q.INCIDENT_KEYS),
-            (q.staffing_query, ["actual_hours", "planned_hours"]),
-            (q.readmission_query, ["readmission_denominator", "readmitted"]), (q.spell_query, q.SPELL_KEYS)]
+def _measure(build, names):
+    """The part that runs kpi_queries builder `build` at a grain, into `names`."""
+    def read(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
+        return frame(conn, build(level, code, start, end, grain=grain), names, grain)
+    return read
 
 
-def _aggregates(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
-    """Every column of COLUMNS by `grain`; the restrictive practice series (its slowest part) meanwhile on a second
-    connection."""
-    with meanwhile(conn.engine, restrictive.series, level, code, start, end, grain) as restrictive_series:
-        parts = [_bed_days(conn, level, code, start, end, grain)]
-        parts += [frame(conn, build(level, code, start, end, grain=grain), names, grain) for build, names in MEASURES]
-        parts.append(restrictive_series())
-    return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
+# The parts of the aggregates: (the columns each gives, how it reads them at a grain). The restrictive practice
+# parts are the slowest: they run on a second connection meanwhile.
+PARTS = [(["obd", "delayed_days"], _bed_days),
+         (q.INTERVENTION_KEYS, _measure(q.intervention_query, q.INTERVENTION_KEYS)),
+         (q.INCIDENT_KEYS, _measure(q.incident_query, q.INCIDENT_KEYS)),
+         (["actual_hours", "planned_hours"], _measure(q.staffing_query, ["actual_hours", "planned_hours"])),
+         (["readmission_denominator", "readmitted"],
+          _measure(q.readmission_query, ["readmission_denominator", "readmitted"])),
+         (q.SPELL_KEYS, _measure(q.spell_query, q.SPELL_KEYS))]
+SLOW_PARTS = [(restrictive.EVENT_COLUMNS, restrictive.event_counts),
+              (restrictive.SEGREGATION_COLUMNS, restrictive.segregation_open),
+              (restrictive.PEOPLE_COLUMNS, restrictive.people_counts)]
+
+
+def _read(conn, parts, level, code, start, end, grain: Grain) -> list[pd.DataFrame]:
+    return [read(conn, level, code, start, end, grain) for _, read in parts]
+
+
+def _aggregates(conn, level, code, start, end, grain: Grain, columns=None) -> pd.DataFrame:
+    """The columns of COLUMNS by `grain`: every one, or (`columns` given) only those of the parts that give them,
+    the others left empty (a section that shows one measure reads only what it needs)."""
+    def wanted(parts):
+        return [(names, read) for names, read in parts if columns is None or set(names) & set(columns)]
+    quick, slow = wanted(PARTS), wanted(SLOW_PARTS)
+    if quick and slow:
+        with meanwhile(conn.engine, _read, slow, level, code, start, end, grain) as slow_frames:
+            frames = _read(conn, quick, level, code, start, end, grain) + slow_frames()
+    else:
+        frames = _read(conn, quick + slow, level, code, start, end, grain)
+    return pd.concat(frames, axis=1).reindex(columns=COLUMNS)
 
 
 def monthly_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -64,20 +87,23 @@ def monthly_aggregates(conn, viewer, level: str, code: str | None, start: dt.dat
     return raw.reindex(months).rename_axis("month")
 
 
-def node_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.Series:
-    """The node's raw aggregates over the period."""
+def node_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date,
+                    columns: tuple[str, ...] | None = None) -> pd.Series:
+    """The node's raw aggregates over the period (only `columns` when given, the rest empty)."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
-    return _aggregates(conn, level, code, start, end, NODE).iloc[0]
+    return _aggregates(conn, level, code, start, end, NODE, columns).iloc[0]
 
 
-def children_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """One row per child the viewer may see, with `code` and `name`, in name order: raw aggregates over the period."""
+def children_aggregates(conn, viewer, level: str, code: str | None, start: dt.date, end: dt.date,
+                        columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per child the viewer may see, with `code` and `name`, in name order: raw aggregates over the period
+    (only `columns` when given, the rest empty)."""
     access.require(viewer, "see scope", (level, code), conn)
     kids = access.visible_children(conn, viewer, child_nodes(conn, resolve(conn, level, code)))
     if not kids:
         return pd.DataFrame(columns=["code", "name", *COLUMNS])
-    raw = _aggregates(conn, level, code, start, end, children(CHILD_LEVEL[level]))
+    raw = _aggregates(conn, level, code, start, end, children(CHILD_LEVEL[level]), columns)
     rows = pd.DataFrame({"code": [k.code for k in kids], "name": [k.name for k in kids]})
     return rows.join(raw, on="code", how="left")
 

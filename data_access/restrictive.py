@@ -192,12 +192,6 @@ def people_counts(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
     return pd.concat(parts).astype("int64").sort_index()
 
 
-def series(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
-    """Every restrictive practice column of COLUMNS by `grain` (for data_access.quality's monthly and child rows)."""
-    parts = [query(conn, level, code, start, end, grain) for query in (event_counts, segregation_open, people_counts)]
-    return pd.concat(parts, axis=1).reindex(columns=COLUMNS)
-
-
 # --- kpi_queries.AGGREGATES: (conn, level, code, start, end) -> dict ------------------------------------------
 
 

@@ -75,6 +75,30 @@ VARIATION_NAMES = ("common_cause", "improvement_high", "improvement_low", "conce
 ASSURANCE_NAMES = ("pass", "fail", "hit_and_miss")
 
 
+# The aggregates (data_access.quality.COLUMNS) each measure is worked out from by kpi_values: a section that shows one
+# measure (the comparison of the children) reads only these (tests/test_quality.py checks each against the full row).
+NEEDS = {
+    "restrictive_interventions_per_1000_obd": ("interventions", "obd"),
+    "prone_restraint_per_1000_obd": ("prone", "obd"),
+    "incidents_per_1000_obd": ("incidents", "obd"),
+    "incidents_low_harm_per_1000_obd": ("incidents_low", "obd"),
+    "incidents_moderate_harm_per_1000_obd": ("incidents_moderate", "obd"),
+    "staffing_fill_rate_pct": ("actual_hours", "planned_hours"),
+    "delayed_discharge_days_pct": ("delayed_days", "obd"),
+    "readmission_12m_pct": ("readmission_denominator", "readmitted"),
+    "median_los_days": ("median_los_days", "discharges"),
+    "seclusion_per_1000_obd": ("seclusion", "obd"),
+    "seclusion_hours_per_1000_obd": ("seclusion_hours", "obd"),
+    "segregation_people": ("segregation_people",),
+    "segregation_median_days": ("segregation_median_days", "segregation_n"),
+    "rapid_tranquillisation_per_1000_obd": ("rapid_tranquillisation", "obd"),
+    "mechanical_restraint_per_1000_obd": ("mechanical_restraint", "obd"),
+    "people_restricted_pct": ("people_restricted", "people_in_bed"),
+    "harm_incidents_per_1000_obd": ("incidents_moderate", "obd"),
+    "self_harm_per_1000_obd": ("self_harm", "obd"),
+}
+
+
 def quality_kpi(kpi_id: str) -> Kpi:
     return HARM_KPIS.get(kpi_id) or KPIS[kpi_id]
 

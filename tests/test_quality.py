@@ -116,18 +116,19 @@ def test_each_month_equals_kpi_table_over_that_months_dates(fixture_engine, leve
 @pytest.mark.parametrize("level,code", [("national", None), ("collaborative", "IMPACT"), ("provider", "NQ1"),
                                         ("ward", "W1")])
 def test_each_builders_month_rows_equal_its_node_rows_over_each_months_dates(fixture_engine, level, code):
-    """The builders the Quality page runs by month (dq.MEASURES; restrictive practice: test_restrictive) give each
-    month exactly their NODE row over that month's dates, the first month clipped to the period."""
-    from data_access.grain import MONTH, NODE, frame
+    """The kpi_queries builders the Quality page runs by month (dq.PARTS after the bed days; restrictive practice:
+    test_restrictive) give each month exactly their NODE row over that month's dates, the first month clipped to the
+    period."""
+    from data_access.grain import MONTH, NODE
 
     start, end = D(2024, 1, 15), D(2024, 3, 10)
     bounds = [(D(2024, 1, 15), D(2024, 1, 31)), (D(2024, 2, 1), D(2024, 2, 29)), (D(2024, 3, 1), D(2024, 3, 10))]
     with fixture_engine.connect() as conn:
-        for build, names in dq.MEASURES:
-            months = frame(conn, build(level, code, start, end, grain=MONTH), names, MONTH)
+        for names, read in dq.PARTS[1:]:
+            months = read(conn, level, code, start, end, MONTH)
             months.index = pd.to_datetime(months.index)
             for lo, hi in bounds:
-                want = frame(conn, build(level, code, lo, hi, grain=NODE), names, NODE).iloc[0]
+                want = read(conn, level, code, lo, hi, NODE).iloc[0]
                 month = pd.Timestamp(lo.replace(day=1))
                 got = months.loc[month] if month in months.index else None
                 for column in names:
@@ -136,7 +137,7 @@ def test_each_builders_month_rows_equal_its_node_rows_over_each_months_dates(fix
                     if any(missing):  # a month without a row: nothing counted (0 or None)
                         assert all(missing) or all(v in (0, None) or pd.isna(v) for v in (found, want[column]))
                     else:
-                        assert float(found) == pytest.approx(float(want[column])), (build.__name__, lo, column)
+                        assert float(found) == pytest.approx(float(want[column])), (names, lo, column)
 
 
 def test_children_hand_worked_and_add_up(fixture_engine):
@@ -437,3 +438,24 @@ def test_funnel_not_adjusted_when_spread_is_chance_or_units_are_few():
     few = mq.overdispersion("pct", 20.0, [(10.0, 100), (30.0, 100)])
     assert not few["estimated"] and few["tau2"] == 0.0
     assert "not adjusted" in mq.funnel_method(few)
+
+
+@pytest.mark.parametrize("level,code", [("national", None), ("collaborative", "IMPACT"), ("provider", "NQ1")])
+def test_a_measure_compared_reads_only_its_aggregates_and_gets_the_same_figures(fixture_engine, level, code):
+    """The comparison of the children reads only the aggregates its measure needs (mq.NEEDS): the node's and each
+    child's figure for that measure are those of the full rows, and the columns it does not need are left empty."""
+    start, end = D(2024, 1, 1), D(2024, 3, 31)
+    with fixture_engine.connect() as conn:
+        total, kids = dq.period_aggregates(conn, None, level, code, start, end)
+        for kpi_id in mq.QUALITY_IDS:
+            needs = mq.NEEDS[kpi_id]
+            node = dq.node_aggregates(conn, None, level, code, start, end, needs)
+            children = dq.children_aggregates(conn, None, level, code, start, end, needs)
+            assert mq.kpi_values(node)[kpi_id] == mq.kpi_values(total)[kpi_id], kpi_id
+            assert [mq.kpi_values(k)[kpi_id] for _, k in children.iterrows()] == [
+                mq.kpi_values(k)[kpi_id] for _, k in kids.iterrows()], kpi_id
+            assert list(children["code"]) == list(kids["code"]) and len(kids) > 0
+            read = {c for names, _ in dq.PARTS + dq.SLOW_PARTS if set(needs) & set(names) for c in names}
+            unread = [c for c in dq.COLUMNS if c not in read]
+            assert node[unread].isna().all(), (kpi_id, node[unread])
+    assert set(mq.NEEDS) >= set(mq.QUALITY_IDS) and all(set(n) <= set(dq.COLUMNS) for n in mq.NEEDS.values())
