@@ -21,7 +21,9 @@ st.caption(f"{period.describe(ctx.start, ctx.end)} · as of {ctx.latest:%d %b %Y
            f"{due_days} days after the month ends · disclosure rule: {ctx.rule}")
 
 try:
-    frames = cached.read(ctx, dq_data.report_frames, level, code, ctx.start, ctx.end)
+    cached.prefetch(ctx, (dq_data.period_frames, level, code, ctx.start, ctx.end), (dq_data.scope_frames, level, code))
+    frames = {**cached.read(ctx, dq_data.scope_frames, level, code),  # the same for every period: cached across them
+              **cached.read(ctx, dq_data.period_frames, level, code, ctx.start, ctx.end)}
 except AccessDenied as denied:
     st.info(f"{denied} Choose an organisation within your role in the sidebar.", icon=":material/lock:")
     st.stop()

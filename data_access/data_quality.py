@@ -228,16 +228,25 @@ def reconciliation(conn, level, code, start: dt.date, end: dt.date, limit: int =
 
 def report_frames(conn, viewer, level, code, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
     """The Data quality page's aggregates for a scope and period (metrics.data_quality.report does the
-    arithmetic): providers, feed_months, coverage (bed_state_coverage), completeness, last (last_submissions)
-    and reconciliation. AccessDenied outside the viewer's scope."""
+    arithmetic): scope_frames and period_frames together. AccessDenied outside the viewer's scope."""
+    return {**scope_frames(conn, viewer, level, code), **period_frames(conn, viewer, level, code, start, end)}
+
+
+def scope_frames(conn, viewer, level, code) -> dict[str, pd.DataFrame]:
+    """What does not depend on the period: providers and last (last_submissions), read once for every period."""
+    access.require(viewer, "see scope", (level, code), conn)
+    return {"providers": providers(conn, level, code), "last": last_submissions(conn, level, code)}
+
+
+def period_frames(conn, viewer, level, code, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
+    """The period's: feed_months, coverage (bed_state_coverage), completeness and reconciliation."""
     access.require(viewer, "see scope", (level, code), conn)
     with meanwhile(conn.engine, _slowest, level, code, start, end) as slowest:  # half the work, on a second connection
-        return {"providers": providers(conn, level, code), "feed_months": feed_months(conn, level, code, start, end),
-                "coverage": bed_state_coverage(conn, level, code, start, end),
-                "last": last_submissions(conn, level, code), **slowest()}
+        return {"feed_months": feed_months(conn, level, code, start, end),
+                "coverage": bed_state_coverage(conn, level, code, start, end), **slowest()}
 
 
 def _slowest(conn, level, code, start, end) -> dict[str, pd.DataFrame]:
-    """Reconciliation and completeness (about half of report_frames' time at England)."""
+    """Reconciliation and completeness (about half of the period's time at England)."""
     return {"reconciliation": reconciliation(conn, level, code, start, end),
             "completeness": completeness(conn, level, code, start, end)}
