@@ -289,15 +289,20 @@ def by_place(conn, viewer, level, code, start, end, grain: str) -> pd.DataFrame:
     Columns: code, name, episodes, people, seclusion_hours, segregation_days, obd."""
     access.require(viewer, "see scope", (level, code), conn)
     resolve(conn, level, code)
-    joins, where = _scoped_wards(level, code)
-    key, name = (ward.c.ward_code, ward.c.name) if grain == "ward" else (unit.c.unit_code, unit.c.name)
     inside = _inside(start, end)
-    per_patient = (sa.select(key.label("code"), name.label("name"),
-                             sa.func.count(sa.case((_started(start, end), 1))).label("episodes"),
-                             sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)).label("seclusion"),
-                             sa.func.sum(sa.case((ri.c.kind == "segregation", inside), else_=0)).label("segregation"))
-                   .select_from(joins.join(ri, ri.c.ward_code == ward.c.ward_code))
-                   .where(where, _period(start, end)).group_by(key, name, ri.c.patient_id).subquery("per_patient"))
+    # Each patient's episodes on each ward first, from the episodes alone; the wards' names and units after.
+    per_ward = (sa.select(ri.c.ward_code, ri.c.patient_id,
+                          sa.func.count(sa.case((_started(start, end), 1))).label("episodes"),
+                          sa.func.sum(sa.case((ri.c.kind == "seclusion", inside), else_=0)).label("seclusion"),
+                          sa.func.sum(sa.case((ri.c.kind == "segregation", inside), else_=0)).label("segregation"))
+                .where(in_scope(ri.c.ward_code, level, code), _period(start, end))
+                .group_by(ri.c.ward_code, ri.c.patient_id).subquery("per_ward"))
+    w = per_ward.c
+    key, name = (ward.c.ward_code, ward.c.name) if grain == "ward" else (unit.c.unit_code, unit.c.name)
+    places = per_ward.join(ward, ward.c.ward_code == w.ward_code).join(unit, unit.c.unit_code == ward.c.unit_code)
+    sums = [sa.func.sum(w[c]).label(c) for c in ("episodes", "seclusion", "segregation")]
+    per_patient = (sa.select(key.label("code"), name.label("name"), *sums).select_from(places)
+                   .group_by(key, name, w.patient_id).subquery("per_patient"))
     p = per_patient.c
     query = (sa.select(p.code, p.name, _whole(sa.func.sum(p.episodes)), sa.func.count(), sa.func.sum(p.seclusion),
                        sa.func.sum(p.segregation) / 24.0)
