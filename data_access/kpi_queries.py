@@ -249,36 +249,30 @@ def census_wards(conn, level, code, end) -> dict:
 SPELL_KEYS = ["admissions", "discharges", "median_los_days", "mean_los_days"]
 
 
-def _admitted_discharged(lo, hi):
-    s = hospital_spell
-    return s.c.admission_date.between(_date(lo), _date(hi)), s.c.discharge_date.between(_date(lo), _date(hi))
+def _admitted_discharged(spells, lo, hi):
+    return (spells.c.admission_date.between(_date(lo), _date(hi)),
+            spells.c.discharge_date.between(_date(lo), _date(hi)))
 
 
 def spell_query(level, code, start, end, grain: Grain = NODE):
     """Admissions, discharges and length of stay (median, mean) of the spells with a stay under the node,
-    admitted or discharged in [start, end], by `grain` (a month: admitted or discharged in it)."""
+    admitted or discharged in [start, end], by `grain` (a month: admitted or discharged in it). From the stay facts
+    alone: each stay carries its spell's admission and discharge dates."""
     facts = stay_facts()
-    s = hospital_spell
-    where = [sa.or_(*_admitted_discharged(start, end))]  # the whole period, before any pairing with months
-    # The same dates on the stays' copy of their spell's, so only the period's spells' stays are listed.
-    in_period = sa.or_(facts.c.admission_date.between(_date(start), _date(end)),
-                       facts.c.discharge_date.between(_date(start), _date(end)))
-    source, child, lo, hi, month = s, None, start, end, None
-    if grain.child:
-        under = (sa.select(facts_key(facts, grain.by).label("key"), facts.c.spell_id)
-                 .where(facts_filter(facts, level, code), in_period).distinct().subquery("under"))
-        source, child = under.join(s, s.c.spell_id == under.c.spell_id), under.c.key
-    else:
-        where.append(s.c.spell_id.in_(sa.select(facts.c.spell_id).where(facts_filter(facts, level, code), in_period)))
+    key = facts_key(facts, grain.by) if grain.child else sa.literal("all")
+    spells = (sa.select(key.label("key"), facts.c.spell_id, facts.c.admission_date, facts.c.discharge_date)
+              .where(facts_filter(facts, level, code), sa.or_(*_admitted_discharged(facts, start, end)))
+              .distinct().subquery("spells"))  # a spell once per key, however many stays it had
+    source, lo, hi, month = spells, start, end, None
     if grain.by == MONTH_BY:
         periods = month_periods(start, end)
         lo, hi, month = periods.c.lo, periods.c.hi, periods.c.month
-        source = source.join(periods, sa.or_(*_admitted_discharged(lo, hi)))
-    admitted, discharged = _admitted_discharged(lo, hi)
-    los = sa.case((discharged, dialect.days_between(s.c.admission_date, s.c.discharge_date)))
+        source = source.join(periods, sa.or_(*_admitted_discharged(spells, lo, hi)))
+    admitted, discharged = _admitted_discharged(spells, lo, hi)
+    los = sa.case((discharged, dialect.days_between(spells.c.admission_date, spells.c.discharge_date)))
     values = [sa.func.count(sa.case((admitted, 1))), sa.func.count(sa.case((discharged, 1))), dialect.median(los),
               sa.func.avg(los)]
-    return grain.select(grain.key(month=month, child=lambda _: child), values, source, where)
+    return grain.select(grain.key(month=month, child=lambda _: spells.c.key), values, source, [])
 
 
 def _spell_dict(row) -> dict:
