@@ -24,7 +24,7 @@ from data_access.kpi_queries import (
     facts_filter,
     stay_facts,
 )
-from data_access.schema import hospital_spell, provider, survey_response, ward, ward_stay
+from data_access.schema import hospital_spell, provider, survey_response
 from data_access.scope import CHILD_LEVEL, children, resolve
 
 SECURE = "adult_secure"
@@ -190,27 +190,26 @@ def distributions(conn, viewer, level: str, code: str | None, end: dt.date) -> d
 
 
 def _level_changes(cohort, end):
-    """Each cohort patient's adult secure ward stays by `end`, keeping those that change security level."""
+    """Each cohort patient's adult secure ward stays by `end` (from the stay facts), keeping those that change
+    security level. Both are CTEs: the flows read each twice or more, and they are worked out once."""
+    facts = stay_facts()
     stays = (
-        sa.select(hospital_spell.c.patient_id, ward_stay.c.spell_id, ward.c.security_level,
-                  sa.func.lag(ward.c.security_level).over(
-                      partition_by=hospital_spell.c.patient_id,
-                      order_by=[ward_stay.c.start_date, ward_stay.c.ward_stay_id]).label("previous"),
+        sa.select(facts.c.patient_id, facts.c.spell_id, facts.c.security_level,
+                  sa.func.lag(facts.c.security_level).over(
+                      partition_by=facts.c.patient_id,
+                      order_by=[facts.c.start_date, facts.c.ward_stay_id]).label("previous"),
                   sa.func.row_number().over(
-                      partition_by=hospital_spell.c.patient_id,
-                      order_by=[ward_stay.c.start_date.desc(), ward_stay.c.ward_stay_id.desc()]).label("from_end"),
-                  ward_stay.c.start_date, ward_stay.c.ward_stay_id)
-        .select_from(ward_stay.join(hospital_spell, hospital_spell.c.spell_id == ward_stay.c.spell_id)
-                     .join(ward, ward.c.ward_code == ward_stay.c.ward_code))
-        .where(ward.c.service_line == SECURE, ward_stay.c.start_date <= _date(end),
-               hospital_spell.c.patient_id.in_(cohort))
-    ).subquery("stays")
+                      partition_by=facts.c.patient_id,
+                      order_by=[facts.c.start_date.desc(), facts.c.ward_stay_id.desc()]).label("from_end"),
+                  facts.c.start_date, facts.c.ward_stay_id)
+        .where(facts.c.service_line == SECURE, facts.c.start_date <= _date(end), facts.c.patient_id.in_(cohort))
+    ).cte("stays")
     changed = sa.or_(stays.c.previous.is_(None), stays.c.previous != stays.c.security_level)
     changes = sa.select(
         stays.c.patient_id, stays.c.security_level,
         sa.func.row_number().over(partition_by=stays.c.patient_id,
                                   order_by=[stays.c.start_date, stays.c.ward_stay_id]).label("step"),
-    ).where(changed).subquery("changes")
+    ).where(changed).cte("changes")
     return stays, changes
 
 
