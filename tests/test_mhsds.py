@@ -304,4 +304,5 @@ def test_reference_only_demo(tmp_path):
         filled = {t for t in schema.TABLE_ORDER
                   if conn.execute(sa.select(sa.func.count()).select_from(schema.metadata.tables[t])).scalar()}
     engine.dispose()
-    assert filled == {*REFERENCE_TABLES, "ward_day_capacity", "ward_month_capacity"}  # open wards: beds, each day
+    assert filled == {*REFERENCE_TABLES, "ward_day_capacity", "ward_month_capacity",  # open wards: beds, each day
+                      "region_day_capacity"}
