@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from data_access import access
 from data_access.aggregates import coverage_days, events_query
 from data_access.engine import meanwhile
-from data_access.kpi_queries import _scoped_wards, in_scope, referral_filter, referral_joins
+from data_access.kpi_queries import (
+    _scoped_wards,
+    facts_filter,
+    in_scope,
+    referral_filter,
+    referral_joins,
+    stay_facts,
+)
 from data_access.schema import (
     DISCHARGE_DESTINATIONS,
     ETHNIC_GROUPS,
@@ -39,7 +46,6 @@ from data_access.schema import (
     unit,
     ward,
     ward_day_capacity,
-    ward_stay,
 )
 from data_access.scope import ward_filter
 
@@ -156,11 +162,10 @@ def _count_if(condition):
 
 
 def _spells_in_scope(level, code, start, end):
-    occupies = sa.and_(ward_stay.c.start_date <= _d(end),
-                       sa.or_(ward_stay.c.end_date.is_(None), ward_stay.c.end_date > _d(start)))
-    return (sa.select(ward_stay.c.spell_id).select_from(_wards().join(ward_stay, ward_stay.c.ward_code ==
-                                                                      ward.c.ward_code))
-            .where(ward_filter(level, code), occupies))
+    """The spells with a ward stay under the node occupying a bed in [start, end] (from the stay facts: no join)."""
+    facts = stay_facts()
+    occupies = sa.and_(facts.c.start_date <= _d(end), sa.or_(facts.c.end_date.is_(None), facts.c.end_date > _d(start)))
+    return sa.select(facts.c.spell_id).where(facts_filter(facts, level, code), occupies)
 
 
 def completeness(conn, level, code, start: dt.date, end: dt.date) -> pd.DataFrame:
