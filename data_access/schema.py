@@ -45,6 +45,11 @@ CODE = String(32)
 NAME = String(200)
 
 
+def _census_counts() -> list[Column]:
+    """The counts of the census facts (daily, monthly and regional): patients in a bed, on leave, clinically ready."""
+    return [Column(name, Integer, nullable=False) for name in ("patients", "on_leave", "ready_for_discharge")]
+
+
 def _fk(target: str, nullable: bool = False, name: str | None = None) -> Column:
     table, column = target.split(".")
     return Column(name or column, CODE, ForeignKey(target), nullable=nullable)
@@ -371,9 +376,7 @@ ward_day_census = Table(
     Column("home_region_code", CODE, nullable=True),
     Column("home_collaborative_id", CODE, nullable=True),
     Column("out_of_area", Integer, nullable=False),
-    Column("patients", Integer, nullable=False),
-    Column("on_leave", Integer, nullable=False),
-    Column("ready_for_discharge", Integer, nullable=False),
+    *_census_counts(),
 )
 
 # One row per calendar day and ward open that day: its commissioned beds and the beds closed in its latest
@@ -404,9 +407,7 @@ ward_month_census = Table(
     Column("home_region_code", CODE, nullable=True),
     Column("home_collaborative_id", CODE, nullable=True),
     Column("out_of_area", Integer, nullable=False),
-    Column("patients", Integer, nullable=False),
-    Column("on_leave", Integer, nullable=False),
-    Column("ready_for_discharge", Integer, nullable=False),
+    *_census_counts(),
 )
 
 ward_month_capacity = Table(
@@ -475,9 +476,7 @@ region_day_census = Table(
     Column("sex", CODE, nullable=False),
     Column("security_level", CODE, nullable=False),
     Column("out_of_area", Integer, nullable=False),
-    Column("patients", Integer, nullable=False),
-    Column("on_leave", Integer, nullable=False),
-    Column("ready_for_discharge", Integer, nullable=False),
+    *_census_counts(),
 )
 
 region_day_capacity = Table(
