@@ -59,14 +59,15 @@ COMPARE_KEY = "quality_compare_kpi"
 grain_shown = "ward" if st.session_state.get("restrictive_grain") == "Ward" else "unit"
 compared = st.session_state.get(COMPARE_KEY)
 compared = compared if isinstance(compared, str) and compared in mq.QUALITY_IDS else mq.QUALITY_IDS[0]
-cached.prefetch(ctx, (dq.monthly_aggregates, level, code, first, ctx.end),
+provisional = provisional_from(ctx.latest, int(ctx.settings.get("extract_due_days", 28)))
+cached.prefetch(ctx, lambda: cached.quality_series(ctx, first, provisional),
                 (dq.children_aggregates, level, code, ctx.start, ctx.end, mq.NEEDS[compared]),
                 (dq.node_aggregates, level, code, ctx.start, ctx.end, mq.NEEDS[compared]),
                 (dr.people_by_group, level, code, ctx.start, ctx.end), (dr.by_kind, level, code, ctx.start, ctx.end),
                 (dr.by_place, level, code, ctx.start, ctx.end, grain_shown),
                 (dr.monthly_by_kind, level, code, first, ctx.end))  # side by side; the reads below wait for them
 try:
-    monthly = cached.read(ctx, dq.monthly_aggregates, level, code, first, ctx.end)
+    long, plain_summary = cached.quality_series(ctx, first, provisional)
 except AccessDenied as denied:
     st.warning(str(denied), icon=":material/lock:")
     st.stop()
@@ -92,9 +93,7 @@ def clean_state() -> dict:
 
 
 rebase: dict = clean_state()
-long = mq.monthly_long(monthly, ctx.rule, level)
-provisional = provisional_from(ctx.latest, int(ctx.settings.get("extract_due_days", 28)))
-summary = mq.summary_table(long, bands, rebase, provisional)
+summary = mq.summary_table(long, bands, rebase, provisional) if rebase else plain_summary  # rebase dates: worked out
 
 
 def unit(kind: str) -> str:

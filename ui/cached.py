@@ -27,8 +27,9 @@ import pyarrow as pa
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access import access, kpi_queries, scope, thresholds
+from data_access import access, kpi_queries, quality, scope, thresholds
 from metrics import catalogue, kpis, overview, rag
+from metrics import quality as quality_metrics
 from ui.formatting import Table, styled
 
 TTL = 600  # seconds: the default of query_ttl_seconds, for reads made before the settings are known
@@ -312,6 +313,22 @@ def headline_tiles(ctx, periods: tuple) -> list[dict]:
     bands of `bands(ctx)`: periods = ((start, end), previous (start, end)). AccessDenied as kpi_table."""
     collaborative = thresholds.collaborative_of(ctx.scope, ctx.parents)
     return read(ctx, _headline_tiles, ctx.scope.level, ctx.scope.code, tuple(periods), ctx.targets, ctx.rule,
+                collaborative, ctx.is_demo)
+
+
+def _quality_series(conn, policy, level, code, first, end, rule, provisional, collaborative, is_demo) -> tuple:
+    monthly = quality.monthly_aggregates(conn, policy, level, code, first, end)
+    long = quality_metrics.monthly_long(monthly, rule, level)
+    bands = thresholds.lookup(conn, collaborative, is_demo)
+    return long, quality_metrics.summary_table(long, bands, None, provisional)
+
+
+def quality_series(ctx, first: dt.date, provisional: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Quality page's disclosed monthly series from `first` to the period's end (metrics.quality.monthly_long)
+    and its SPC summary table without rebase dates, rated with the bands of `bands(ctx)`: a period change that leaves
+    the series as it was, and every other rerun, reuse both. AccessDenied as the monthly aggregates."""
+    collaborative = thresholds.collaborative_of(ctx.scope, ctx.parents)
+    return read(ctx, _quality_series, ctx.scope.level, ctx.scope.code, first, ctx.end, ctx.rule, provisional,
                 collaborative, ctx.is_demo)
 
 
