@@ -38,22 +38,19 @@ def _bed_days(conn, level, code, start, end, grain: Grain):
     return days.rename(columns={by[0]: "key"} if by else {}).set_index("key")
 
 
-def _measure(build, names):
-    """The part that runs kpi_queries builder `build` at a grain, into `names`."""
+def _measure(build, names) -> tuple[list[str], object]:
+    """(names, the part that runs kpi_queries builder `build` at a grain into those columns)."""
     def read(conn, level, code, start, end, grain: Grain) -> pd.DataFrame:
         return frame(conn, build(level, code, start, end, grain=grain), names, grain)
-    return read
+    return names, read
 
 
 # The parts of the aggregates: (the columns each gives, how it reads them at a grain). The restrictive practice
 # parts are the slowest: they run on a second connection meanwhile.
-PARTS = [(["obd", "delayed_days"], _bed_days),
-         (q.INTERVENTION_KEYS, _measure(q.intervention_query, q.INTERVENTION_KEYS)),
-         (q.INCIDENT_KEYS, _measure(q.incident_query, q.INCIDENT_KEYS)),
-         (["actual_hours", "planned_hours"], _measure(q.staffing_query, ["actual_hours", "planned_hours"])),
-         (["readmission_denominator", "readmitted"],
-          _measure(q.readmission_query, ["readmission_denominator", "readmitted"])),
-         (q.SPELL_KEYS, _measure(q.spell_query, q.SPELL_KEYS))]
+PARTS = [(["obd", "delayed_days"], _bed_days), _measure(q.intervention_query, q.INTERVENTION_KEYS),
+         _measure(q.incident_query, q.INCIDENT_KEYS), _measure(q.staffing_query, ["actual_hours", "planned_hours"]),
+         _measure(q.readmission_query, ["readmission_denominator", "readmitted"]),
+         _measure(q.spell_query, q.SPELL_KEYS)]
 SLOW_PARTS = [(restrictive.EVENT_COLUMNS, restrictive.event_counts),
               (restrictive.SEGREGATION_COLUMNS, restrictive.segregation_open),
               (restrictive.PEOPLE_COLUMNS, restrictive.people_counts)]
